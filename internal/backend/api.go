@@ -1,0 +1,296 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gocloud.dev/blob"
+)
+
+// Sentinel errors. Every error returned by the Store wraps at most one of
+// these, so callers branch with errors.Is and show err.Error() to people.
+// The first four use the words of the original component's result kinds.
+var (
+	// ErrNotFound: the secret (or revision, or key version) does not exist,
+	// or its current revision is a tombstone.
+	ErrNotFound = errors.New("not_found")
+	// ErrExpired: the secret exists but its expiry has passed.
+	ErrExpired = errors.New("expired")
+	// ErrKeyVersionUnavailable: the record is wrapped under a key version
+	// that is not in the keyring (never created, or its material is gone).
+	ErrKeyVersionUnavailable = errors.New("key_version_unavailable")
+	// ErrIntegrity: an object is tampered with or corrupt (bad MAC or tag,
+	// truncation, trailing bytes, wrong labels). It concerns that object only.
+	ErrIntegrity = errors.New("integrity check failed")
+	// ErrConcurrentModification: a create-only write lost a race, or the
+	// current revision is not the one the caller expected.
+	ErrConcurrentModification = errors.New("concurrent modification")
+	// ErrRootKeyMismatch: the configured root key (and every previous root
+	// key) fails to open this store's keyring.
+	ErrRootKeyMismatch = errors.New("root key does not match this store")
+	// ErrInvalidArgument: caller input is malformed; the error is a
+	// *ValidationError naming the field.
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrNoKeyVersion: a write needs a primary key version and there is none.
+	ErrNoKeyVersion = errors.New("no usable key version")
+	// ErrKeyVersionExists: CreateKeyVersion of a version number already used.
+	ErrKeyVersionExists = errors.New("key version already exists")
+	// ErrKeyVersionInUse: retiring a version that current revisions still use.
+	ErrKeyVersionInUse = errors.New("key version in use")
+	// ErrUnsupportedFormat: an object names a format version this build does
+	// not know. Never guessed at.
+	ErrUnsupportedFormat = errors.New("unsupported format version")
+	// ErrConditionalWritesUnsupported: the bucket ignores create-only writes,
+	// so concurrent runs could silently lose updates.
+	ErrConditionalWritesUnsupported = errors.New("bucket does not enforce create-only writes")
+	// ErrWrapLimit: a key version is close to the number of keys it may
+	// wrap in its lifetime (NIST SP 800-38D); create a new version.
+	ErrWrapLimit = errors.New("key version wrap limit reached")
+)
+
+// ValidationError reports which input field is wrong and why. It wraps
+// ErrInvalidArgument.
+type ValidationError struct {
+	Field  string // e.g. "namespace", "name", "metadata", "value", "expires_at"
+	Reason string // full sentence: what is wrong and what is accepted
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
+func (e *ValidationError) Unwrap() error { return ErrInvalidArgument }
+
+// Operation names recorded in audit events.
+const (
+	OpCreated            = "created"
+	OpUpdated            = "updated"
+	OpDeleted            = "deleted"
+	OpRotated            = "rotated"
+	OpRead               = "read"
+	OpKeyVersionCreated  = "key_version_created"
+	OpKeyVersionRetired  = "key_version_retired"
+	OpKeyVersionRewraped = "key_version_rewrapped" // material rewrapped under the current root key
+	OpPurged             = "purged"                // revisions or events removed by cleanup
+)
+
+// Reasons recorded in audit events by cleanup.
+const (
+	ReasonExpiredCleanup  = "expired_cleanup"
+	ReasonDeletedCleanup  = "deleted_cleanup"
+	ReasonRevisionCleanup = "revision_cleanup"
+	ReasonAuditCleanup    = "audit_cleanup"
+)
+
+// Secret states as listed.
+const (
+	StateActive  = "active"
+	StateExpired = "expired"
+)
+
+// Options configure Open.
+type Options struct {
+	// BucketURL is a gocloud.dev bucket URL (file://, mem://, s3://, gs://,
+	// azblob://). Ignored when Bucket is set.
+	BucketURL string
+	// Bucket is an already opened bucket. The Store does not close it.
+	Bucket *blob.Bucket
+	// RootKey is a gocloud.dev/secrets keeper URL (base64key://, awskms://,
+	// gcpkms://, azurekeyvault://) or a bare base64 32-byte key.
+	RootKey string
+	// PreviousRootKeys are older root keys, tried (in order) for key versions
+	// still wrapped under them.
+	PreviousRootKeys []string
+	// Actor names who performs writes in audit events.
+	Actor string
+	// Now is the clock; nil means time.Now. Tests inject it.
+	Now func() time.Time
+	// Concurrency bounds parallel work in Rotate and Cleanup; 0 means 8.
+	Concurrency int
+}
+
+// KeyVersion describes one key-encryption key in the keyring. It never
+// carries key material.
+type KeyVersion struct {
+	Version        int
+	Primary        bool // newest non-retired version: new DEKs are wrapped under it
+	Retired        bool
+	CheckValue     string // lowercase hex key check value
+	CreatedAt      time.Time
+	Secrets        int  // secrets whose current revision is wrapped under it
+	RootKeyCurrent bool // material is wrapped under the current root key
+}
+
+// Secret is one secret's revision as read or listed. Value is set only by
+// Get; List and Head never decrypt.
+type Secret struct {
+	Namespace  string
+	Name       string
+	Revision   int64
+	KeyVersion int
+	Metadata   map[string]string // nil when none
+	CreatedAt  time.Time         // time of the first revision
+	UpdatedAt  time.Time         // time of this revision
+	ExpiresAt  time.Time         // zero when the secret never expires
+	State      string            // StateActive or StateExpired
+	Value      []byte
+}
+
+// Expiry is an optional expiry change in PutInput.
+type Expiry struct {
+	Set bool          // false: keep the stored expiry (or none on create)
+	At  time.Time     // absolute expiry; zero together with TTL 0 clears it
+	TTL time.Duration // relative to the write time; used when At is zero
+}
+
+// PutInput creates or updates a secret.
+type PutInput struct {
+	Namespace string
+	Name      string
+	// Value nil keeps the stored value without re-encrypting it (metadata
+	// or expiry only); it is required when the secret does not exist.
+	Value []byte
+	// SetMetadata false keeps the stored metadata; true replaces it with
+	// Metadata (nil clears it).
+	SetMetadata bool
+	Metadata    map[string]string
+	Expiry      Expiry
+	// IfRevision > 0 fails with ErrConcurrentModification unless the current
+	// revision is exactly this one. IfRevision < 0 requires that the secret
+	// does not exist (or is a tombstone).
+	IfRevision int64
+	Reason     string // optional audit reason
+}
+
+// GetOptions select what Get returns.
+type GetOptions struct {
+	Revision int64 // 0: current revision
+}
+
+// ListInput selects a page of one namespace's secrets (tombstones excluded).
+type ListInput struct {
+	Namespace  string
+	NamePrefix string
+	PageSize   int    // 0 means 100
+	PageToken  string // from the previous ListPage
+}
+
+// ListPage is one page of List.
+type ListPage struct {
+	Secrets       []Secret
+	NextPageToken string // empty on the last page
+}
+
+// Event is one audit event. It never carries a value or key material.
+type Event struct {
+	ID         string
+	Time       time.Time
+	Operation  string
+	Namespace  string
+	Name       string
+	Revision   int64
+	KeyVersion int
+	Actor      string
+	Reason     string
+	Metadata   map[string]string // e.g. {"count": "12"} for audit purges
+}
+
+// EventFilter selects audit events. Zero fields do not filter.
+type EventFilter struct {
+	Namespace  string
+	Name       string // requires Namespace
+	Operations []string
+	Since      time.Time // inclusive
+	Until      time.Time // exclusive
+	Descending bool
+	Limit      int // 0 means 100; at most MaxEventLimit
+	PageToken  string
+}
+
+// MaxEventLimit bounds EventFilter.Limit.
+const MaxEventLimit = 1000
+
+// EventPage is one page of ListEvents.
+type EventPage struct {
+	Events        []Event
+	NextPageToken string
+}
+
+// RotateInput scopes Rotate and PlanRotate.
+type RotateInput struct {
+	Namespace string // empty: every namespace
+	// Progress, when set, is called after each secret with counts so far.
+	Progress func(RotateResult)
+}
+
+// RotatePlan is what Rotate would do, from listings only.
+type RotatePlan struct {
+	Primary   int
+	Pending   int         // current revisions not under Primary
+	ByVersion map[int]int // current revisions per key version
+}
+
+// RotateResult counts a Rotate run.
+type RotateResult struct {
+	Processed int // current revisions examined
+	Rotated   int // rewrapped to the primary
+	Skipped   int // already under the primary, or changed concurrently and retried
+}
+
+// Retention configures Cleanup; a nil field never purges that kind.
+type Retention struct {
+	ExpiredSecrets *time.Duration // secrets expired longer than this
+	DeletedSecrets *time.Duration // tombstoned longer than this
+	Revisions      *time.Duration // superseded revisions older than this
+	AuditEvents    *time.Duration // audit events older than this
+}
+
+// CleanupInput scopes Cleanup and PlanCleanup.
+type CleanupInput struct {
+	Namespace string // empty: every namespace (audit events are global)
+	Retention Retention
+}
+
+// CleanupPlan counts what Cleanup would purge, from listings only.
+type CleanupPlan struct {
+	Secrets   int // expired and tombstoned secrets past their retention
+	Revisions int // superseded revisions past retention
+	Events    int // audit events past retention
+}
+
+// CleanupResult counts what Cleanup purged.
+type CleanupResult = CleanupPlan
+
+// StoreAPI is the contract of *Store, written out for readers and for the
+// provider's tests. Every method is safe for concurrent use, and every
+// mutation appends its audit event(s) or fails.
+type StoreAPI interface {
+	Close() error
+
+	CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error)
+	KeyVersions(ctx context.Context) ([]KeyVersion, error)
+	RetireKeyVersion(ctx context.Context, version int) error
+	// RewrapKeyVersion rewraps a version's material (and the store's own
+	// keys) under the current root key.
+	RewrapKeyVersion(ctx context.Context, version int) error
+
+	Put(ctx context.Context, in PutInput) (Secret, error)
+	Get(ctx context.Context, namespace, name string, opts GetOptions) (Secret, error)
+	// Head returns the current revision's record without decrypting the
+	// value (Value is nil). An expired secret is returned with State
+	// StateExpired and a nil error; a tombstone is ErrNotFound.
+	Head(ctx context.Context, namespace, name string) (Secret, error)
+	Has(ctx context.Context, namespace, name string) (bool, error)
+	// Delete writes a tombstone. ifRevision as in PutInput.IfRevision.
+	Delete(ctx context.Context, namespace, name string, ifRevision int64) error
+	List(ctx context.Context, in ListInput) (ListPage, error)
+
+	ListEvents(ctx context.Context, f EventFilter) (EventPage, error)
+	// RecordRead appends a read event for an audited read.
+	RecordRead(ctx context.Context, s Secret) error
+
+	PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error)
+	Rotate(ctx context.Context, in RotateInput) (RotateResult, error)
+	PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error)
+	Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error)
+}
+
+var _ StoreAPI = (*Store)(nil)

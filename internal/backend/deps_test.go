@@ -1,0 +1,3 @@
+package backend
+
+import _ "github.com/johannesboyne/gofakes3"

@@ -1,0 +1,3 @@
+package envelope
+
+import _ "github.com/c2sp/wycheproof"
