@@ -1,0 +1,622 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"gocloud.dev/blob"
+)
+
+// Benchmarks of the store against its floor: the blob driver's own
+// create-only write of the same number of small objects, measured in the
+// same iteration on the same driver, so that the reported ratio (x-floor)
+// survives a noisy shared machine. Run them with scripts/bench.sh (or
+// `go test -run '^$' -bench . -benchtime 1x ./internal/backend`).
+//
+// SECRETSTORE_BENCH_N sets the number of secrets (default 10000).
+
+const benchFloorObjectSize = 256
+
+func benchN(b *testing.B) int {
+	if v := os.Getenv("SECRETSTORE_BENCH_N"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 {
+			b.Fatalf("SECRETSTORE_BENCH_N=%q: want a number >= 10", v)
+		}
+		return n
+	}
+	return 10000
+}
+
+// benchBucket is an empty bucket of one driver: how to open a store on it
+// and a raw handle on it.
+type benchBucket struct {
+	opts Options
+	raw  *blob.Bucket
+	dir  string // file:// only
+}
+
+func newBenchBucket(b *testing.B, driver string) benchBucket {
+	b.Helper()
+	ctx := context.Background()
+	switch driver {
+	case "mem":
+		raw, err := blob.OpenBucket(ctx, "mem://")
+		if err != nil {
+			b.Fatal(err)
+		}
+		return benchBucket{opts: Options{Bucket: raw}, raw: raw}
+	case "file":
+		dir := b.TempDir()
+		raw, err := blob.OpenBucket(ctx, fileURL(dir))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return benchBucket{opts: Options{BucketURL: fileURL(dir)}, raw: raw, dir: dir}
+	}
+	b.Fatalf("unknown driver %q", driver)
+	return benchBucket{}
+}
+
+// measureFloor times n create-only writes of small objects on a new bucket
+// of the driver.
+func measureFloor(b *testing.B, driver string, n int) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	bb := newBenchBucket(b, driver)
+	defer bb.raw.Close()
+	payload := randomBytes(benchFloorObjectSize)
+	opts := &blob.WriterOptions{IfNotExist: true, ContentType: "application/octet-stream"}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if err := bb.raw.WriteAll(ctx, fmt.Sprintf("floor/%08d", i), payload, opts); err != nil {
+			b.Fatalf("floor write %d: %v", i, err)
+		}
+	}
+	return time.Since(start)
+}
+
+// measureReadFloor times reading n small objects by key on the driver.
+func measureReadFloor(b *testing.B, driver string, n int) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	bb := newBenchBucket(b, driver)
+	defer bb.raw.Close()
+	payload := randomBytes(benchFloorObjectSize)
+	for i := 0; i < n; i++ {
+		if err := bb.raw.WriteAll(ctx, fmt.Sprintf("floor/%08d", i), payload, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if _, err := bb.raw.ReadAll(ctx, fmt.Sprintf("floor/%08d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+func reportRatio(b *testing.B, op, floor time.Duration, n int) {
+	b.ReportMetric(float64(op.Nanoseconds())/float64(n), "ns/secret")
+	b.ReportMetric(float64(floor.Nanoseconds())/float64(n), "floor-ns/obj")
+	b.ReportMetric(float64(op)/float64(floor), "x-floor")
+}
+
+// benchFixture is a store populated with n secrets (100 per namespace)
+// under key version 1, one created event each, plus n/100 deletes.
+type benchFixture struct {
+	driver string
+	n      int
+	root   string
+	bb     benchBucket
+	start  time.Time // clock of the first Put; one second per Put after
+	events []Event   // every event, ascending; read once by allEventsOf
+}
+
+// allEventsOf returns (and keeps) every event of the fixture, the
+// reference that filtered queries are checked against.
+func (f *benchFixture) allEventsOf(b *testing.B) []Event {
+	b.Helper()
+	if f.events != nil {
+		return f.events
+	}
+	s := openBench(b, f.bb, f.root, nil)
+	defer s.Close()
+	filter := EventFilter{Limit: MaxEventLimit}
+	for {
+		page, err := s.ListEvents(context.Background(), filter)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.events = append(f.events, page.Events...)
+		if page.NextPageToken == "" {
+			return f.events
+		}
+		filter.PageToken = page.NextPageToken
+	}
+}
+
+func matches(e Event, f EventFilter) bool {
+	if f.Namespace != "" && e.Namespace != f.Namespace || f.Name != "" && e.Name != f.Name {
+		return false
+	}
+	if len(f.Operations) > 0 && !slices.Contains(f.Operations, e.Operation) {
+		return false
+	}
+	return (f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until))
+}
+
+func benchSecretID(i int) (ns, name string) {
+	return fmt.Sprintf("ns-%04d", i/100), fmt.Sprintf("secret-%06d", i)
+}
+
+func newBenchFixture(b *testing.B, driver string, n int) *benchFixture {
+	b.Helper()
+	ctx := context.Background()
+	f := &benchFixture{driver: driver, n: n, root: randomRootKey(), bb: newBenchBucket(b, driver)}
+	clock := newTestClock()
+	f.start = clock.Now()
+	o := f.bb.opts
+	o.RootKey, o.Now = f.root, clock.Now
+	s, err := Open(ctx, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
+		b.Fatal(err)
+	}
+	// Writers in parallel, each its own secrets; the clock moves one
+	// second per secret so that time windows select known events.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	var mu sync.Mutex
+	next := 0
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				ns, name := benchSecretID(i)
+				if _, err := s.Put(ctx, PutInput{Namespace: ns, Name: name, Value: randomBytes(64)}); err != nil {
+					errs <- err
+					return
+				}
+				clock.Advance(time.Second)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatalf("populating the fixture: %v", err)
+	}
+	for i := 0; i < n; i += 100 {
+		ns, name := benchSecretID(i + 1)
+		if err := s.Delete(ctx, ns, name, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return f
+}
+
+// clone copies the fixture's objects into a new bucket of the same driver.
+func (f *benchFixture) clone(b *testing.B) benchBucket {
+	b.Helper()
+	ctx := context.Background()
+	nb := newBenchBucket(b, f.driver)
+	if f.driver == "file" {
+		err := filepath.WalkDir(f.bb.dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(f.bb.dir, p)
+			dst := filepath.Join(nb.dir, rel)
+			if d.IsDir() {
+				return os.MkdirAll(dst, 0o755)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(dst, data, 0o644)
+		})
+		if err != nil {
+			b.Fatalf("copying the fixture: %v", err)
+		}
+		return nb
+	}
+	it := f.bb.raw.List(nil)
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nb
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		attrs, err := f.bb.raw.Attributes(ctx, obj.Key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, err := f.bb.raw.ReadAll(ctx, obj.Key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := nb.raw.WriteAll(ctx, obj.Key, data, &blob.WriterOptions{ContentType: attrs.ContentType, Metadata: attrs.Metadata}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func openBench(b *testing.B, bb benchBucket, root string, now func() time.Time) *Store {
+	b.Helper()
+	o := bb.opts
+	o.RootKey, o.Now = root, now
+	s, err := Open(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// heapPeak samples live heap bytes while an operation runs.
+type heapPeak struct {
+	stop chan struct{}
+	done chan struct{}
+	base uint64
+	peak uint64
+}
+
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+func readHeap() uint64 {
+	s := []metrics.Sample{{Name: heapMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func startHeapPeak() *heapPeak {
+	runtime.GC()
+	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{}), base: readHeap()}
+	h.peak = h.base
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+				h.peak = max(h.peak, readHeap())
+			}
+		}
+	}()
+	return h
+}
+
+// Stop returns the peak heap above the starting baseline.
+func (h *heapPeak) Stop() uint64 {
+	close(h.stop)
+	<-h.done
+	h.peak = max(h.peak, readHeap())
+	return h.peak - h.base
+}
+
+func BenchmarkBackend(b *testing.B) {
+	n := benchN(b)
+	fixtures := map[string]*benchFixture{}
+	fixture := func(b *testing.B, driver string, n int) *benchFixture {
+		key := fmt.Sprintf("%s/%d", driver, n)
+		if f := fixtures[key]; f != nil {
+			return f
+		}
+		f := newBenchFixture(b, driver, n)
+		fixtures[key] = f
+		return f
+	}
+	ctx := context.Background()
+
+	for _, driver := range []string{"mem", "file"} {
+		b.Run(fmt.Sprintf("Floor/%s/n=%d", driver, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				d := measureFloor(b, driver, n)
+				b.ReportMetric(float64(d.Nanoseconds())/float64(n), "floor-ns/obj")
+			}
+		})
+
+		b.Run(fmt.Sprintf("Put/%s/n=%d", driver, n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				floor := measureFloor(b, driver, n)
+				bb := newBenchBucket(b, driver)
+				s := openBench(b, bb, randomRootKey(), nil)
+				if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
+					b.Fatal(err)
+				}
+				value := randomBytes(64)
+				b.StartTimer()
+				start := time.Now()
+				for j := 0; j < n; j++ {
+					ns, name := benchSecretID(j)
+					if _, err := s.Put(ctx, PutInput{Namespace: ns, Name: name, Value: value}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				op := time.Since(start)
+				b.StopTimer()
+				reportRatio(b, op, floor, n)
+				_ = s.Close()
+			}
+		})
+
+		b.Run(fmt.Sprintf("Get/%s/n=%d", driver, n), func(b *testing.B) {
+			b.ReportAllocs()
+			f := fixture(b, driver, n)
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				floor := measureFloor(b, driver, n)
+				readFloor := measureReadFloor(b, driver, n)
+				s := openBench(b, f.bb, f.root, nil)
+				ns, name := benchSecretID(0)
+				if _, err := s.Get(ctx, ns, name, GetOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				for j := 0; j < n; j++ {
+					ns, name := benchSecretID(j)
+					if _, err := s.Get(ctx, ns, name, GetOptions{}); err != nil && !(j%100 == 1 && isNotFound(err)) {
+						b.Fatalf("Get(%s/%s): %v", ns, name, err)
+					}
+				}
+				op := time.Since(start)
+				b.StopTimer()
+				reportRatio(b, op, floor, n)
+				b.ReportMetric(float64(op)/float64(readFloor), "x-read-floor")
+				_ = s.Close()
+			}
+		})
+
+		for _, size := range []int{n / 10, n} {
+			b.Run(fmt.Sprintf("Rotate/%s/n=%d", driver, size), func(b *testing.B) {
+				b.ReportAllocs()
+				f := fixture(b, driver, size)
+				live := size - size/100
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					floor := measureFloor(b, driver, size)
+					bb := f.clone(b)
+					s := openBench(b, bb, f.root, nil)
+					if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
+						b.Fatal(err)
+					}
+					peak := startHeapPeak()
+					b.StartTimer()
+					start := time.Now()
+					res, err := s.Rotate(ctx, RotateInput{})
+					op := time.Since(start)
+					b.StopTimer()
+					heap := peak.Stop()
+					if err != nil || res.Rotated != live {
+						b.Fatalf("Rotate = %+v, %v; want %d rotated", res, err, live)
+					}
+					reportRatio(b, op, floor, size)
+					b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+					b.ReportMetric(float64(heap)/float64(size), "peak-heap-B/secret")
+					_ = s.Close()
+					_ = bb.raw.Close()
+				}
+			})
+		}
+
+		for _, size := range []int{n / 10, n} {
+			type query struct {
+				name string
+				f    func(f *benchFixture) EventFilter
+				want int // checked against the reference scan too
+			}
+			queries := []query{
+				{"namespace", func(*benchFixture) EventFilter { return EventFilter{Namespace: "ns-0007", Limit: 200} }, 101},
+				{"secret", func(*benchFixture) EventFilter {
+					return EventFilter{Namespace: "ns-0007", Name: "secret-000701", Limit: 200}
+				}, 2},
+				{"operation", func(*benchFixture) EventFilter {
+					return EventFilter{Operations: []string{OpDeleted}, Limit: 200}
+				}, size / 100},
+				{"time-window", func(f *benchFixture) EventFilter {
+					since := f.start.Add(time.Duration(size/2) * time.Second)
+					return EventFilter{Since: since, Until: since.Add(100 * time.Second), Limit: 200}
+				}, -1},
+			}
+			for _, q := range queries {
+				b.Run(fmt.Sprintf("ListEvents/%s/n=%d/%s", driver, size, q.name), func(b *testing.B) {
+					b.ReportAllocs()
+					f := fixture(b, driver, size)
+					b.StopTimer()
+					ref := 0
+					for _, e := range f.allEventsOf(b) {
+						if matches(e, q.f(f)) {
+							ref++
+						}
+					}
+					want := q.want
+					if want < 0 {
+						want = ref
+					}
+					if ref != want || want == 0 {
+						b.Fatalf("reference scan finds %d events for %s, want %d", ref, q.name, want)
+					}
+					readFloor := measureReadFloor(b, driver, want)
+					s := openBench(b, f.bb, f.root, nil)
+					defer s.Close()
+					if _, err := s.ListEvents(ctx, EventFilter{Limit: 1}); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					// Each iteration runs the query queryRepeats times, so that a
+					// single iteration (-benchtime 1x) still averages over several.
+					const queryRepeats = 10
+					var total time.Duration
+					for i := 0; i < b.N*queryRepeats; i++ {
+						start := time.Now()
+						got := 0
+						filter := q.f(f)
+						for {
+							page, err := s.ListEvents(ctx, filter)
+							if err != nil {
+								b.Fatal(err)
+							}
+							got += len(page.Events)
+							if page.NextPageToken == "" {
+								break
+							}
+							filter.PageToken = page.NextPageToken
+						}
+						total += time.Since(start)
+						if got != want {
+							b.Fatalf("ListEvents %s returned %d events, want %d", q.name, got, want)
+						}
+					}
+					b.StopTimer()
+					per := total / time.Duration(b.N*queryRepeats)
+					b.ReportMetric(float64(per.Nanoseconds()), "ns/query")
+					b.ReportMetric(float64(want), "events/query")
+					b.ReportMetric(float64(per)/float64(readFloor), "x-read-floor")
+				})
+			}
+		}
+	}
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// TestRequestCounts checks the request budgets on an instrumented bucket:
+// Get of the current revision in at most 2 requests whatever the history
+// length, and PlanRotate / PlanCleanup with no GET (or HEAD) of any object.
+func TestRequestCounts(t *testing.T) {
+	for _, driver := range []string{"mem", "file"} {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			var inner *blob.Bucket
+			if driver == "mem" {
+				inner = openRaw(t, "mem://")
+			} else {
+				inner = openRaw(t, fileURL(t.TempDir()))
+			}
+			ib, b := newInstrumented(inner)
+			clock := newTestClock()
+			s, err := Open(ctx, Options{Bucket: b, RootKey: randomRootKey(), Now: clock.Now})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			const history = 50
+			for i := 0; i < history; i++ {
+				clock.Advance(time.Second)
+				if _, err := s.Put(ctx, PutInput{Namespace: "rc", Name: "long", Value: []byte(fmt.Sprint(i))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Put(ctx, PutInput{Namespace: "rc", Name: "short", Value: []byte("s")}); err != nil {
+				t.Fatal(err)
+			}
+			counted := func(f func()) requestCounts {
+				ib.resetCounts()
+				f()
+				return ib.resetCounts()
+			}
+			// Warm the keyring with one read, then count.
+			if _, err := s.Get(ctx, "rc", "short", GetOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"long", "short"} {
+				var got Secret
+				c := counted(func() {
+					got, err = s.Get(ctx, "rc", name, GetOptions{})
+				})
+				if err != nil {
+					t.Fatalf("Get(%s): %v", name, err)
+				}
+				if name == "long" && (got.Revision != history || string(got.Value) != fmt.Sprint(history-1)) {
+					t.Fatalf("Get(long) = revision %d %q", got.Revision, got.Value)
+				}
+				if c.total() < 1 || c.total() > 2 || c.Write != 0 {
+					t.Fatalf("Get of %s (current revision %d) made %+v: %d requests, want 1 or 2 and no writes",
+						name, got.Revision, c, c.total())
+				}
+				t.Logf("Get of the current revision after %d revisions: %+v", got.Revision, c)
+			}
+
+			// Planning over 200 secrets reads no object.
+			for i := 0; i < 200; i++ {
+				ttl := Expiry{}
+				if i%4 == 0 {
+					ttl = Expiry{Set: true, TTL: time.Hour}
+				}
+				if _, err := s.Put(ctx, PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v"), Expiry: ttl}); err != nil {
+					t.Fatal(err)
+				}
+				if i%4 == 1 {
+					if _, err := s.Put(ctx, PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v2")}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.KeyVersions(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var plan RotatePlan
+			c := counted(func() { plan, err = s.PlanRotate(ctx, RotateInput{}) })
+			if err != nil || plan.Pending != 202 {
+				t.Fatalf("PlanRotate = %+v, %v; want 202 pending", plan, err)
+			}
+			if c.Get != 0 || c.Head != 0 || c.Write != 0 || c.List == 0 {
+				t.Fatalf("PlanRotate over 202 secrets made %+v; want lists only", c)
+			}
+			t.Logf("PlanRotate over 202 secrets: %+v", c)
+			clock.Advance(100 * time.Hour)
+			hour := time.Hour
+			var cplan CleanupPlan
+			c = counted(func() {
+				cplan, err = s.PlanCleanup(ctx, CleanupInput{Retention: Retention{ExpiredSecrets: &hour, DeletedSecrets: &hour, Revisions: &hour, AuditEvents: &hour}})
+			})
+			if err != nil || cplan.Secrets != 50 || cplan.Revisions != history-1+50 || cplan.Events == 0 {
+				t.Fatalf("PlanCleanup = %+v, %v; want 50 secrets, %d revisions and some events", cplan, err, history-1+50)
+			}
+			if c.Get != 0 || c.Head != 0 || c.Write != 0 || c.List == 0 {
+				t.Fatalf("PlanCleanup over 202 secrets made %+v; want lists only", c)
+			}
+			t.Logf("PlanCleanup over 202 secrets: %+v", c)
+		})
+	}
+}

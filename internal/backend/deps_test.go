@@ -1,3 +1,0 @@
-package backend
-
-import _ "github.com/johannesboyne/gofakes3"

@@ -1,0 +1,254 @@
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// localWriter creates objects in a directory that fileblob also reads
+// (fileblob opened with metadata=skip, so an object is exactly one file).
+//
+// Why not fileblob's own writer: its IfNotExist is a Stat and a rename
+// under an in-process mutex, so two processes can both "create" a key; it
+// never fsyncs; and its temporary files go to os.TempDir. This writer
+// instead:
+//
+//   - writes each object to a temporary file next to its final name
+//     ("<key>.<random>.tmp": the '.' makes it a key no parser accepts, so
+//     listings ignore it) and makes the data durable first;
+//   - publishes it with link(2), which fails with EEXIST when the final
+//     name exists: an atomic create-only write across processes, with no
+//     lock file to go stale;
+//   - makes the published names durable before the next stage (or the
+//     caller) goes on: syncfs(2) on Linux, one call for a whole group of
+//     objects; fsync of each file and directory elsewhere.
+//
+// A crash leaves, at worst, temporary files (ignored, removed by Cleanup)
+// and fully written objects: a name is never visible before its data is
+// durable, so no reader can see a torn object.
+type localWriter struct {
+	root string
+}
+
+const (
+	localDirMode  = 0o700
+	localFileMode = 0o600
+	tmpSuffix     = ".tmp"
+)
+
+func (l *localWriter) path(key string) string {
+	return filepath.Join(l.root, filepath.FromSlash(key))
+}
+
+// tmpFile is a written, not yet published object.
+type tmpFile struct {
+	op   *writeOp
+	tmp  string
+	path string
+}
+
+func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
+	var all [][]tmpFile
+	var dirs dirSet
+	defer func() {
+		for _, st := range all {
+			for _, t := range st {
+				_ = os.Remove(t.tmp)
+			}
+		}
+	}()
+	// Write every object's data first, so that one data flush covers all
+	// stages.
+	for _, st := range stages {
+		var files []tmpFile
+		for _, op := range st.Ops {
+			if err := ctx.Err(); err != nil {
+				all = append(all, files)
+				return err
+			}
+			t, err := l.writeTemp(op, &dirs)
+			if err != nil {
+				all = append(all, files)
+				return err
+			}
+			files = append(files, t)
+		}
+		all = append(all, files)
+	}
+	if err := l.flushData(all); err != nil {
+		return err
+	}
+	for i, st := range stages {
+		for _, t := range all[i] {
+			if err := l.publish(t); err != nil {
+				return err
+			}
+		}
+		if err := l.flushNames(all[i], &dirs); err != nil {
+			return err
+		}
+		if err := strictCheck(st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeTemp writes op's data to a temporary file beside its final path.
+func (l *localWriter) writeTemp(op *writeOp, dirs *dirSet) (tmpFile, error) {
+	path := l.path(op.Key)
+	var suffix [8]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return tmpFile{}, err
+	}
+	tmp := path + "." + hex.EncodeToString(suffix[:]) + tmpSuffix
+	for attempt := 0; ; attempt++ {
+		if err := dirs.mkdirAll(filepath.Dir(path), l.root); err != nil {
+			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
+		}
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
+		if errors.Is(err, fs.ErrNotExist) && attempt < 3 {
+			// Cleanup removed the (empty) directory between mkdir and
+			// create; make it again.
+			continue
+		}
+		if err != nil {
+			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
+		}
+		_, werr := f.Write(op.Data)
+		if werr == nil && !syncFSAvailable {
+			werr = f.Sync()
+		}
+		cerr := f.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			_ = os.Remove(tmp)
+			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, werr)
+		}
+		return tmpFile{op: op, tmp: tmp, path: path}, nil
+	}
+}
+
+// publish links the temporary file to its final name, create-only.
+func (l *localWriter) publish(t tmpFile) error {
+	err := os.Link(t.tmp, t.path)
+	switch {
+	case err == nil:
+		t.op.Done = true
+	case errors.Is(err, fs.ErrExist):
+		t.op.Exists = true
+		return nil
+	default:
+		return fmt.Errorf("publishing %s (the store needs a filesystem with hard links for atomic create-only writes): %w", t.op.Key, err)
+	}
+	if t.op.Alias != "" {
+		err := os.Link(t.path, l.path(t.op.Alias))
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("publishing %s: %w", t.op.Alias, err)
+		}
+	}
+	return nil
+}
+
+// flushData makes the data of every temporary file durable.
+func (l *localWriter) flushData(all [][]tmpFile) error {
+	if !syncFSAvailable {
+		return nil // each file was fsynced as it was written
+	}
+	n := 0
+	for _, st := range all {
+		n += len(st)
+	}
+	if n == 0 {
+		return nil
+	}
+	return syncFS(l.root)
+}
+
+// flushNames makes the names published by one stage durable.
+func (l *localWriter) flushNames(files []tmpFile, dirs *dirSet) error {
+	if len(files) == 0 {
+		return nil
+	}
+	if syncFSAvailable {
+		return syncFS(l.root)
+	}
+	seen := map[string]bool{}
+	for _, t := range files {
+		for _, d := range dirs.syncTargets(filepath.Dir(t.path), l.root) {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if err := syncDir(d); err != nil {
+				return fmt.Errorf("syncing directory %s: %w", d, err)
+			}
+		}
+	}
+	return nil
+}
+
+// dirSet remembers the directories a commit created, whose parents must be
+// synced for the new entries to survive a crash.
+type dirSet struct {
+	created map[string]bool
+}
+
+func (d *dirSet) mkdirAll(dir, root string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	// Record every missing ancestor below root, then create them.
+	var missing []string
+	for p := dir; p != root && strings.HasPrefix(p, root); p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if err := os.MkdirAll(dir, localDirMode); err != nil {
+		return err
+	}
+	if d.created == nil {
+		d.created = map[string]bool{}
+	}
+	for _, p := range missing {
+		d.created[p] = true
+	}
+	return nil
+}
+
+// syncTargets lists dir and, for each directory this commit created on the
+// way down from root, its parent.
+func (d *dirSet) syncTargets(dir, root string) []string {
+	out := []string{dir}
+	for p := dir; d.created[p]; p = filepath.Dir(p) {
+		out = append(out, filepath.Dir(p))
+	}
+	return out
+}
+
+// removeEmptyDirs removes the directories of keys, and their parents up to
+// (not including) stop, when they are empty. Concurrent writers recreate a
+// directory they need (see writeTemp), so removal is safe.
+func (l *localWriter) removeEmptyDirs(keys []string, stop string) {
+	stopPath := l.path(strings.TrimSuffix(stop, "/"))
+	seen := map[string]bool{}
+	for _, k := range keys {
+		for d := filepath.Dir(l.path(k)); len(d) > len(stopPath) && strings.HasPrefix(d, stopPath) && !seen[d]; d = filepath.Dir(d) {
+			seen[d] = true
+			if os.Remove(d) != nil {
+				break
+			}
+		}
+	}
+}

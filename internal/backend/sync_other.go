@@ -1,0 +1,20 @@
+//go:build !linux && !windows
+
+package backend
+
+import "os"
+
+// syncFSAvailable is false: files and directories are fsynced one by one.
+const syncFSAvailable = false
+
+func syncFS(string) error { return nil }
+
+// syncDir fsyncs a directory so that entries created in it survive a crash.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -1,0 +1,12 @@
+//go:build windows
+
+package backend
+
+// syncFSAvailable is false: files are fsynced one by one.
+const syncFSAvailable = false
+
+func syncFS(string) error { return nil }
+
+// syncDir does nothing: Windows cannot open a directory for FlushFileBuffers
+// through the os package, and NTFS journals directory entries itself.
+func syncDir(string) error { return nil }

@@ -1,0 +1,134 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+// Input limits. The byte limits of namespaces, names, values and metadata
+// are the record format's (package envelope).
+const (
+	MaxNamespaceLen   = envelope.MaxNamespaceLen
+	MaxNameLen        = envelope.MaxNameLen
+	MaxValueLen       = envelope.MaxValueLen
+	MaxMetadataKeys   = envelope.MaxMetadataKeys
+	MaxMetadataLen    = envelope.MaxMetadataLen
+	MaxMetadataKeyLen = 128
+	MaxReasonLen      = 256
+	MaxActorLen       = 256
+	MaxListPageSize   = 1000
+)
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ValidateNamespace checks a namespace: 1 to 128 bytes of ASCII letters,
+// digits, '-', '_', '.' and ':' (for example "acme:production" or
+// "team-alpha:testing"), and not "." or "..".
+func ValidateNamespace(ns string) error {
+	const accepted = "a namespace is 1 to 128 characters from A-Z, a-z, 0-9, '-', '_', '.' and ':' (for example \"acme:production\"), and not \".\" or \"..\""
+	switch {
+	case ns == "":
+		return invalid("namespace", "is empty; %s", accepted)
+	case len(ns) > MaxNamespaceLen:
+		return invalid("namespace", "is %d bytes long; %s", len(ns), accepted)
+	case ns == "." || ns == "..":
+		return invalid("namespace", "%q is reserved; %s", ns, accepted)
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return invalid("namespace", "contains %s at byte %d; %s", describeByte(ns, i), i, accepted)
+		}
+	}
+	return nil
+}
+
+// ValidateName checks a secret name: 1 to 256 bytes of UTF-8 made of
+// visible characters (letters, digits, punctuation, symbols), without '/',
+// '\', spaces or control characters, and not "." or "..".
+func ValidateName(name string) error {
+	return validateNameLike("name", name, false)
+}
+
+func validateNameLike(field, s string, prefix bool) error {
+	const accepted = "a name is 1 to 256 bytes of visible UTF-8 characters without '/', '\\\\', spaces or control characters (for example \"OPENAI_API_KEY\" or \"db.password\"), and not \".\" or \"..\""
+	switch {
+	case s == "" && !prefix:
+		return invalid(field, "is empty; %s", accepted)
+	case len(s) > MaxNameLen:
+		return invalid(field, "is %d bytes long; %s", len(s), accepted)
+	case !prefix && (s == "." || s == ".."):
+		return invalid(field, "%q is reserved; %s", s, accepted)
+	case !utf8.ValidString(s):
+		return invalid(field, "is not valid UTF-8; %s", accepted)
+	}
+	for i, r := range s {
+		if r == '/' || r == '\\' || unicode.IsSpace(r) || !unicode.IsGraphic(r) {
+			return invalid(field, "contains %q at byte %d; %s", r, i, accepted)
+		}
+	}
+	return nil
+}
+
+func describeByte(s string, i int) string {
+	c := s[i]
+	if c < 0x20 || c == 0x7f {
+		return fmt.Sprintf("control character 0x%02x", c)
+	}
+	if c >= 0x80 {
+		return "a non-ASCII character"
+	}
+	return fmt.Sprintf("%q", string(c))
+}
+
+func validateValue(v []byte) error {
+	if len(v) > MaxValueLen {
+		return invalid("value", "is %d bytes; the limit is %d bytes (64 KiB)", len(v), MaxValueLen)
+	}
+	return nil
+}
+
+// validateMetadata checks a metadata map: at most 64 entries, keys of 1 to
+// 128 visible characters, values of valid UTF-8 without control characters,
+// and at most 8 KiB of keys and values together. Metadata is stored in
+// clear: it must not hold secrets.
+func validateMetadata(md map[string]string) error {
+	if len(md) > MaxMetadataKeys {
+		return invalid("metadata", "has %d entries; the limit is %d", len(md), MaxMetadataKeys)
+	}
+	total := 0
+	for k, v := range md {
+		total += len(k) + len(v)
+		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) {
+			return invalid("metadata", "key %q must be 1 to %d bytes of valid UTF-8", k, MaxMetadataKeyLen)
+		}
+		for _, r := range k {
+			if unicode.IsSpace(r) || !unicode.IsGraphic(r) {
+				return invalid("metadata", "key %q contains %q; keys are visible characters without spaces", k, r)
+			}
+		}
+		if !utf8.ValidString(v) {
+			return invalid("metadata", "value of %q is not valid UTF-8", k)
+		}
+		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return invalid("metadata", "value of %q contains a control character", k)
+		}
+	}
+	if total > MaxMetadataLen {
+		return invalid("metadata", "is %d bytes of keys and values; the limit is %d bytes (8 KiB)", total, MaxMetadataLen)
+	}
+	return nil
+}
+
+func validateReason(field, r string) error {
+	if len(r) > MaxReasonLen || !utf8.ValidString(r) || strings.IndexFunc(r, unicode.IsControl) >= 0 {
+		return invalid(field, "must be at most %d bytes of UTF-8 without control characters", MaxReasonLen)
+	}
+	return nil
+}

@@ -1,3 +1,0 @@
-package envelope
-
-import _ "github.com/c2sp/wycheproof"

@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+// All diagnostic wording lives in this file. A summary is a short title; a
+// detail says what happened, what to do, and ends with the original error.
+// No diagnostic ever includes a value, key material or a root key: store
+// errors never carry them, and nothing here formats a model or config.
+
+var pathURL = path.Root("url")
+
+// storeErrorSuffix appends the original error to a detail; nil adds
+// nothing.
+func storeErrorSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return "\n\nStore error: " + err.Error()
+}
+
+// diagUnexpectedProviderData reports ProviderData of the wrong type (a bug).
+func diagUnexpectedProviderData(data any) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Unexpected provider data",
+		fmt.Sprintf("Expected *providerData, got %T. This is a bug in the secretstore provider; please report it.", data))
+}
+
+// diagProviderNotConfigured reports an operation that must reach the store
+// while the provider configuration is still unknown.
+func diagProviderNotConfigured() diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Provider not configured",
+		"The secretstore provider configuration is not known yet, so the store cannot be reached. "+
+			"Make sure every provider attribute (url, root_key, ...) is known when this runs, "+
+			"for example by applying the resources it depends on first with -target.")
+}
+
+// diagNamespaceNotAllowed reports a namespace rejected by allowed_namespaces
+// on the attribute at p; err (from namespacePolicy.Check) names the
+// namespace and the patterns.
+func diagNamespaceNotAllowed(p path.Path, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Namespace not allowed",
+		"The provider's allowed_namespaces forbids this namespace: "+err.Error()+
+			". Use a namespace that matches one of the patterns, or add a pattern to allowed_namespaces.")
+}
+
+// diagCleanupNoRetention reports a secretstore_cleanup without any retention.
+func diagCleanupNoRetention() diag.Diagnostic {
+	return diag.NewErrorDiagnostic("No retention configured",
+		"secretstore_cleanup purges nothing unless at least one retention is set. Set one or more of "+
+			"expired_secret_retention, deleted_secret_retention, revision_retention or audit_event_retention "+
+			"(durations such as \"720h\").")
+}
+
+// diagInvalidRetention reports a malformed retention duration on its attribute.
+func diagInvalidRetention(p path.Path, value string, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid retention",
+		fmt.Sprintf("%q is not a valid retention: %s. Use a non-negative Go duration with units h, m, s, "+
+			"for example \"720h\" for 30 days.", value, err))
+}
+
+// diagCleanupFailed reports a failed cleanup plan or purge.
+func diagCleanupFailed(err error) diag.Diagnostic {
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Cleanup failed",
+		"Measuring or purging what the retentions allow failed. Nothing still readable was removed; "+
+			"check that the bucket is reachable and retry."+storeErrorSuffix(err))
+}
+
+// diagRolledBack reports a store whose current revision of a secret is older
+// than the revision Terraform recorded: the bucket was restored from an
+// older copy (or objects were removed). Nothing is written.
+func diagRolledBack(id string, stateRevision, storeRevision int64) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("The store was rolled back",
+		fmt.Sprintf("The store's current revision of secret %q is %d, but Terraform recorded revision %d: "+
+			"the store was rolled back (restored from an older copy, or revisions were removed outside Terraform). "+
+			"Nothing was written. Find out how the bucket lost its newer revisions and restore them; "+
+			"if the older revision is intended, remove the secret from state (terraform state rm) and import it again.",
+			id, storeRevision, stateRevision))
+}
+
+// diagConcurrentModification reports a write that lost a race against
+// another run (or whose recorded revision is no longer current).
+func diagConcurrentModification(id string, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Concurrent modification",
+		fmt.Sprintf("another run changed %s; re-run plan. The secret was changed in the store after this plan "+
+			"recorded its revision, so this write was refused rather than overwrite the other change. "+
+			"Nothing was written.", id)+storeErrorSuffix(err))
+}
+
+// diagAlreadyExists reports a create of a secret that another run or
+// configuration already holds.
+func diagAlreadyExists(id string, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Secret already exists",
+		fmt.Sprintf("another run changed %s; re-run plan. The secret already exists in the store, written by "+
+			"another run or another configuration, so this create was refused rather than overwrite it. "+
+			"Nothing was written. To manage the existing secret here, import it: terraform import <address> %s.",
+			id, id)+storeErrorSuffix(err))
+}
+
+// diagSecretExpired warns that a secret in state has expired.
+func diagSecretExpired(id string, expiresAt time.Time) diag.Diagnostic {
+	when := "its expiry has passed"
+	if !expiresAt.IsZero() {
+		when = "it expired at " + expiresAt.UTC().Format(time.RFC3339)
+	}
+	return diag.NewWarningDiagnostic("Secret expired",
+		fmt.Sprintf("Secret %q can no longer be read: %s. It stays in state with expired = true. "+
+			"To renew it, write a new value (change value, or increment value_wo_version), or set a later "+
+			"expires_at, or set or change ttl, and apply.", id, when))
+}
+
+// diagKeyVersionInUse refuses to destroy a key version that still wraps
+// current revisions.
+func diagKeyVersionInUse(version, secrets int, err error) diag.Diagnostic {
+	count := "some secrets"
+	if secrets >= 0 {
+		count = fmt.Sprintf("%d secret(s)", secrets)
+	}
+	return diag.NewErrorDiagnostic("Key version in use",
+		fmt.Sprintf("Key version %d still wraps the current revision of %s, so it cannot be destroyed and no key "+
+			"material was deleted. Rotate the secrets first: add a newer secretstore_key_version (it becomes "+
+			"primary), apply so the secrets are rewrapped under it until this version's secrets count is 0, "+
+			"then remove this version.", version, count)+storeErrorSuffix(err))
+}
+
+// diagKeyVersionExists reports a create of a version number already in use.
+func diagKeyVersionExists(version int, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("version"), "Key version already exists",
+		fmt.Sprintf("Key version %d already exists in the store (or was used before and retired; version numbers "+
+			"are never reused). To manage it here, import it: terraform import <address> %d. Otherwise choose a "+
+			"higher version number.", version, version)+storeErrorSuffix(err))
+}
+
+// diagInvalidImportID reports a malformed import identifier.
+func diagInvalidImportID(id, want string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Invalid import ID",
+		fmt.Sprintf("The import ID %q is not valid: expected %s.", id, want))
+}
+
+// diagStoreError maps an error of a store operation to a diagnostic.
+// action is a phrase such as `writing secret "ns/name"`; attrs maps
+// ValidationError fields to the resource attributes at fault.
+func diagStoreError(action string, err error, attrs map[string]path.Path) diag.Diagnostic {
+	var verr *backend.ValidationError
+	if errors.As(err, &verr) {
+		detail := fmt.Sprintf("%s: %s. Nothing was written.", verr.Field, verr.Reason)
+		if p, ok := attrs[verr.Field]; ok {
+			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+verr.Field, detail)
+		}
+		return diag.NewErrorDiagnostic("Invalid "+verr.Field, "Error "+action+": "+detail)
+	}
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Store operation failed",
+		"Error "+action+". Check that the bucket is reachable and writable, then retry."+storeErrorSuffix(err))
+}
+
+// commonStoreDiagnostic words the sentinel errors whose meaning does not
+// depend on the operation.
+func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
+	switch {
+	case errors.Is(err, backend.ErrRootKeyMismatch):
+		return diag.NewErrorDiagnostic("Root key does not match the store",
+			"The configured root_key (SECRETSTORE_ROOT_KEY), and every previous_root_keys entry, fails to open "+
+				"this store's keyring: the store was created under another root key. Configure the root key the "+
+				"store was created with; after a root-key change, list the old key in previous_root_keys until "+
+				"every key version is rewrapped. Nothing was decrypted or written."+storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrKeyVersionUnavailable):
+		return diag.NewErrorDiagnostic("Missing key version",
+			"The record is wrapped under a key version that is not in the store's keyring (never created in this "+
+				"store, or its material is gone). Restore that version with a secretstore_key_version resource "+
+				"with the same version and its original key_material_wo, or write the secret again."+
+				storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrNoKeyVersion):
+		return diag.NewErrorDiagnostic("No key version",
+			"The store has no usable key version to wrap new data keys under. Add a secretstore_key_version "+
+				"resource (version = 1) and make the secrets depend on it (depends_on), so it is created first. "+
+				"Nothing was written."+storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrIntegrity):
+		return diag.NewErrorDiagnostic("Integrity check failed",
+			"A stored object was modified or corrupted outside this provider: its authentication tag or MAC does "+
+				"not verify, so nothing was decrypted or written. Find out who can write to the bucket and restore "+
+				"the object from a backup."+storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrUnsupportedFormat):
+		return diag.NewErrorDiagnostic("Unsupported store format",
+			"The store holds an object in a format version this provider release does not know, probably written "+
+				"by a newer release. Upgrade the provider; nothing was written."+storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
+		return diag.NewAttributeErrorDiagnostic(pathURL, "Bucket does not enforce create-only writes",
+			"The bucket accepted a write that should have been refused as already existing, so two runs could "+
+				"silently overwrite each other. Use a bucket service that supports conditional writes (If-None-Match) "+
+				"or a local directory."+storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrWrapLimit):
+		return diag.NewErrorDiagnostic("Key version wrap limit reached",
+			"The primary key version has wrapped close to the number of data keys it may wrap in its lifetime "+
+				"(NIST SP 800-38D). Add a newer secretstore_key_version and rotate; nothing was written."+
+				storeErrorSuffix(err)), true
+	}
+	return nil, false
+}
+
+// addOpenError reports a failure to open the store in Configure, on the
+// provider attribute at fault.
+func addOpenError(diags *diag.Diagnostics, url string, err error) {
+	var verr *backend.ValidationError
+	switch {
+	case errors.Is(err, backend.ErrRootKeyMismatch):
+		diags.AddAttributeError(path.Root("root_key"), "Root key does not match the store",
+			fmt.Sprintf("The configured root key (root_key or SECRETSTORE_ROOT_KEY), and every previous_root_keys "+
+				"entry, fails to open the keyring of the store at %s: the store was created under another root key. "+
+				"Configure the root key the store was created with; after a root-key change, list the old key in "+
+				"previous_root_keys until every key version is rewrapped.", url)+storeErrorSuffix(err))
+	case errors.As(err, &verr) && (verr.Field == "root_key" || verr.Field == "previous_root_keys"):
+		diags.AddAttributeError(path.Root(verr.Field), "Invalid "+verr.Field, verr.Reason)
+	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
+		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
+			fmt.Sprintf("The bucket at %s accepted a write that should have been refused as already existing, so "+
+				"two runs could silently overwrite each other. Use a bucket service that supports conditional "+
+				"writes (If-None-Match) or a local directory.", url)+storeErrorSuffix(err))
+	default:
+		if d, ok := commonStoreDiagnostic(err); ok {
+			diags.Append(d)
+			return
+		}
+		diags.AddAttributeError(pathURL, "Cannot open the secret store",
+			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
+				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
+	}
+}

@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+// providerData is what Configure hands to every resource, data source and
+// ephemeral resource (resp.ResourceData, DataSourceData, EphemeralResourceData).
+// It is nil while the provider configuration is still unknown (plan before a
+// dependency is applied); objects must then skip store access in plan.
+type providerData struct {
+	// Store is the opened secret store.
+	Store backend.StoreAPI
+	// Namespaces is the allowed_namespaces policy; Check returns an error
+	// naming the namespace and the patterns when none matches.
+	Namespaces namespacePolicy
+	// DefaultTTL applies to new secrets that set no expiry; 0 means none.
+	DefaultTTL time.Duration
+	// AuditReads records a read event for data-source reads and ephemeral opens.
+	AuditReads bool
+	// Now is the clock (tests inject one through NewTestProvider).
+	Now func() time.Time
+	// Actor is who audit events name (already resolved from config,
+	// environment, Terraform Cloud or user@host).
+	Actor string
+	// URL is the bucket URL the store was opened with (never holds keys).
+	URL string
+	// HasPreviousRootKeys reports whether previous_root_keys is configured;
+	// the keys themselves live only inside Store.
+	HasPreviousRootKeys bool
+}
+
+// providerDataFrom converts the ProviderData of a Configure request of a
+// resource, data source or ephemeral resource. It returns nil without a
+// diagnostic when the provider is not configured yet (nil data).
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.Append(diagUnexpectedProviderData(data))
+		return nil
+	}
+	return pd
+}
+
+// requireProviderData reports an error when an operation that must reach the
+// store runs before the provider is configured (an unknown provider
+// configuration at apply time). It returns false when pd is nil.
+func requireProviderData(pd *providerData, diags *diag.Diagnostics) bool {
+	if pd != nil {
+		return true
+	}
+	diags.Append(diagProviderNotConfigured())
+	return false
+}
+
+// now returns the provider clock's current time in UTC.
+func (pd *providerData) now() time.Time {
+	if pd == nil || pd.Now == nil {
+		return time.Now().UTC()
+	}
+	return pd.Now().UTC()
+}

@@ -1,0 +1,250 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+// readFactories serves the provider with the clock now, next to the echo
+// provider that copies ephemeral values into state for assertions.
+func readFactories(now func() time.Time) map[string]func() (tfprotov6.ProviderServer, error) {
+	f := testAccProviderFactories(now)
+	f["echo"] = echoprovider.NewProviderServer()
+	return f
+}
+
+// openSeedStore opens the test store for setting it up, with the clock now
+// (nil: time.Now) and actor "seeder", and creates key version 1 unless the
+// store has one.
+func openSeedStore(t *testing.T, ts testStore, now func() time.Time) backend.StoreAPI {
+	t.Helper()
+	s, err := backend.Open(context.Background(), backend.Options{BucketURL: ts.URL, RootKey: ts.RootKey, Actor: "seeder", Now: now})
+	if err != nil {
+		t.Fatalf("opening test store %s: %v", ts.URL, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	kvs, err := s.KeyVersions(context.Background())
+	if err != nil {
+		t.Fatalf("listing key versions: %v", err)
+	}
+	if len(kvs) == 0 {
+		if _, err := s.CreateKeyVersion(context.Background(), 1, nil); err != nil {
+			t.Fatalf("creating key version 1: %v", err)
+		}
+	}
+	return s
+}
+
+// mustPut writes a secret and fails the test on error.
+func mustPut(t *testing.T, s backend.StoreAPI, in backend.PutInput) backend.Secret {
+	t.Helper()
+	sec, err := s.Put(context.Background(), in)
+	if err != nil {
+		t.Fatalf("writing %s/%s: %v", in.Namespace, in.Name, err)
+	}
+	return sec
+}
+
+// randomText returns n random lowercase hex characters.
+func randomText(t *testing.T, n int) string {
+	t.Helper()
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)[:n]
+}
+
+// diagRegexp matches a diagnostic that contains every part in order.
+// Terraform wraps diagnostic text to the terminal width, so spaces inside a
+// part match any run of whitespace.
+func diagRegexp(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		words := strings.Fields(p)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		quoted[i] = strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, `.*`))
+}
+
+// rfc3339 formats t as the provider does.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// bucketFiles returns the regular files under dir (relative slash paths)
+// with their sizes, without fileblob's .attrs sidecars.
+func bucketFiles(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".attrs") {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking bucket %s: %v", dir, err)
+	}
+	return out
+}
+
+// createdFiles returns the files of after that are not in before, largest
+// first.
+func createdFiles(before, after map[string]int64) []string {
+	var out []string
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if after[out[i]] != after[out[j]] {
+			return after[out[i]] > after[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// flipByte inverts one byte in the middle of a bucket file.
+func flipByte(t *testing.T, dir, rel string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 {
+		t.Fatalf("bucket object %s is empty", rel)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readEvents returns the read events of one secret, oldest first.
+func readEvents(s backend.StoreAPI, namespace, name string) ([]backend.Event, error) {
+	page, err := s.ListEvents(context.Background(), backend.EventFilter{
+		Namespace: namespace, Name: name, Operations: []string{backend.OpRead}, Limit: backend.MaxEventLimit,
+	})
+	return page.Events, err
+}
+
+// checkReadEvents fails unless the secret has read events (want true) or
+// none (want false); each must name the actor and the revision read.
+func checkReadEvents(t *testing.T, ts testStore, namespace, name string, want bool, actor string, revision int64) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		events, err := readEvents(ts.open(t), namespace, name)
+		if err != nil {
+			return fmt.Errorf("listing read events of %s/%s: %w", namespace, name, err)
+		}
+		if !want {
+			if len(events) != 0 {
+				return fmt.Errorf("%s/%s: %d read events with audit_reads off, want none", namespace, name, len(events))
+			}
+			return nil
+		}
+		if len(events) == 0 {
+			return fmt.Errorf("%s/%s: no read event with audit_reads on", namespace, name)
+		}
+		for _, e := range events {
+			if e.Actor != actor || e.Revision != revision {
+				return fmt.Errorf("%s/%s: read event %s has actor %q revision %d, want %q and %d",
+					namespace, name, e.ID, e.Actor, e.Revision, actor, revision)
+			}
+		}
+		return nil
+	}
+}
+
+// TestSecretReadDiagnosticWords pins the reason word and summary of each
+// read failure, and that an integrity failure is never worded as not_found,
+// even when the store's error also wraps ErrNotFound.
+func TestSecretReadDiagnosticWords(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		err      error
+		summary  string
+		word     string
+		notWords []string
+	}{
+		{backend.ErrNotFound, `Secret "ns/a" not found`, "not_found:", nil},
+		{backend.ErrExpired, `Secret "ns/a" has expired`, "expired:", nil},
+		{backend.ErrKeyVersionUnavailable, `Secret "ns/a" cannot be decrypted`, "key_version_unavailable:", nil},
+		{fmt.Errorf("revision 3: %w", backend.ErrIntegrity), `Secret "ns/a" failed its integrity check`, "modified or corrupted", []string{"not_found"}},
+		{errors.Join(backend.ErrIntegrity, backend.ErrNotFound), `Secret "ns/a" failed its integrity check`, "modified or corrupted", []string{"not_found:"}},
+	} {
+		d := secretReadDiagnostic(ctx, failingHead{}, "ns", "a", 0, tc.err)
+		if d.Severity() != diag.SeverityError || d.Summary() != tc.summary {
+			t.Errorf("%v: summary %q, want error %q", tc.err, d.Summary(), tc.summary)
+		}
+		if !strings.Contains(d.Detail(), tc.word) {
+			t.Errorf("%v: detail %q lacks %q", tc.err, d.Detail(), tc.word)
+		}
+		for _, w := range tc.notWords {
+			if strings.HasPrefix(d.Detail(), w) {
+				t.Errorf("%v: detail %q starts with %q", tc.err, d.Detail(), w)
+			}
+		}
+	}
+	d := secretReadDiagnostic(ctx, failingHead{}, "ns", "a", 7, backend.ErrNotFound)
+	if !strings.Contains(d.Detail(), `revision 7 of secret "ns/a"`) {
+		t.Errorf("a missing revision's detail %q does not name the revision", d.Detail())
+	}
+}
+
+// failingHead is a store whose Head fails; other methods are not called.
+type failingHead struct{ backend.StoreAPI }
+
+func (failingHead) Head(context.Context, string, string) (backend.Secret, error) {
+	return backend.Secret{}, backend.ErrNotFound
+}
+
+// removeKeyVersionAfter creates key version version (it becomes primary),
+// runs write (whose secrets are then wrapped under it), and removes that key
+// version's records from the file:// bucket, as if its material were lost.
+// The directory is the backend's v1/k/<version, 10 digits>/ (layout.go).
+func removeKeyVersionAfter(t *testing.T, ts testStore, s backend.StoreAPI, version int, write func()) {
+	t.Helper()
+	if _, err := s.CreateKeyVersion(context.Background(), version, nil); err != nil {
+		t.Fatalf("creating key version %d: %v", version, err)
+	}
+	write()
+	dir := filepath.Join(ts.dir(), "v1", "k", fmt.Sprintf("%010d", version))
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("key version %d records not where the backend's layout puts them: %v", version, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+}

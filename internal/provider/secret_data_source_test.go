@@ -1,0 +1,231 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+// secretDataSourceConfig is a data "secretstore_secret" "s" with extra lines.
+func secretDataSourceConfig(namespace, name, extra string) string {
+	return fmt.Sprintf(`
+data "secretstore_secret" "s" {
+  namespace = %q
+  name      = %q
+%s
+}
+`, namespace, name, extra)
+}
+
+// secretEphemeralConfig is an ephemeral "secretstore_secret" "s" with extra
+// lines, echoed into echo.test.data.
+func secretEphemeralConfig(namespace, name, extra string) string {
+	return fmt.Sprintf(`
+ephemeral "secretstore_secret" "s" {
+  namespace = %q
+  name      = %q
+%s
+}
+
+provider "echo" {
+  data = ephemeral.secretstore_secret.s
+}
+
+resource "echo" "test" {}
+`, namespace, name, extra)
+}
+
+// readFailureSteps reads one secret through the data source, then through
+// the ephemeral resource, and expects both to fail with want.
+func readFailureSteps(ts testStore, providerExtra, namespace, name string, want *regexp.Regexp) []resource.TestStep {
+	return []resource.TestStep{
+		{
+			Config:      ts.providerBlock(providerExtra) + secretDataSourceConfig(namespace, name, ""),
+			ExpectError: want,
+		},
+		{
+			Config:      ts.providerBlock(providerExtra) + secretEphemeralConfig(namespace, name, ""),
+			ExpectError: want,
+		},
+	}
+}
+
+func TestAccSecretDataSource(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	first := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("first value")})
+	second := mustPut(t, s, backend.PutInput{
+		Namespace: "app:production", Name: "db", Value: []byte("second value"),
+		SetMetadata: true, Metadata: map[string]string{"owner": "payments"},
+		Expiry: backend.Expiry{Set: true, At: time.Now().Add(240 * time.Hour).Truncate(time.Second)},
+	})
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{
+			{
+				Config: ts.providerBlock("") + secretDataSourceConfig("app:production", "db", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("second value")),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("revision"), knownvalue.Int64Exact(second.Revision)),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("key_version"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("metadata"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"owner": knownvalue.StringExact("payments")})),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("created_at"), knownvalue.StringExact(rfc3339(first.CreatedAt))),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("updated_at"), knownvalue.StringExact(rfc3339(second.UpdatedAt))),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(second.ExpiresAt))),
+					statecheck.ExpectSensitiveValue("data.secretstore_secret.s", tfjsonpath.New("value")),
+				},
+			},
+			{
+				// An older revision, by number.
+				Config: ts.providerBlock("") + secretDataSourceConfig("app:production", "db", fmt.Sprintf("  revision = %d", first.Revision)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("first value")),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("revision"), knownvalue.Int64Exact(first.Revision)),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("metadata"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("expires_at"), knownvalue.Null()),
+				},
+			},
+			{
+				Config:      ts.providerBlock("") + secretDataSourceConfig("app:production", "db", "  revision = 0"),
+				ExpectError: diagRegexp("Invalid Attribute Value", "revision", "at least 1"),
+			},
+		},
+	})
+}
+
+func TestAccSecretRead_notFound(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "deleted", Value: []byte("v")})
+	if err := s.Delete(context.Background(), "app:production", "deleted", 0); err != nil {
+		t.Fatal(err)
+	}
+	steps := readFailureSteps(ts, "", "app:production", "missing",
+		diagRegexp(`Secret "app:production/missing" not found`, `not_found: secret "app:production/missing" does not exist`))
+	steps = append(steps, readFailureSteps(ts, "", "app:production", "deleted",
+		diagRegexp(`Secret "app:production/deleted" not found`, "not_found:"))...)
+	steps = append(steps, resource.TestStep{
+		Config:      ts.providerBlock("") + secretEphemeralConfig("app:production", "deleted", "  revision = 9"),
+		ExpectError: diagRegexp(`Secret "app:production/deleted" not found`, `not_found: revision 9 of secret`),
+	})
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps:                    steps,
+	})
+}
+
+func TestAccSecretRead_expired(t *testing.T) {
+	ts := newTestStore(t)
+	start := time.Now().UTC().Truncate(time.Second)
+	clock := newStepClock(start)
+	s := openSeedStore(t, ts, nil)
+	expiresAt := start.Add(time.Hour)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "token", Value: []byte("short-lived"),
+		Expiry: backend.Expiry{Set: true, At: expiresAt}})
+
+	steps := []resource.TestStep{{
+		Config: ts.providerBlock("") + secretDataSourceConfig("app:production", "token", ""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("short-lived")),
+		},
+	}}
+	failing := readFailureSteps(ts, "", "app:production", "token",
+		diagRegexp(`Secret "app:production/token" has expired`, "expired:", "expired at "+expiresAt.Format(time.RFC3339), "Renew it"))
+	failing[0].PreConfig = func() { clock.Advance(2 * time.Hour) }
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(clock.Now),
+		Steps:                    append(steps, failing...),
+	})
+}
+
+func TestAccSecretRead_integrity(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("v1")})
+	before := bucketFiles(t, ts.dir())
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte(randomText(t, 4096))})
+	created := createdFiles(before, bucketFiles(t, ts.dir()))
+	if len(created) == 0 {
+		t.Fatal("writing a revision created no object in the bucket")
+	}
+	// The largest new object holds the 4 KiB value's ciphertext.
+	flipByte(t, ts.dir(), created[0])
+
+	want := diagRegexp(`Secret "app:production/db" failed its integrity check`, "modified or corrupted", "do not re-create it")
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps:                    readFailureSteps(ts, "", "app:production", "db", want),
+	})
+}
+
+func TestAccSecretRead_namespaceNotAllowed(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:staging", Name: "db", Value: []byte("v")})
+	policy := `  allowed_namespaces = ["*:production"]`
+	want := diagRegexp("Namespace not allowed", `namespace "app:staging"`, `"*:production"`)
+	steps := readFailureSteps(ts, policy, "app:staging", "db", want)
+	steps = append(steps,
+		resource.TestStep{
+			Config:      ts.providerBlock(policy) + `data "secretstore_secrets" "l" { namespace = "app:staging" }`,
+			ExpectError: want,
+		},
+		resource.TestStep{
+			Config:      ts.providerBlock(policy) + `data "secretstore_audit_events" "e" { namespace = "app:staging" }`,
+			ExpectError: want,
+		},
+	)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps:                    steps,
+	})
+}
+
+func TestAccSecretRead_auditReads(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	viaData := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "via-data", Value: []byte("d")})
+	viaEphemeral := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "via-ephemeral", Value: []byte("e")})
+
+	config := func(auditReads bool) string {
+		return ts.providerBlock(fmt.Sprintf("  actor = \"auditor\"\n  audit_reads = %t", auditReads)) +
+			secretDataSourceConfig("app:production", "via-data", "") +
+			secretEphemeralConfig("app:production", "via-ephemeral", "")
+	}
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps: []resource.TestStep{
+			{
+				Config: config(false),
+				Check: resource.ComposeTestCheckFunc(
+					checkReadEvents(t, ts, "app:production", "via-data", false, "", 0),
+					checkReadEvents(t, ts, "app:production", "via-ephemeral", false, "", 0),
+				),
+			},
+			{
+				Config: config(true),
+				Check: resource.ComposeTestCheckFunc(
+					checkReadEvents(t, ts, "app:production", "via-data", true, "auditor", viaData.Revision),
+					checkReadEvents(t, ts, "app:production", "via-ephemeral", true, "auditor", viaEphemeral.Revision),
+				),
+			},
+		},
+	})
+}

@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+func TestAccSecretEphemeralResource(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	first := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("first value")})
+	second := mustPut(t, s, backend.PutInput{
+		Namespace: "app:production", Name: "db", Value: []byte("second value"),
+		SetMetadata: true, Metadata: map[string]string{"owner": "payments"},
+		Expiry: backend.Expiry{Set: true, At: time.Now().Add(240 * time.Hour).Truncate(time.Second)},
+	})
+	data := tfjsonpath.New("data")
+
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps: []resource.TestStep{
+			{
+				Config: ts.providerBlock("") + secretEphemeralConfig("app:production", "db", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("value"), knownvalue.StringExact("second value")),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("revision"), knownvalue.Int64Exact(second.Revision)),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("key_version"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("metadata"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"owner": knownvalue.StringExact("payments")})),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("created_at"), knownvalue.StringExact(rfc3339(first.CreatedAt))),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("updated_at"), knownvalue.StringExact(rfc3339(second.UpdatedAt))),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("expires_at"), knownvalue.StringExact(rfc3339(second.ExpiresAt))),
+				},
+			},
+			{
+				Config: ts.providerBlock("") + secretEphemeralConfig("app:production", "db", fmt.Sprintf("  revision = %d", first.Revision)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("value"), knownvalue.StringExact("first value")),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("revision"), knownvalue.Int64Exact(first.Revision)),
+					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("expires_at"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
+
+// An ephemeral value feeds value_wo of another secret: the copy holds the
+// value in the store, and neither resource keeps it in state.
+func TestAccSecretEphemeralResource_valueWriteOnly(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	value := "source-" + randomText(t, 24)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "source", Value: []byte(value)})
+
+	config := ts.providerBlock("") + `
+ephemeral "secretstore_secret" "source" {
+  namespace = "app:production"
+  name      = "source"
+}
+
+resource "secretstore_secret" "copy" {
+  namespace        = "app:dr"
+  name             = "copy"
+  value_wo         = ephemeral.secretstore_secret.source.value
+  value_wo_version = 1
+}
+`
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("secretstore_secret.copy", tfjsonpath.New("value_wo"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("secretstore_secret.copy", tfjsonpath.New("value"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("secretstore_secret.copy", tfjsonpath.New("revision"), knownvalue.Int64Exact(1)),
+			},
+			Check: checkStored(t, ts, "app:dr", "copy", value, 1),
+		}},
+	})
+}
+
+// An ephemeral value configures a provider: the root key of a second store
+// is kept as a secret in the first, and an aliased provider opens the second
+// store with it.
+func TestAccSecretEphemeralResource_providerBlock(t *testing.T) {
+	ts := newTestStore(t)
+	other := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "platform:production", Name: "other-root-key", Value: []byte(other.RootKey)})
+	o := openSeedStore(t, other, nil)
+	mustPut(t, o, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("from the other store")})
+
+	config := ts.providerBlock("") + fmt.Sprintf(`
+ephemeral "secretstore_secret" "root_key" {
+  namespace = "platform:production"
+  name      = "other-root-key"
+}
+
+provider "secretstore" {
+  alias    = "other"
+  url      = %q
+  root_key = ephemeral.secretstore_secret.root_key.value
+}
+
+ephemeral "secretstore_secret" "db" {
+  provider  = secretstore.other
+  namespace = "app:production"
+  name      = "db"
+}
+
+provider "echo" {
+  data = ephemeral.secretstore_secret.db.value
+}
+
+resource "echo" "test" {}
+`, other.URL)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data"), knownvalue.StringExact("from the other store")),
+			},
+		}},
+	})
+}
+
+// A secret wrapped under a key version that is gone from the keyring fails
+// with key_version_unavailable through both read paths.
+func TestAccSecretRead_keyVersionUnavailable(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "kept", Value: []byte("under version 1")})
+	removeKeyVersionAfter(t, ts, s, 2, func() {
+		mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "orphan", Value: []byte("under version 2")})
+	})
+	want := diagRegexp(`Secret "app:production/orphan" cannot be decrypted`, "key_version_unavailable:", "Restore that key version")
+	steps := readFailureSteps(ts, "", "app:production", "orphan", want)
+	// The rest of the store stays readable.
+	steps = append(steps, resource.TestStep{
+		Config: ts.providerBlock("") + secretDataSourceConfig("app:production", "kept", ""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("under version 1")),
+		},
+	})
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps:                    steps,
+	})
+}

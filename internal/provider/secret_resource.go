@@ -1,0 +1,592 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*secretResource)(nil)
+	_ resource.ResourceWithImportState      = (*secretResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*secretResource)(nil)
+	_ resource.ResourceWithValidateConfig   = (*secretResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*secretResource)(nil)
+)
+
+func newSecretResource() resource.Resource { return &secretResource{} }
+
+// secretResource manages one secret: each write is a new immutable
+// revision in the store, and destroy writes a tombstone.
+type secretResource struct {
+	data *providerData
+}
+
+type secretModel struct {
+	ID             types.String `tfsdk:"id"`
+	Namespace      types.String `tfsdk:"namespace"`
+	Name           types.String `tfsdk:"name"`
+	Value          types.String `tfsdk:"value"`
+	ValueWO        types.String `tfsdk:"value_wo"`
+	ValueWOVersion types.Int64  `tfsdk:"value_wo_version"`
+	Metadata       types.Map    `tfsdk:"metadata"`
+	ExpiresAt      types.String `tfsdk:"expires_at"`
+	TTL            types.String `tfsdk:"ttl"`
+	Revision       types.Int64  `tfsdk:"revision"`
+	KeyVersion     types.Int64  `tfsdk:"key_version"`
+	CreatedAt      types.String `tfsdk:"created_at"`
+	UpdatedAt      types.String `tfsdk:"updated_at"`
+	Expired        types.Bool   `tfsdk:"expired"`
+}
+
+func (m secretModel) id() string { return secretID(m.Namespace.ValueString(), m.Name.ValueString()) }
+
+func (r *secretResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_secret"
+}
+
+func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A secret in the store. The value is encrypted on this machine with a fresh data key " +
+			"(AES-256-GCM) wrapped under the primary key version; only ciphertext reaches the bucket. Every write " +
+			"is a new immutable revision, and destroy writes a tombstone (bytes are removed only by " +
+			"`secretstore_cleanup`).\n\n" +
+			"Set exactly one of `value` (kept in state, marked sensitive) or `value_wo` (write-only, Terraform 1.11 " +
+			"and later: never in state or plan). With `value_wo` the provider never decrypts the secret to plan.\n\n" +
+			"Create at least one `secretstore_key_version` first and make secrets depend on it (`depends_on`).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`<namespace>/<name>`; also the import ID.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"namespace": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Namespace of the secret, for example `openai:production`. It must match the " +
+					"provider's `allowed_namespaces` when that is set (checked during plan). Changing it replaces the secret.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the secret within its namespace. Changing it replaces the secret.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"value": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "The secret value. Stored in Terraform state (sensitive): prefer `value_wo` on " +
+					"Terraform 1.11 and later. A value changed outside this configuration shows as a planned update.",
+			},
+			"value_wo": schema.StringAttribute{
+				Optional:  true,
+				WriteOnly: true,
+				Sensitive: true,
+				MarkdownDescription: "Write-only secret value (Terraform 1.11 and later): never stored in state or plan. " +
+					"Requires `value_wo_version`; the value is written when the secret is created and whenever " +
+					"`value_wo_version` changes.",
+				Validators: []validator.String{
+					stringvalidator.AlsoRequires(path.MatchRoot("value_wo_version")),
+				},
+			},
+			"value_wo_version": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "Version of `value_wo`: change it (for example increment it) to write a new " +
+					"`value_wo`. Terraform cannot see changes of a write-only value by itself.",
+				Validators: []validator.Int64{
+					int64validator.AlsoRequires(path.MatchRoot("value_wo")),
+				},
+			},
+			"metadata": schema.MapAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				MarkdownDescription: "String labels stored with each revision **in clear** (not encrypted): shown in " +
+					"listings, audit tooling and data sources. Never put secrets in metadata.",
+			},
+			"expires_at": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Absolute expiry (RFC 3339, for example `2030-01-01T00:00:00Z`). After it, reads " +
+					"fail with `expired` and the resource shows `expired = true`. Conflicts with `ttl`.",
+				Validators: []validator.String{
+					rfc3339Validator{},
+					stringvalidator.ConflictsWith(path.MatchRoot("ttl")),
+				},
+			},
+			"ttl": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Expiry relative to each write, as a duration such as `720h`: every write of this " +
+					"resource (new value, metadata or ttl) sets the expiry to the write time plus `ttl`. Conflicts " +
+					"with `expires_at`. When neither is set, the provider's `default_ttl` applies to new secrets.",
+				Validators: []validator.String{durationValidator{}},
+			},
+			"revision": schema.Int64Attribute{
+				Computed: true,
+				MarkdownDescription: "Current revision number in the store. A revision written elsewhere (another " +
+					"configuration, a rotation) shows here on refresh.",
+			},
+			"key_version": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Key version the current revision's data key is wrapped under.",
+			},
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Time of the secret's first revision (RFC 3339, UTC).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Time of the current revision (RFC 3339, UTC).",
+			},
+			"expired": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "Whether the secret's expiry has passed. An expired secret stays in state, and " +
+					"each plan warns until it is renewed or removed.",
+			},
+		},
+	}
+}
+
+func (r *secretResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("value"), path.MatchRoot("value_wo")),
+	}
+}
+
+func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if pd := providerDataFrom(req.ProviderData, &resp.Diagnostics); pd != nil {
+		r.data = pd
+	}
+}
+
+// ValidateConfig checks the namespace policy when the provider is already
+// configured; ModifyPlan checks it again, since validation may run first.
+func (r *secretResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	if r.data == nil {
+		return
+	}
+	var ns types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &ns)...)
+	r.checkNamespace(ns, &resp.Diagnostics)
+}
+
+// ModifyPlan fails the plan for a namespace that allowed_namespaces forbids.
+func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or provider configuration not known yet
+	}
+	var ns, name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("namespace"), &ns)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	r.checkNamespace(ns, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !req.State.Raw.IsNull() || ns.IsUnknown() || name.IsUnknown() {
+		return
+	}
+	// Create: the store validates the namespace and name, and a secret that
+	// another configuration already holds fails now rather than at apply.
+	id := secretID(ns.ValueString(), name.ValueString())
+	exists, err := r.data.Store.Has(ctx, ns.ValueString(), name.ValueString())
+	switch {
+	case err != nil:
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, secretAttrPaths(false)))
+	case exists:
+		resp.Diagnostics.Append(diagAlreadyExists(id, nil))
+	}
+}
+
+func (r *secretResource) checkNamespace(ns types.String, diags *diag.Diagnostics) {
+	if ns.IsNull() || ns.IsUnknown() {
+		return
+	}
+	if err := r.data.Namespaces.Check(ns.ValueString()); err != nil {
+		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
+	}
+}
+
+func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config secretModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
+		return
+	}
+	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	value, writeOnly := newValue(plan, config, secretModel{}, true)
+	if value == nil {
+		resp.Diagnostics.AddAttributeError(path.Root("value_wo"), "Missing value",
+			"Set exactly one of value or value_wo (with value_wo_version). Nothing was written.")
+		return
+	}
+	ctx = maskValue(ctx, value)
+	in := backend.PutInput{
+		Namespace:   plan.Namespace.ValueString(),
+		Name:        plan.Name.ValueString(),
+		Value:       value,
+		SetMetadata: !plan.Metadata.IsNull(),
+		Metadata:    stringMap(ctx, plan.Metadata, &resp.Diagnostics),
+		IfRevision:  -1,
+	}
+	in.Expiry = r.expiry(plan, secretModel{}, true, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, err := r.data.Store.Put(ctx, in)
+	clear(value)
+	if err != nil {
+		if errors.Is(err, backend.ErrConcurrentModification) {
+			resp.Diagnostics.Append(diagAlreadyExists(plan.id(), err))
+			return
+		}
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+		return
+	}
+	tflog.Info(ctx, "created secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
+	plan.fillRecord(s)
+	plan.ValueWO = types.StringNull()
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state secretModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return // provider configuration unknown: keep state as recorded
+	}
+	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
+	imported := state.Revision.IsNull()
+	// For value_wo the provider never decrypts: Head reads the record only.
+	// For value (and on import) it decrypts, so out-of-band changes of the
+	// value show as a planned update.
+	wantValue := !state.Value.IsNull() || imported
+
+	var (
+		s       backend.Secret
+		err     error
+		expired bool
+	)
+	if wantValue {
+		s, err = r.data.Store.Get(ctx, ns, name, backend.GetOptions{})
+		if errors.Is(err, backend.ErrExpired) {
+			expired = true
+			s, err = r.data.Store.Head(ctx, ns, name)
+		}
+	} else {
+		s, err = r.data.Store.Head(ctx, ns, name)
+	}
+	if errors.Is(err, backend.ErrNotFound) {
+		tflog.Warn(ctx, "secret not found (deleted outside Terraform?); removing from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading secret %q", id), err, nil))
+		return
+	}
+	if !imported && s.Revision < state.Revision.ValueInt64() {
+		resp.Diagnostics.Append(diagRolledBack(id, state.Revision.ValueInt64(), s.Revision))
+		return
+	}
+	if wantValue && !expired {
+		if !utf8.Valid(s.Value) {
+			clear(s.Value)
+			resp.Diagnostics.AddError(fmt.Sprintf("Secret %q is not text", id),
+				"The stored value is not valid UTF-8, and Terraform strings must be. It was written outside Terraform; "+
+					"write it again as text (for example base64-encoded).")
+			return
+		}
+		state.Value = types.StringValue(string(s.Value))
+		clear(s.Value)
+	}
+	state.fillRecord(s)
+	if s.State == backend.StateExpired {
+		expired = true
+	}
+	state.Expired = types.BoolValue(expired)
+	if expired {
+		resp.Diagnostics.Append(diagSecretExpired(id, s.ExpiresAt))
+	}
+	state.refreshExpiresAt(s.ExpiresAt, imported)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, config secretModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
+		return
+	}
+	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	value, writeOnly := newValue(plan, config, state, false)
+	if writeOnly && value == nil && (state.ValueWOVersion.IsNull() || !plan.ValueWOVersion.Equal(state.ValueWOVersion)) {
+		resp.Diagnostics.AddAttributeError(path.Root("value_wo"), "Missing value_wo",
+			"value_wo_version changed but value_wo is not set. Set value_wo to the new value. Nothing was written.")
+		return
+	}
+	ctx = maskValue(ctx, value)
+	in := backend.PutInput{
+		Namespace:  plan.Namespace.ValueString(),
+		Name:       plan.Name.ValueString(),
+		Value:      value,
+		IfRevision: state.Revision.ValueInt64(),
+	}
+	if !plan.Metadata.Equal(state.Metadata) {
+		in.SetMetadata = true
+		in.Metadata = stringMap(ctx, plan.Metadata, &resp.Diagnostics)
+	}
+	in.Expiry = r.expiry(plan, state, false, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, err := r.data.Store.Put(ctx, in)
+	if errors.Is(err, backend.ErrConcurrentModification) {
+		if current, ok := r.resolveConflict(ctx, plan.id(), state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
+			in.IfRevision = current
+			s, err = r.data.Store.Put(ctx, in)
+		}
+	}
+	clear(value)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err != nil {
+		if errors.Is(err, backend.ErrConcurrentModification) {
+			resp.Diagnostics.Append(diagConcurrentModification(plan.id(), err))
+			return
+		}
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("updating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+		return
+	}
+	tflog.Info(ctx, "updated secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
+	plan.fillRecord(s)
+	plan.Expired = types.BoolValue(s.State == backend.StateExpired)
+	plan.ValueWO = types.StringNull()
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state secretModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
+		return
+	}
+	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
+	err := r.data.Store.Delete(ctx, ns, name, state.Revision.ValueInt64())
+	if errors.Is(err, backend.ErrConcurrentModification) {
+		if current, ok := r.resolveConflict(ctx, id, state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
+			err = r.data.Store.Delete(ctx, ns, name, current)
+		}
+	}
+	switch {
+	case resp.Diagnostics.HasError():
+	case err == nil:
+		tflog.Info(ctx, "deleted secret (tombstone written)", map[string]any{"id": id})
+	case errors.Is(err, backend.ErrNotFound):
+		// Already deleted outside Terraform.
+	case errors.Is(err, backend.ErrConcurrentModification):
+		resp.Diagnostics.Append(diagConcurrentModification(id, err))
+	default:
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("deleting secret %q", id), err, nil))
+	}
+}
+
+// ImportState accepts `<namespace>/<name>`. The namespace cannot contain a
+// slash, so the first slash separates the two.
+func (r *secretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ns, name, ok := strings.Cut(req.ID, "/")
+	if !ok || ns == "" || name == "" {
+		resp.Diagnostics.Append(diagInvalidImportID(req.ID, "<namespace>/<name>, for example openai:production/api-key"))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), secretID(ns, name))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+}
+
+// resolveConflict explains a refused conditional write. When the store's
+// current revision is older than the recorded one it reports a rollback.
+// When every revision written since the recorded one is a key rotation
+// (which changes neither value, metadata nor expiry), the write may safely
+// be retried against the current revision, returned with ok true.
+// Otherwise it returns false and adds nothing; the caller reports the
+// concurrent modification.
+func (r *secretResource) resolveConflict(ctx context.Context, id string, recorded int64, cause error, diags *diag.Diagnostics) (int64, bool) {
+	ns, name, _ := strings.Cut(id, "/")
+	head, err := r.data.Store.Head(ctx, ns, name)
+	if err != nil {
+		return 0, false
+	}
+	if head.Revision < recorded {
+		diags.Append(diagRolledBack(id, recorded, head.Revision))
+		return 0, false
+	}
+	if head.Revision == recorded {
+		return 0, false
+	}
+	page, err := r.data.Store.ListEvents(ctx, backend.EventFilter{
+		Namespace: ns, Name: name, Descending: true, Limit: int(min(head.Revision-recorded, backend.MaxEventLimit-1)) + 1,
+	})
+	if err != nil {
+		return 0, false
+	}
+	seen := map[int64]bool{}
+	for _, ev := range page.Events {
+		if ev.Revision <= recorded || ev.Revision > head.Revision {
+			continue
+		}
+		if ev.Operation != backend.OpRotated {
+			return 0, false
+		}
+		seen[ev.Revision] = true
+	}
+	if int64(len(seen)) != head.Revision-recorded {
+		return 0, false
+	}
+	tflog.Debug(ctx, "secret rotated since plan; retrying write against the current revision",
+		map[string]any{"id": id, "recorded": recorded, "current": head.Revision})
+	return head.Revision, true
+}
+
+// newValue returns the value to write (nil: keep the stored one) and
+// whether the resource uses value_wo. On create, the value always comes
+// from value or value_wo.
+func newValue(plan, config, state secretModel, create bool) ([]byte, bool) {
+	if !plan.Value.IsNull() && !plan.Value.IsUnknown() {
+		if create || !plan.Value.Equal(state.Value) {
+			return []byte(plan.Value.ValueString()), false
+		}
+		return nil, false
+	}
+	changed := create || !state.Value.IsNull() || !plan.ValueWOVersion.Equal(state.ValueWOVersion)
+	if changed && !config.ValueWO.IsNull() && !config.ValueWO.IsUnknown() {
+		return []byte(config.ValueWO.ValueString()), true
+	}
+	return nil, true
+}
+
+// expiry works out the expiry change of a write. expires_at wins; a ttl is
+// re-applied on every write; removing both clears the expiry; a create
+// with neither uses the provider's default_ttl.
+func (r *secretResource) expiry(plan, state secretModel, create bool, diags *diag.Diagnostics) backend.Expiry {
+	switch {
+	case !plan.ExpiresAt.IsNull():
+		t, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("expires_at"), "Invalid expires_at", rfc3339Problem(plan.ExpiresAt.ValueString()))
+			return backend.Expiry{}
+		}
+		if !create && plan.ExpiresAt.Equal(state.ExpiresAt) {
+			return backend.Expiry{}
+		}
+		return backend.Expiry{Set: true, At: t}
+	case !plan.TTL.IsNull():
+		d, err := parseTTL(plan.TTL.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("ttl"), "Invalid ttl", err.Error())
+			return backend.Expiry{}
+		}
+		return backend.Expiry{Set: true, TTL: d}
+	case create:
+		if r.data.DefaultTTL > 0 {
+			return backend.Expiry{Set: true, TTL: r.data.DefaultTTL}
+		}
+		return backend.Expiry{}
+	case !state.ExpiresAt.IsNull() || !state.TTL.IsNull():
+		return backend.Expiry{Set: true} // both removed: clear
+	default:
+		return backend.Expiry{}
+	}
+}
+
+// fillRecord sets the computed results from a stored revision.
+func (m *secretModel) fillRecord(s backend.Secret) {
+	m.ID = types.StringValue(secretID(s.Namespace, s.Name))
+	m.Namespace = types.StringValue(s.Namespace)
+	m.Name = types.StringValue(s.Name)
+	m.Revision = types.Int64Value(s.Revision)
+	m.KeyVersion = types.Int64Value(int64(s.KeyVersion))
+	m.CreatedAt = timeString(s.CreatedAt)
+	m.UpdatedAt = timeString(s.UpdatedAt)
+	m.Expired = types.BoolValue(s.State == backend.StateExpired)
+	if len(s.Metadata) == 0 {
+		// An empty map in configuration stays empty rather than null.
+		if m.Metadata.IsNull() || m.Metadata.IsUnknown() || len(m.Metadata.Elements()) > 0 {
+			m.Metadata = types.MapNull(types.StringType)
+		}
+	} else {
+		m.Metadata = metadataMap(s.Metadata)
+	}
+}
+
+// refreshExpiresAt keeps a configured expires_at as written while it names
+// the stored expiry, and otherwise shows the stored expiry (drift, import).
+// A ttl-derived or default expiry is not shown in expires_at.
+func (m *secretModel) refreshExpiresAt(stored time.Time, imported bool) {
+	if imported {
+		if !stored.IsZero() {
+			m.ExpiresAt = types.StringValue(stored.UTC().Format(time.RFC3339))
+		}
+		return
+	}
+	if m.ExpiresAt.IsNull() {
+		return
+	}
+	if t, err := time.Parse(time.RFC3339, m.ExpiresAt.ValueString()); err == nil && t.Equal(stored) {
+		return
+	}
+	if stored.IsZero() {
+		m.ExpiresAt = types.StringNull()
+		return
+	}
+	m.ExpiresAt = types.StringValue(stored.UTC().Format(time.RFC3339))
+}
+
+// secretAttrPaths maps ValidationError fields to attributes.
+func secretAttrPaths(writeOnly bool) map[string]path.Path {
+	value := path.Root("value")
+	if writeOnly {
+		value = path.Root("value_wo")
+	}
+	return map[string]path.Path{
+		"namespace":  path.Root("namespace"),
+		"name":       path.Root("name"),
+		"value":      value,
+		"metadata":   path.Root("metadata"),
+		"expires_at": path.Root("expires_at"),
+		"ttl":        path.Root("ttl"),
+	}
+}
+
+// maskValue makes the provider logger replace the value wherever it
+// appears, as a backstop: no code logs values on purpose.
+func maskValue(ctx context.Context, value []byte) context.Context {
+	if len(value) == 0 {
+		return ctx
+	}
+	v := string(value)
+	ctx = tflog.MaskMessageStrings(ctx, v)
+	return tflog.MaskAllFieldValuesStrings(ctx, v)
+}
