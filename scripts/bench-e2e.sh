@@ -129,13 +129,12 @@ EOF
 	pending=$(pending_rewrap "$prov" 'secretstore_key_version.v2[0]')
 	p_rotate=$(seconds "$prov" apply -auto-approve -var "n=$n" -var rotated=true)
 	left=$(pending_rewrap "$prov" 'secretstore_key_version.v2[0]')
-	if [[ "$pending" != "$n" || "$left" != 0 ]]; then
-		echo "rotation check failed for N=$n: pending_rewrap before=$pending after=$left (want $n and 0)" >&2
-		exit 1
-	fi
-
 	printf '%-6s %-9s %10s %10s %8s\n' "$n" apply "$f_apply" "$p_apply" "$(ratio "$p_apply" "$f_apply")"
 	printf '%-6s %-9s %10s %10s %8s\n' "$n" refresh "$f_refresh" "$p_refresh" "$(ratio "$p_refresh" "$f_refresh")"
 	printf '%-6s %-9s %10s %10s %8s\n' "$n" add-kv2 "$f_update" "$p_addkv" "$(ratio "$p_addkv" "$f_update")"
 	printf '%-6s %-9s %10s %10s %8s\n' "$n" rotate "$f_update" "$p_rotate" "$(ratio "$p_rotate" "$f_update")"
+	if [[ "$pending" != "$n" || "$left" != 0 ]]; then
+		echo "rotation check failed for N=$n: pending_rewrap before=$pending after=$left (want $n and 0)" >&2
+		exit 1
+	fi
 done

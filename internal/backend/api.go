@@ -117,6 +117,9 @@ type KeyVersion struct {
 	CreatedAt      time.Time
 	Secrets        int  // secrets whose current revision is wrapped under it
 	RootKeyCurrent bool // material is wrapped under the current root key
+	// Wraps is an upper bound of the data keys wrapped under this version
+	// so far; writes under it fail with ErrWrapLimit from 2^31.
+	Wraps int64
 }
 
 // Secret is one secret's revision as read or listed. Value is set only by

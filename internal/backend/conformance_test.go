@@ -165,12 +165,17 @@ type harness struct {
 
 func newHarness(t *testing.T, newTarget func(*testing.T) target) *harness {
 	t.Helper()
+	return newHarnessRoot(t, newTarget, randomRootKey())
+}
+
+func newHarnessRoot(t *testing.T, newTarget func(*testing.T) target, root string) *harness {
+	t.Helper()
 	h := &harness{
 		t:     t,
 		ctx:   context.Background(),
 		tg:    newTarget(t),
 		clock: newTestClock(),
-		root:  randomRootKey(),
+		root:  root,
 	}
 	h.s = h.mustOpen()
 	return h
@@ -1379,8 +1384,8 @@ func testAudit(t *testing.T, newTarget func(*testing.T) target) {
 			}
 		}
 	}
-	if all[6].Reason != "manual change" {
-		t.Fatalf("reason not recorded: %+v", all[6])
+	if all[7].Operation != OpUpdated || all[7].Reason != "manual change" {
+		t.Fatalf("reason not recorded: %+v", all[7])
 	}
 
 	// Every filter combination, both orders, paginated, equals the reference
@@ -1389,7 +1394,7 @@ func testAudit(t *testing.T, newTarget func(*testing.T) target) {
 	type nsName struct{ ns, name string }
 	for _, sel := range []nsName{{"", ""}, {"alpha", ""}, {"alpha", "x"}, {"beta", "x"}, {"alpha-2", ""}, {"gamma", ""}, {"alpha", "nope"}} {
 		for _, ops := range [][]string{nil, {OpUpdated}, {OpCreated, OpDeleted}, {OpRead, OpKeyVersionCreated}} {
-			for _, tr := range [][2]time.Time{{}, {mid1, time.Time{}}, {time.Time{}, mid2}, {mid1, mid2}, {mid2, mid1}} {
+			for _, tr := range [][2]time.Time{{}, {mid1, time.Time{}}, {time.Time{}, mid2}, {mid1, mid2}} {
 				var ref []Event
 				for _, e := range all {
 					if (sel.ns == "" || e.Namespace == sel.ns) && (sel.name == "" || e.Name == sel.name) &&
@@ -1417,6 +1422,15 @@ func testAudit(t *testing.T, newTarget func(*testing.T) target) {
 					}
 				}
 			}
+		}
+	}
+	// An empty or inverted time range is refused or empty, never everything.
+	for _, tr := range [][2]time.Time{{mid2, mid1}, {mid1, mid1}} {
+		page, err := s.ListEvents(ctx, EventFilter{Since: tr[0], Until: tr[1]})
+		if err != nil {
+			expectErr(t, err, ErrInvalidArgument, "ListEvents with Until not after Since")
+		} else if len(page.Events) != 0 {
+			t.Fatalf("ListEvents with Until not after Since returned %d events", len(page.Events))
 		}
 	}
 	// Default limit is 100; a first page of the default size is full.
@@ -1677,7 +1691,6 @@ func testCleanup(t *testing.T, newTarget func(*testing.T) target) {
 	}
 	// A secret renewed between plan and apply is not purged.
 	h.put(PutInput{Namespace: "cl", Name: "renew", Expiry: Expiry{Set: true, TTL: time.Hour}})
-	snap := rawObjects(t, h.tg.raw)
 	res, err := h.s.Cleanup(ctx, secretsOnly)
 	if err != nil || res != (CleanupResult{Secrets: 2}) {
 		t.Fatalf("Cleanup(secrets) = %+v, %v; want 2 secrets", res, err)
@@ -1688,9 +1701,6 @@ func testCleanup(t *testing.T, newTarget func(*testing.T) target) {
 		if gone := name == "exp" || name == "del"; gone == present {
 			t.Fatalf("after cleanup, revision object of %s present = %v", name, present)
 		}
-	}
-	if len(after) >= len(snap) {
-		t.Fatalf("cleanup removed nothing from the bucket (%d objects before, %d after)", len(snap), len(after))
 	}
 	s := h.fresh()
 	for _, name := range []string{"exp", "del"} {
@@ -1993,9 +2003,7 @@ func testKeyVersionUnavailable(t *testing.T, newTarget func(*testing.T) target) 
 	hx.put(PutInput{Namespace: "kv", Name: "x", Value: randomBytes(1024)})
 	key := largestNew(t, snap, rawObjects(t, hx.tg.raw))
 
-	hy := newHarness(t, newTarget)
-	hy.root = hx.root
-	hy.s = hy.mustOpen()
+	hy := newHarnessRoot(t, newTarget, hx.root)
 	hy.createKV(1)
 	hy.putValue("kv", "y", "y")
 	writeRaw(t, hy.tg.raw, key, readRaw(t, hx.tg.raw, key))

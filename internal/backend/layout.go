@@ -16,8 +16,8 @@ package backend
 //	v1/s/<ns>/<name>/r<inv>             secret revision record (create-only CAS)
 //	v1/s/<ns>/<name>/r<inv>_<fields>    marker of that revision, for planners
 //	v1/a/s/<ns>/<name>/y<day>/e<t>_<id>_<op>          one audit event
-//	v1/a/n/<ns>/<op>/y<day>/b<min>_<max>_<n>_<id>     events of a namespace
-//	v1/a/o/<op>/y<day>/b<min>_<max>_<n>_<id>          events of an operation
+//	v1/a/n/<ns>/y<day>/<op>/b<min>_<max>_<n>_<id>     events of a namespace
+//	v1/a/o/y<day>/<op>/b<min>_<max>_<n>_<id>          every event
 //
 // <inv> is 2^64-1 minus the revision, as 20 decimal digits, so the newest
 // revision sorts first and "current revision" is the first key of a listing
@@ -313,23 +313,23 @@ func dayStart(day string) (int64, bool) {
 	return t.UnixNano(), true
 }
 
-// auditSecretPartition is the per-secret audit directory.
-func auditSecretPartition(ns, name string) string {
+// auditSecretIndex is the per-secret audit directory; its day directories
+// hold single events.
+func auditSecretIndex(ns, name string) string {
 	return prefixAuditS + encodeNamespace(ns) + "/" + encodeNamePrefix(name) + "/"
 }
 
-func auditNamespacePartition(ns, op string) string {
-	return prefixAuditN + encodeNamespace(ns) + "/" + op + "/"
+// auditNamespaceIndex is a namespace's audit directory; its day
+// directories hold one directory of batches per operation, as does
+// prefixAuditO's.
+func auditNamespaceIndex(ns string) string { return prefixAuditN + encodeNamespace(ns) + "/" }
+
+func auditEventKey(index string, t int64, id, op string) string {
+	return fmt.Sprintf("%sy%s/e%020d_%s_%s", index, dayOf(t), t, id, op)
 }
 
-func auditOpPartition(op string) string { return prefixAuditO + op + "/" }
-
-func auditEventKey(partition string, t int64, id, op string) string {
-	return fmt.Sprintf("%sy%s/e%020d_%s_%s", partition, dayOf(t), t, id, op)
-}
-
-func auditBatchKey(partition string, minT, maxT int64, n int, id string) string {
-	return fmt.Sprintf("%sy%s/b%020d_%020d_%d_%s", partition, dayOf(minT), minT, maxT, n, id)
+func auditBatchKey(index, op string, minT, maxT int64, n int, id string) string {
+	return fmt.Sprintf("%sy%s/%s/b%020d_%020d_%d_%s", index, dayOf(minT), op, minT, maxT, n, id)
 }
 
 // auditItem is a parsed key of an audit day directory: one event (e...) or
@@ -341,13 +341,29 @@ type auditItem struct {
 	Max   int64
 	Count int
 	ID    string // event id or batch id
-	Op    string // single events only
+	Op    string // the operation of the event, or of every event of the batch
+}
+
+// parseAuditKey parses an audit key, under any index, into its entry.
+func parseAuditKey(key string) (auditItem, bool) {
+	parts := strings.Split(key, "/")
+	n := len(parts)
+	if n < 5 {
+		return auditItem{}, false
+	}
+	switch d := parts[n-2]; {
+	case len(d) == 9 && d[0] == 'y':
+		return parseAuditItem(key, parts[n-1], d[1:], "")
+	case len(parts[n-3]) == 9 && parts[n-3][0] == 'y' && isOperation(d):
+		return parseAuditItem(key, parts[n-1], parts[n-3][1:], d)
+	}
+	return auditItem{}, false
 }
 
 // parseAuditItem parses the file part of an audit key within the day
-// directory day. It refuses times outside that day, so every day directory
-// is self-contained.
-func parseAuditItem(key, file, day string) (auditItem, bool) {
+// directory day (and the operation directory op, for batches). It refuses
+// times outside that day, so every day directory is self-contained.
+func parseAuditItem(key, file, day, op string) (auditItem, bool) {
 	start, ok := dayStart(day)
 	if !ok || len(file) < 2 {
 		return auditItem{}, false
@@ -356,6 +372,9 @@ func parseAuditItem(key, file, day string) (auditItem, bool) {
 	inDay := func(t int64) bool { return t >= start && t < end }
 	switch file[0] {
 	case 'e':
+		if op != "" {
+			return auditItem{}, false
+		}
 		f := strings.SplitN(file[1:], "_", 3)
 		if len(f) != 3 || len(f[0]) != 20 || !allDigits(f[0]) || !validID(f[1]) || !isOperation(f[2]) {
 			return auditItem{}, false
@@ -366,6 +385,9 @@ func parseAuditItem(key, file, day string) (auditItem, bool) {
 		}
 		return auditItem{Key: key, Min: t, Max: t, Count: 1, ID: f[1], Op: f[2]}, true
 	case 'b':
+		if op == "" {
+			return auditItem{}, false
+		}
 		f := strings.Split(file[1:], "_")
 		if len(f) != 4 || len(f[0]) != 20 || len(f[1]) != 20 || !allDigits(f[0]) || !allDigits(f[1]) || !allDigits(f[2]) || !validID(f[3]) {
 			return auditItem{}, false
@@ -376,14 +398,14 @@ func parseAuditItem(key, file, day string) (auditItem, bool) {
 		if err1 != nil || err2 != nil || err3 != nil || lo > hi || n < 1 || n > maxBatchEvents || !inDay(lo) || !inDay(hi) {
 			return auditItem{}, false
 		}
-		return auditItem{Key: key, Batch: true, Min: lo, Max: hi, Count: n, ID: f[3]}, true
+		return auditItem{Key: key, Batch: true, Min: lo, Max: hi, Count: n, ID: f[3], Op: op}, true
 	}
 	return auditItem{}, false
 }
 
-// validID reports whether s is an event or batch id: 16 lowercase hex.
+// validID reports whether s is an event or batch id: idLen lowercase hex.
 func validID(s string) bool {
-	if len(s) != 16 {
+	if len(s) != idLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

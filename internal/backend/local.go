@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // localWriter creates objects in a directory that fileblob also reads
@@ -20,12 +21,14 @@ import (
 // never fsyncs; and its temporary files go to os.TempDir. This writer
 // instead:
 //
-//   - writes each object to a temporary file next to its final name
-//     ("<key>.<random>.tmp": the '.' makes it a key no parser accepts, so
-//     listings ignore it) and makes the data durable first;
+//   - writes each object to a temporary file in <root>/.secretstore-tmp/
+//     (outside "v1/", so no listing ever walks it: fileblob's listing
+//     fails outright when a file it has just seen disappears) and makes
+//     the data durable first;
 //   - publishes it with link(2), which fails with EEXIST when the final
 //     name exists: an atomic create-only write across processes, with no
 //     lock file to go stale;
+//   - creates a revision's marker (an empty object) with O_CREAT|O_EXCL;
 //   - makes the published names durable before the next stage (or the
 //     caller) goes on: syncfs(2) on Linux, one call for a whole group of
 //     objects; fsync of each file and directory elsewhere.
@@ -41,6 +44,8 @@ const (
 	localDirMode  = 0o700
 	localFileMode = 0o600
 	tmpSuffix     = ".tmp"
+	// localTmpDir holds temporary files, beside (not inside) the key space.
+	localTmpDir = ".secretstore-tmp"
 )
 
 func (l *localWriter) path(key string) string {
@@ -87,7 +92,7 @@ func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
 	}
 	for i, st := range stages {
 		for _, t := range all[i] {
-			if err := l.publish(t); err != nil {
+			if err := l.publish(t, &dirs); err != nil {
 				return err
 			}
 		}
@@ -101,46 +106,42 @@ func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
 	return nil
 }
 
-// writeTemp writes op's data to a temporary file beside its final path.
+// writeTemp writes op's data to a temporary file and creates the
+// directory of its final path.
 func (l *localWriter) writeTemp(op *writeOp, dirs *dirSet) (tmpFile, error) {
 	path := l.path(op.Key)
-	var suffix [8]byte
+	var suffix [12]byte
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return tmpFile{}, err
 	}
-	tmp := path + "." + hex.EncodeToString(suffix[:]) + tmpSuffix
-	for attempt := 0; ; attempt++ {
-		if err := dirs.mkdirAll(filepath.Dir(path), l.root); err != nil {
-			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
-		}
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
-		if errors.Is(err, fs.ErrNotExist) && attempt < 3 {
-			// Cleanup removed the (empty) directory between mkdir and
-			// create; make it again.
-			continue
-		}
-		if err != nil {
-			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
-		}
-		_, werr := f.Write(op.Data)
-		if werr == nil && !syncFSAvailable {
-			werr = f.Sync()
-		}
-		cerr := f.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			_ = os.Remove(tmp)
-			return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, werr)
-		}
-		return tmpFile{op: op, tmp: tmp, path: path}, nil
+	tmpDir := filepath.Join(l.root, localTmpDir)
+	if err := dirs.mkdirAll(tmpDir, l.root); err != nil {
+		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
 	}
+	tmp := filepath.Join(tmpDir, hex.EncodeToString(suffix[:])+tmpSuffix)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
+	if err != nil {
+		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
+	}
+	_, werr := f.Write(op.Data)
+	if werr == nil && !syncFSAvailable {
+		werr = f.Sync()
+	}
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, werr)
+	}
+	return tmpFile{op: op, tmp: tmp, path: path}, nil
 }
 
-// publish links the temporary file to its final name, create-only.
-func (l *localWriter) publish(t tmpFile) error {
-	err := os.Link(t.tmp, t.path)
+// publish links the temporary file to its final name, create-only, then
+// creates the op's alias as an empty file.
+func (l *localWriter) publish(t tmpFile, dirs *dirSet) error {
+	err := l.retryMissingDir(t.path, dirs, func() error { return os.Link(t.tmp, t.path) })
 	switch {
 	case err == nil:
 		t.op.Done = true
@@ -151,12 +152,37 @@ func (l *localWriter) publish(t tmpFile) error {
 		return fmt.Errorf("publishing %s (the store needs a filesystem with hard links for atomic create-only writes): %w", t.op.Key, err)
 	}
 	if t.op.Alias != "" {
-		err := os.Link(t.path, l.path(t.op.Alias))
+		alias := l.path(t.op.Alias)
+		err := l.retryMissingDir(alias, dirs, func() error {
+			f, err := os.OpenFile(alias, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
+			if err != nil {
+				return err
+			}
+			if !syncFSAvailable {
+				err = f.Sync()
+			}
+			return errors.Join(err, f.Close())
+		})
 		if err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("publishing %s: %w", t.op.Alias, err)
 		}
 	}
 	return nil
+}
+
+// retryMissingDir runs create in path's directory, making the directory
+// first, and again if Cleanup removed it (empty) in between.
+func (l *localWriter) retryMissingDir(path string, dirs *dirSet, create func() error) error {
+	for attempt := 0; ; attempt++ {
+		if err := dirs.mkdirAll(filepath.Dir(path), l.root); err != nil {
+			return err
+		}
+		err := create()
+		if errors.Is(err, fs.ErrNotExist) && attempt < 3 {
+			continue
+		}
+		return err
+	}
 }
 
 // flushData makes the data of every temporary file durable.
@@ -184,7 +210,11 @@ func (l *localWriter) flushNames(files []tmpFile, dirs *dirSet) error {
 	}
 	seen := map[string]bool{}
 	for _, t := range files {
-		for _, d := range dirs.syncTargets(filepath.Dir(t.path), l.root) {
+		targets := dirs.syncTargets(filepath.Dir(t.path), l.root)
+		if t.op.Alias != "" {
+			targets = append(targets, dirs.syncTargets(filepath.Dir(l.path(t.op.Alias)), l.root)...)
+		}
+		for _, d := range targets {
 			if seen[d] {
 				continue
 			}
@@ -235,6 +265,21 @@ func (d *dirSet) syncTargets(dir, root string) []string {
 		out = append(out, filepath.Dir(p))
 	}
 	return out
+}
+
+// removeStaleTemps removes temporary files older than age: those of
+// writes interrupted by a crash.
+func (l *localWriter) removeStaleTemps(age time.Duration) {
+	dir := filepath.Join(l.root, localTmpDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age && strings.HasSuffix(e.Name(), tmpSuffix) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // removeEmptyDirs removes the directories of keys, and their parents up to

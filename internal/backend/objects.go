@@ -88,11 +88,19 @@ func (o *objects) listPage(ctx context.Context, prefix, delim string, token []by
 	if len(token) == 0 {
 		token = blob.FirstPageToken
 	}
-	objs, next, err := o.bucket.ListPage(ctx, token, size, &blob.ListOptions{Prefix: prefix, Delimiter: delim})
-	if err != nil {
-		return nil, nil, fmt.Errorf("listing %s: %w", prefix, err)
+	for attempt := 0; ; attempt++ {
+		objs, next, err := o.bucket.ListPage(ctx, token, size, &blob.ListOptions{Prefix: prefix, Delimiter: delim})
+		// fileblob fails a listing when a file it has just seen is
+		// deleted (by Cleanup, or a withdrawn event) before it stats it;
+		// listing again sees a consistent directory.
+		if err != nil && gcerrors.Code(err) == gcerrors.NotFound && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("listing %s: %w", prefix, err)
+		}
+		return objs, next, nil
 	}
-	return objs, next, nil
 }
 
 // delete removes key; a key already gone is not an error.

@@ -27,11 +27,12 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// ValidateNamespace checks a namespace: 1 to 128 bytes of ASCII letters,
+// ValidateNamespace checks a namespace: 1 to 128 bytes of UTF-8 letters,
 // digits, '-', '_', '.' and ':' (for example "acme:production" or
-// "team-alpha:testing"), and not "." or "..".
+// "team-alpha:testing"), and not "." or "..". It never contains '/', so
+// "<namespace>/<name>" identifies a secret unambiguously.
 func ValidateNamespace(ns string) error {
-	const accepted = "a namespace is 1 to 128 characters from A-Z, a-z, 0-9, '-', '_', '.' and ':' (for example \"acme:production\"), and not \".\" or \"..\""
+	const accepted = "a namespace is 1 to 128 bytes of letters, digits, '-', '_', '.' and ':' (for example \"acme:production\"), and not \".\" or \"..\""
 	switch {
 	case ns == "":
 		return invalid("namespace", "is empty; %s", accepted)
@@ -39,11 +40,12 @@ func ValidateNamespace(ns string) error {
 		return invalid("namespace", "is %d bytes long; %s", len(ns), accepted)
 	case ns == "." || ns == "..":
 		return invalid("namespace", "%q is reserved; %s", ns, accepted)
+	case !utf8.ValidString(ns):
+		return invalid("namespace", "is not valid UTF-8; %s", accepted)
 	}
-	for i := 0; i < len(ns); i++ {
-		c := ns[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
-			return invalid("namespace", "contains %s at byte %d; %s", describeByte(ns, i), i, accepted)
+	for i, r := range ns {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' || r == ':') {
+			return invalid("namespace", "contains %s at byte %d; %s", describeRune(r), i, accepted)
 		}
 	}
 	return nil
@@ -57,7 +59,7 @@ func ValidateName(name string) error {
 }
 
 func validateNameLike(field, s string, prefix bool) error {
-	const accepted = "a name is 1 to 256 bytes of visible UTF-8 characters without '/', '\\\\', spaces or control characters (for example \"OPENAI_API_KEY\" or \"db.password\"), and not \".\" or \"..\""
+	const accepted = "a name is 1 to 256 bytes of visible UTF-8 characters without '/', '\\', spaces or control characters (for example \"OPENAI_API_KEY\" or \"db.password\"), and not \".\" or \"..\""
 	switch {
 	case s == "" && !prefix:
 		return invalid(field, "is empty; %s", accepted)
@@ -76,15 +78,11 @@ func validateNameLike(field, s string, prefix bool) error {
 	return nil
 }
 
-func describeByte(s string, i int) string {
-	c := s[i]
-	if c < 0x20 || c == 0x7f {
-		return fmt.Sprintf("control character 0x%02x", c)
+func describeRune(r rune) string {
+	if unicode.IsControl(r) {
+		return fmt.Sprintf("control character %U", r)
 	}
-	if c >= 0x80 {
-		return "a non-ASCII character"
-	}
-	return fmt.Sprintf("%q", string(c))
+	return fmt.Sprintf("%q", r)
 }
 
 func validateValue(v []byte) error {

@@ -1,11 +1,10 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"path"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -94,11 +93,11 @@ var nonEmpty = regexp.MustCompile(`.`)
 func expectEvents(want ...wantEvent) statecheck.StateCheck {
 	elems := make([]knownvalue.Check, len(want))
 	for i, w := range want {
-		rev := knownvalue.Null()
+		var rev knownvalue.Check = knownvalue.Null()
 		if w.revision > 0 {
 			rev = knownvalue.Int64Exact(w.revision)
 		}
-		ns, name := knownvalue.Null(), knownvalue.Null()
+		var ns, name knownvalue.Check = knownvalue.Null(), knownvalue.Null()
 		if w.namespace != "" {
 			ns, name = knownvalue.StringExact(w.namespace), knownvalue.StringExact(w.name)
 		}
@@ -250,8 +249,11 @@ func TestAccAuditEventsDataSource_validation(t *testing.T) {
 	})
 }
 
-// A tampered audit event fails the query with an error that names it; it
-// is never returned as a row.
+// An altered audit event fails every query that reaches it with an error
+// that names it; it is never returned as a row. The test rewrites the
+// actor of a read event in each object that stores it (the per-secret
+// object and the namespace and operation indexes), as a bucket writer
+// without the keys would to hide who read a secret.
 func TestAccAuditEventsDataSource_tampered(t *testing.T) {
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
@@ -266,29 +268,40 @@ func TestAccAuditEventsDataSource_tampered(t *testing.T) {
 		t.Fatalf("listing the read event: %v %v", page.Events, err)
 	}
 	id := page.Events[0].ID
-	tampered := 0
-	for _, f := range createdFiles(before, bucketFiles(t, ts.dir())) {
-		if strings.Contains(path.Base(f), id) {
-			flipByte(t, ts.dir(), f)
-			tampered++
-		}
+	created := createdFiles(before, bucketFiles(t, ts.dir()))
+	for _, f := range created {
+		rewriteBucketFile(t, ts.dir(), f, func(b []byte) []byte {
+			forged := bytes.ReplaceAll(b, []byte(`"actor":"seeder"`), []byte(`"actor":"nobody"`))
+			if bytes.Equal(forged, b) {
+				t.Fatalf("bucket object %s of the read event does not hold its actor in the expected form", f)
+			}
+			return forged
+		})
 	}
-	if tampered == 0 {
-		t.Fatalf("no bucket object of event %s found", id)
+	if len(created) < 3 {
+		t.Fatalf("the read event is stored in %d object(s) %v; want the per-secret, namespace and operation entries", len(created), created)
 	}
 
-	want := diagRegexp("Audit event failed its integrity check", id)
+	want := diagRegexp("Audit event failed its integrity check", "audit event "+id, "forged or altered")
+	steps := []resource.TestStep{}
+	for _, filter := range []string{
+		`  namespace = "app:production"` + "\n" + `  name = "db"`,
+		`  namespace = "app:production"`,
+		`  operations = ["read"]`,
+		``,
+	} {
+		steps = append(steps, resource.TestStep{Config: auditConfig(ts, filter), ExpectError: want})
+	}
+	// A query that does not reach the event still works.
+	steps = append(steps, resource.TestStep{
+		Config: auditConfig(ts, `  operations = ["created"]`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.secretstore_audit_events.e", tfjsonpath.New("events"),
+				knownvalue.ListSizeExact(1)),
+		},
+	})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
-		Steps: []resource.TestStep{
-			{
-				Config:      auditConfig(ts, `  namespace = "app:production"`+"\n"+`  name = "db"`),
-				ExpectError: want,
-			},
-			{
-				Config:      auditConfig(ts, `  operations = ["read"]`),
-				ExpectError: want,
-			},
-		},
+		Steps:                    steps,
 	})
 }

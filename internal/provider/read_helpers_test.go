@@ -135,21 +135,35 @@ func createdFiles(before, after map[string]int64) []string {
 	return out
 }
 
-// flipByte inverts one byte in the middle of a bucket file.
-func flipByte(t *testing.T, dir, rel string) {
+// rewriteBucketFile replaces a bucket file's contents with edit's result,
+// inside dir only.
+func rewriteBucketFile(t *testing.T, dir, rel string, edit func([]byte) []byte) {
 	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	b, err := os.ReadFile(p)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) == 0 {
-		t.Fatalf("bucket object %s is empty", rel)
-	}
-	b[len(b)/2] ^= 0xff
-	if err := os.WriteFile(p, b, 0o600); err != nil {
+	defer root.Close()
+	name := filepath.FromSlash(rel)
+	b, err := root.ReadFile(name)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := root.WriteFile(name, edit(b), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// flipByte inverts one byte in the middle of a bucket file.
+func flipByte(t *testing.T, dir, rel string) {
+	t.Helper()
+	rewriteBucketFile(t, dir, rel, func(b []byte) []byte {
+		if len(b) == 0 {
+			t.Fatalf("bucket object %s is empty", rel)
+		}
+		b[len(b)/2] ^= 0xff
+		return b
+	})
 }
 
 // readEvents returns the read events of one secret, oldest first.

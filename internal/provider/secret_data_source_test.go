@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,13 @@ data "secretstore_secret" "s" {
 // secretEphemeralConfig is an ephemeral "secretstore_secret" "s" with extra
 // lines, echoed into echo.test.data.
 func secretEphemeralConfig(namespace, name, extra string) string {
+	return secretEphemeralConfigEcho("test", namespace, name, extra)
+}
+
+// secretEphemeralConfigEcho is secretEphemeralConfig echoed into
+// echo.<echo>.data. The echo resource keeps the data of its creation, so a
+// step that expects other data needs another echo resource.
+func secretEphemeralConfigEcho(echo, namespace, name, extra string) string {
 	return fmt.Sprintf(`
 ephemeral "secretstore_secret" "s" {
   namespace = %q
@@ -41,8 +49,8 @@ provider "echo" {
   data = ephemeral.secretstore_secret.s
 }
 
-resource "echo" "test" {}
-`, namespace, name, extra)
+resource "echo" %q {}
+`, namespace, name, extra, echo)
 }
 
 // readFailureSteps reads one secret through the data source, then through
@@ -74,6 +82,10 @@ func TestAccSecretDataSource(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
+				Config:      ts.providerBlock("") + secretDataSourceConfig("app:production", "db", "  revision = 0"),
+				ExpectError: diagRegexp("Invalid Attribute Value", "revision", "at least 1"),
+			},
+			{
 				Config: ts.providerBlock("") + secretDataSourceConfig("app:production", "db", ""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("second value")),
@@ -96,10 +108,6 @@ func TestAccSecretDataSource(t *testing.T) {
 					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("metadata"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("expires_at"), knownvalue.Null()),
 				},
-			},
-			{
-				Config:      ts.providerBlock("") + secretDataSourceConfig("app:production", "db", "  revision = 0"),
-				ExpectError: diagRegexp("Invalid Attribute Value", "revision", "at least 1"),
 			},
 		},
 	})
@@ -158,12 +166,19 @@ func TestAccSecretRead_integrity(t *testing.T) {
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("v1")})
 	before := bucketFiles(t, ts.dir())
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte(randomText(t, 4096))})
-	created := createdFiles(before, bucketFiles(t, ts.dir()))
-	if len(created) == 0 {
-		t.Fatal("writing a revision created no object in the bucket")
+	// The largest new object under the secrets prefix v1/s/ (layout.go) is
+	// the revision record holding the 4 KiB value's ciphertext.
+	var record string
+	for _, f := range createdFiles(before, bucketFiles(t, ts.dir())) {
+		if strings.HasPrefix(f, "v1/s/") {
+			record = f
+			break
+		}
 	}
-	// The largest new object holds the 4 KiB value's ciphertext.
-	flipByte(t, ts.dir(), created[0])
+	if record == "" {
+		t.Fatal("writing a revision created no object under v1/s/ in the bucket")
+	}
+	flipByte(t, ts.dir(), record)
 
 	want := diagRegexp(`Secret "app:production/db" failed its integrity check`, "modified or corrupted", "do not re-create it")
 	resource.UnitTest(t, resource.TestCase{
@@ -227,5 +242,19 @@ func TestAccSecretRead_auditReads(t *testing.T) {
 				),
 			},
 		},
+	})
+}
+
+// A value written outside Terraform that is not UTF-8 cannot become a
+// Terraform string: the read fails and says so instead of mangling it.
+func TestAccSecretRead_notText(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "binary", Value: []byte{0xff, 0xfe, 0x00, 0x80}})
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps: readFailureSteps(ts, "", "app:production", "binary",
+			diagRegexp(`Secret "app:production/binary" is not text`, "not valid UTF-8")),
 	})
 }

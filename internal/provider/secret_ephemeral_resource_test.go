@@ -1,7 +1,13 @@
 package provider
 
 import (
+	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,11 +49,11 @@ func TestAccSecretEphemeralResource(t *testing.T) {
 				},
 			},
 			{
-				Config: ts.providerBlock("") + secretEphemeralConfig("app:production", "db", fmt.Sprintf("  revision = %d", first.Revision)),
+				Config: ts.providerBlock("") + secretEphemeralConfigEcho("revision", "app:production", "db", fmt.Sprintf("  revision = %d", first.Revision)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("value"), knownvalue.StringExact("first value")),
-					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("revision"), knownvalue.Int64Exact(first.Revision)),
-					statecheck.ExpectKnownValue("echo.test", data.AtMapKey("expires_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue("echo.revision", data.AtMapKey("value"), knownvalue.StringExact("first value")),
+					statecheck.ExpectKnownValue("echo.revision", data.AtMapKey("revision"), knownvalue.Int64Exact(first.Revision)),
+					statecheck.ExpectKnownValue("echo.revision", data.AtMapKey("expires_at"), knownvalue.Null()),
 				},
 			},
 		},
@@ -160,4 +166,115 @@ func TestAccSecretRead_keyVersionUnavailable(t *testing.T) {
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps:                    steps,
 	})
+}
+
+// TestAccSecretEphemeralResource_canary feeds a canary secret through the
+// ephemeral resource into value_wo of another secret, with read auditing on,
+// running terraform (TF_LOG=TRACE to a file) against the provider binary.
+// The canary, the root key and the key material must appear nowhere in the
+// state, the saved plans, the TRACE log, terraform's output or the bucket.
+func TestAccSecretEphemeralResource_canary(t *testing.T) {
+	base := t.TempDir()
+	canary := "canary-ephemeral-" + randomText(t, 24)
+	rootRaw, materialRaw := randomBytes(t, 32), randomBytes(t, 32)
+	ts := testStore{URL: fileURL(filepath.Join(base, "bucket")), RootKey: base64.StdEncoding.EncodeToString(rootRaw)}
+	ctx := context.Background()
+	seed, err := backend.Open(ctx, backend.Options{BucketURL: ts.URL, RootKey: ts.RootKey, Actor: "seeder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.CreateKeyVersion(ctx, 1, materialRaw); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, seed, backend.PutInput{Namespace: "canary:test", Name: "source", Value: []byte(canary)})
+	if err := seed.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	logPath := filepath.Join(base, "trace.log")
+	d := newTFDir(t, base, "work",
+		"SECRETSTORE_URL="+ts.URL,
+		"SECRETSTORE_ROOT_KEY="+ts.RootKey,
+		"SECRETSTORE_AUDIT_READS=true",
+		"TF_LOG=TRACE",
+		"TF_LOG_PATH="+logPath,
+	)
+	d.write(`
+provider "secretstore" {}
+
+ephemeral "secretstore_secret" "source" {
+  namespace = "canary:test"
+  name      = "source"
+}
+
+resource "secretstore_secret" "copy" {
+  namespace        = "canary:test"
+  name             = "copy"
+  value_wo         = ephemeral.secretstore_secret.source.value
+  value_wo_version = 1
+}
+`)
+	var outputs strings.Builder
+	outputs.WriteString(d.mustRun("plan", "-input=false", "-out=create.tfplan"))
+	outputs.WriteString(d.mustRun("apply", "-input=false", "create.tfplan"))
+	out, err := d.run("plan", "-input=false", "-detailed-exitcode", "-out=noop.tfplan")
+	outputs.WriteString(out)
+	if err != nil {
+		t.Fatalf("the plan after apply is not empty (or failed): %v\n%s", err, out)
+	}
+
+	// Positive controls: the canary went through Terraform into the copy,
+	// and the opens were audited.
+	if err := checkStored(t, ts, "canary:test", "copy", canary, 1)(nil); err != nil {
+		t.Fatal(err)
+	}
+	events, err := readEvents(ts.open(t), "canary:test", "source")
+	if err != nil || len(events) == 0 {
+		t.Fatalf("no read event of the ephemeral opens (audit_reads from the environment): %v", err)
+	}
+
+	needles := []needle{
+		newNeedle("canary", nil, canary),
+		newNeedle("root key", rootRaw, ts.RootKey),
+		newNeedle("key material", materialRaw, ""),
+	}
+	var r scanReport
+	for _, f := range []string{"terraform.tfstate", "terraform.tfstate.backup"} {
+		data, err := os.ReadFile(filepath.Join(d.Dir, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.scan("state", f, data, needles, nil)
+	}
+	for _, f := range []string{"create.tfplan", "noop.tfplan"} {
+		r.scanPlanFile(t, filepath.Join(d.Dir, f), needles, nil)
+	}
+	logData, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("reading the TRACE log: %v", err)
+	}
+	r.scan("log", "trace.log", logData, needles, nil)
+	r.scan("output", "terraform stdout/stderr", []byte(outputs.String()), needles, nil)
+	objects := r.scanTree(t, "bucket", ts.dir(), needles, nil)
+
+	for _, c := range []string{"state", "plan", "log", "output", "bucket"} {
+		if r.scanned[c] == 0 {
+			t.Errorf("scanned zero bytes of %s", c)
+		}
+	}
+	if objects < 3 {
+		t.Errorf("the bucket holds %d object(s); expected the keyring and two secrets at least", objects)
+	}
+	for _, want := range []string{"OpenEphemeralResource", "secretstore_secret"} {
+		if !strings.Contains(string(logData), want) {
+			t.Errorf("the TRACE log lacks %q: the ephemeral open was not logged", want)
+		}
+	}
+	for _, h := range r.hits {
+		t.Errorf("LEAK: %s", h)
+	}
+	t.Logf("scanned bytes: %v; bucket objects: %d", r.scanned, objects)
 }

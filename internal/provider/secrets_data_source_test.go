@@ -19,9 +19,9 @@ func TestAccSecretsDataSource(t *testing.T) {
 	clock := newStepClock(start)
 	s := openSeedStore(t, ts, nil)
 	ctx := context.Background()
-	dbA := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-a", Value: []byte("a"),
+	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-a", Value: []byte("a"),
 		SetMetadata: true, Metadata: map[string]string{"owner": "payments"}})
-	dbA = mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-a", Value: []byte("a2")})
+	dbA := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-a", Value: []byte("a2")})
 	dbB := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-b", Value: []byte("b"),
 		Expiry: backend.Expiry{Set: true, At: start.Add(time.Hour)}})
 	api := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "api", Value: []byte("c")})
@@ -32,7 +32,7 @@ func TestAccSecretsDataSource(t *testing.T) {
 	mustPut(t, s, backend.PutInput{Namespace: "other:production", Name: "db-c", Value: []byte("e")})
 
 	entry := func(sec backend.Secret, state string, metadata map[string]knownvalue.Check) knownvalue.Check {
-		expires := knownvalue.Null()
+		var expires knownvalue.Check = knownvalue.Null()
 		if !sec.ExpiresAt.IsZero() {
 			expires = knownvalue.StringExact(rfc3339(sec.ExpiresAt))
 		}
@@ -48,6 +48,7 @@ func TestAccSecretsDataSource(t *testing.T) {
 		})
 	}
 	none := map[string]knownvalue.Check{}
+	owner := map[string]knownvalue.Check{"owner": knownvalue.StringExact("payments")} // kept by the second write
 	secrets := tfjsonpath.New("secrets")
 
 	resource.UnitTest(t, resource.TestCase{
@@ -58,7 +59,7 @@ func TestAccSecretsDataSource(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.secretstore_secrets.l", secrets, knownvalue.ListExact([]knownvalue.Check{
 						entry(api, backend.StateActive, none),
-						entry(dbA, backend.StateActive, none),
+						entry(dbA, backend.StateActive, owner),
 						entry(dbB, backend.StateActive, none),
 					})),
 				},
@@ -72,7 +73,7 @@ data "secretstore_secrets" "l" {
 }`,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.secretstore_secrets.l", secrets, knownvalue.ListExact([]knownvalue.Check{
-						entry(dbA, backend.StateActive, none),
+						entry(dbA, backend.StateActive, owner),
 						entry(dbB, backend.StateExpired, none),
 					})),
 				},

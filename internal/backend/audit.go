@@ -1,0 +1,622 @@
+package backend
+
+// The audit log. Every mutation appends one event per change, written
+// BEFORE the change it describes (write-ahead) in the same commit: the
+// event's objects are durable before the change becomes visible, and if
+// they cannot be written the change is not attempted (fail closed). So
+// every change that happened has its event. The converse is weaker: an
+// event is the record of an intended change. When a single write then
+// loses a create-only race, its events are withdrawn; an event can still
+// outlive its change when the process dies between the two, or (for a
+// rotation, whose events are batched) when a concurrent writer takes the
+// revision first, in which case the revision holds the other writer's
+// change and has that writer's event too.
+//
+// Storage. Each event is stored in up to three places, so that a query by
+// secret, by namespace or by operation lists only matching entries:
+//
+//	v1/a/s/<ns>/<name>/y<day>/e<time>_<id>_<op>      one event per object
+//	v1/a/n/<ns>/<op>/y<day>/b<min>_<max>_<n>_<id>    a batch of one write's
+//	v1/a/o/<op>/y<day>/b<min>_<max>_<n>_<id>         events, per partition
+//
+// A write (a Put, or a chunk of a Rotate) stores its events for one
+// partition and day in a single batch object, so rotating a thousand
+// secrets writes a thousand per-secret objects but only a handful of batch
+// objects. Every index entry carries the full event, so returning an event
+// costs no second read. The key of an entry carries its time bounds (and,
+// for a per-secret entry, its operation), so ListEvents skips what the
+// filter excludes without reading it.
+//
+// Time ranges and order. gocloud.dev/blob lists keys in ascending order and
+// has no "start after": Since/Until and the page cursor instead select day
+// directories (y<yyyymmdd>, UTC); within a day every entry key is listed
+// and entries are read lazily in time order (a merge over the entries'
+// [min, max] bounds), ascending or descending. A query's cost is therefore
+// one delimiter LIST per partition, the keys of the days it touches (in
+// the matching partitions only), and one GET per entry returned. A day
+// directory never holds an event of another day (batches are split by
+// day), so days are independent.
+//
+// Integrity. Each event carries an HMAC-SHA256 under the audit key (derived
+// from the store secret) over its canonical encoding; ListEvents also
+// checks that an event matches the key and partition it was found under.
+// A forged, altered, or moved event is an ErrIntegrity error that names the
+// event; it is never returned as genuine.
+
+import (
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+const (
+	maxBatchEvents = 1000
+	eventMACLabel  = "secretstore/audit-event/v1"
+)
+
+// eventBody is an event as stored.
+type eventBody struct {
+	ID         string            `json:"id"`
+	Time       int64             `json:"time"`
+	Operation  string            `json:"op"`
+	Namespace  string            `json:"namespace,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	Revision   int64             `json:"revision,omitempty"`
+	KeyVersion int               `json:"key_version,omitempty"`
+	Actor      string            `json:"actor"`
+	Reason     string            `json:"reason,omitempty"`
+	Metadata   map[string]string `json:"metadata,omitempty"`
+	MAC        string            `json:"mac"`
+}
+
+type batchBody struct {
+	Events []eventBody `json:"events"`
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// eventMAC is the HMAC of an event's canonical encoding.
+func eventMAC(key []byte, e *eventBody) []byte {
+	return envelope.MAC(key, envelope.AAD(eventMACParts(e)...))
+}
+
+func (e *eventBody) event() Event {
+	ev := Event{
+		ID: e.ID, Time: time.Unix(0, e.Time).UTC(), Operation: e.Operation, Namespace: e.Namespace,
+		Name: e.Name, Revision: e.Revision, KeyVersion: e.KeyVersion, Actor: e.Actor, Reason: e.Reason,
+	}
+	if len(e.Metadata) > 0 {
+		ev.Metadata = maps.Clone(e.Metadata)
+	}
+	return ev
+}
+
+// auditOps turns events into the create-only writes that store them,
+// filling in ID, Time and Actor.
+func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
+	s.mu.Lock()
+	key := s.header.auditKey
+	s.mu.Unlock()
+	now := s.now()
+	bodies := make([]eventBody, len(events))
+	for i, ev := range events {
+		if ev.Time.IsZero() {
+			ev.Time = now
+		}
+		b := eventBody{
+			ID: newID(), Time: ev.Time.UnixNano(), Operation: ev.Operation, Namespace: ev.Namespace,
+			Name: ev.Name, Revision: ev.Revision, KeyVersion: ev.KeyVersion, Actor: s.actor, Reason: ev.Reason,
+			Metadata: ev.Metadata,
+		}
+		if b.Time < 0 {
+			return nil, fmt.Errorf("audit event time %s is before 1970", ev.Time)
+		}
+		b.MAC = hex.EncodeToString(eventMAC(key, &b))
+		bodies[i] = b
+	}
+	var ops []*writeOp
+	type group struct {
+		partition string
+		day       string
+	}
+	byNS := map[group][]eventBody{}
+	byOp := map[group][]eventBody{}
+	var nsOrder, opOrder []group
+	for _, b := range bodies {
+		if b.Namespace != "" && b.Name != "" {
+			data, err := frame(magicEvent, b)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, &writeOp{Key: auditEventKey(auditSecretPartition(b.Namespace, b.Name), b.Time, b.ID, b.Operation), Data: data})
+		}
+		day := dayOf(b.Time)
+		if b.Namespace != "" {
+			g := group{auditNamespacePartition(b.Namespace, b.Operation), day}
+			if _, ok := byNS[g]; !ok {
+				nsOrder = append(nsOrder, g)
+			}
+			byNS[g] = append(byNS[g], b)
+		}
+		g := group{auditOpPartition(b.Operation), day}
+		if _, ok := byOp[g]; !ok {
+			opOrder = append(opOrder, g)
+		}
+		byOp[g] = append(byOp[g], b)
+	}
+	for _, set := range []struct {
+		order []group
+		m     map[group][]eventBody
+	}{{nsOrder, byNS}, {opOrder, byOp}} {
+		for _, g := range set.order {
+			evs := set.m[g]
+			for len(evs) > 0 {
+				n := min(len(evs), maxBatchEvents)
+				chunk := evs[:n]
+				evs = evs[n:]
+				lo, hi := chunk[0].Time, chunk[0].Time
+				for _, e := range chunk {
+					lo, hi = min(lo, e.Time), max(hi, e.Time)
+				}
+				data, err := frame(magicBatch, batchBody{Events: chunk})
+				if err != nil {
+					return nil, err
+				}
+				ops = append(ops, &writeOp{Key: auditBatchKey(g.partition, lo, hi, n, newID()), Data: data})
+			}
+		}
+	}
+	return ops, nil
+}
+
+// appendEvents writes events that accompany no other write.
+func (s *Store) appendEvents(ctx context.Context, events []Event) error {
+	ops, err := s.auditOps(events)
+	if err != nil {
+		return err
+	}
+	if err := s.obj.commit(ctx, stage{Ops: ops, Strict: true}); err != nil {
+		return fmt.Errorf("writing audit events: %w", err)
+	}
+	return nil
+}
+
+// RecordRead appends a read event for an audited read of s's revision.
+func (s *Store) RecordRead(ctx context.Context, sec Secret) error {
+	if err := validateSecretID(sec.Namespace, sec.Name); err != nil {
+		return err
+	}
+	return s.appendEvents(ctx, []Event{{
+		Operation: OpRead, Namespace: sec.Namespace, Name: sec.Name,
+		Revision: sec.Revision, KeyVersion: sec.KeyVersion,
+	}})
+}
+
+// partition is one index directory a query reads.
+type partition struct {
+	prefix string
+	// want checks an event found under this partition, besides its MAC.
+	ns, name, op string
+}
+
+// eventCursor is the decoded EventPage.NextPageToken.
+type eventCursor struct {
+	Filter string `json:"f"`
+	Time   int64  `json:"t"`
+	ID     string `json:"i"`
+}
+
+// ListEvents returns audit events matching f, ordered by time (ascending,
+// or descending when f.Descending), ties broken by event id. See the
+// package comment above for the cost of a query. A tampered or forged
+// event is an error wrapping ErrIntegrity that names it.
+func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error) {
+	q, err := s.newEventQuery(f)
+	if err != nil {
+		return EventPage{}, err
+	}
+	return q.run(ctx)
+}
+
+type eventQuery struct {
+	s          *Store
+	f          EventFilter
+	ops        map[string]bool // nil: every operation
+	parts      []partition
+	limit      int
+	since      int64 // inclusive; 0 none
+	until      int64 // exclusive; 0 none
+	cursor     *eventCursor
+	fingerpr   string
+	key        []byte
+	seen       map[string]bool
+	out        []Event
+	more       bool
+	itemsRead  int
+	keysListed int
+}
+
+func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
+	q := &eventQuery{s: s, f: f, limit: f.Limit, seen: map[string]bool{}}
+	if f.Name != "" && f.Namespace == "" {
+		return nil, invalid("name", "filters by secret and requires a namespace")
+	}
+	if f.Namespace != "" {
+		if err := ValidateNamespace(f.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	if f.Name != "" {
+		if err := ValidateName(f.Name); err != nil {
+			return nil, err
+		}
+	}
+	if q.limit == 0 {
+		q.limit = 100
+	}
+	if q.limit < 0 || q.limit > MaxEventLimit {
+		return nil, invalid("limit", "is %d; give 1 to %d (0 means 100)", f.Limit, MaxEventLimit)
+	}
+	ops := operations
+	if len(f.Operations) > 0 {
+		q.ops = map[string]bool{}
+		for _, op := range f.Operations {
+			if !isOperation(op) {
+				return nil, invalid("operations", "%q is not an operation; operations are %s", op, strings.Join(operations, ", "))
+			}
+			q.ops[op] = true
+		}
+		ops = slices.Sorted(maps.Keys(q.ops))
+	}
+	if !f.Since.IsZero() {
+		q.since = f.Since.UnixNano()
+	}
+	if !f.Until.IsZero() {
+		q.until = f.Until.UnixNano()
+	}
+	if q.since != 0 && q.until != 0 && q.until <= q.since {
+		return nil, invalid("until", "%s is not after since %s", f.Until.UTC().Format(time.RFC3339Nano), f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	switch {
+	case f.Name != "":
+		q.parts = []partition{{prefix: auditSecretPartition(f.Namespace, f.Name), ns: f.Namespace, name: f.Name}}
+	case f.Namespace != "":
+		for _, op := range ops {
+			q.parts = append(q.parts, partition{prefix: auditNamespacePartition(f.Namespace, op), ns: f.Namespace, op: op})
+		}
+	default:
+		for _, op := range ops {
+			q.parts = append(q.parts, partition{prefix: auditOpPartition(op), op: op})
+		}
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%d|%d|%t", f.Namespace, f.Name, ops, q.since, q.until, f.Descending)))
+	q.fingerpr = hex.EncodeToString(sum[:8])
+	if f.PageToken != "" {
+		c, err := decodeEventCursor(f.PageToken)
+		if err != nil || c.Filter != q.fingerpr || !validID(c.ID) {
+			return nil, invalid("page_token", "is not a token returned by ListEvents for this filter and order")
+		}
+		q.cursor = &c
+	}
+	s.mu.Lock()
+	q.key = s.header.auditKey
+	s.mu.Unlock()
+	return q, nil
+}
+
+func decodeEventCursor(tok string) (eventCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return eventCursor{}, err
+	}
+	var c eventCursor
+	err = json.Unmarshal(b, &c)
+	return c, err
+}
+
+// before reports whether event a comes before b in the query's order.
+func (q *eventQuery) before(at int64, aid string, bt int64, bid string) bool {
+	if q.f.Descending {
+		return at > bt || at == bt && aid > bid
+	}
+	return at < bt || at == bt && aid < bid
+}
+
+// wanted applies the time range and the cursor to an event time and id.
+func (q *eventQuery) wanted(t int64, id string) bool {
+	if q.since != 0 && t < q.since || q.until != 0 && t >= q.until {
+		return false
+	}
+	return q.cursor == nil || q.before(q.cursor.Time, q.cursor.ID, t, id)
+}
+
+func (q *eventQuery) run(ctx context.Context) (EventPage, error) {
+	days, err := q.days(ctx)
+	if err != nil {
+		return EventPage{}, err
+	}
+	for _, d := range days {
+		if err := q.day(ctx, d.day, d.parts); err != nil {
+			return EventPage{}, err
+		}
+		if q.more {
+			break
+		}
+	}
+	page := EventPage{Events: q.out}
+	if q.more && len(q.out) > 0 {
+		last := q.out[len(q.out)-1]
+		b, _ := json.Marshal(eventCursor{Filter: q.fingerpr, Time: last.Time.UnixNano(), ID: last.ID})
+		page.NextPageToken = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return page, nil
+}
+
+type dayParts struct {
+	day   string
+	parts []partition
+}
+
+// days lists the day directories of every partition that can hold a
+// wanted event, in query order.
+func (q *eventQuery) days(ctx context.Context) ([]dayParts, error) {
+	lo, hi := "", "99999999"
+	if q.since != 0 {
+		lo = dayOf(q.since)
+	}
+	if q.until != 0 {
+		hi = dayOf(q.until - 1)
+	}
+	if q.cursor != nil {
+		if q.f.Descending {
+			hi = min(hi, dayOf(q.cursor.Time))
+		} else {
+			lo = max(lo, dayOf(q.cursor.Time))
+		}
+	}
+	byDay := map[string][]partition{}
+	for _, p := range q.parts {
+		var token []byte
+		for {
+			objs, next, err := q.s.obj.listPage(ctx, p.prefix, "/", token, 1000)
+			if err != nil {
+				return nil, fmt.Errorf("reading audit events: %w", err)
+			}
+			for _, o := range objs {
+				rest := strings.TrimSuffix(strings.TrimPrefix(o.Key, p.prefix), "/")
+				if !o.IsDir || len(rest) != 9 || rest[0] != 'y' {
+					continue
+				}
+				day := rest[1:]
+				if _, ok := dayStart(day); !ok || day < lo || day > hi {
+					continue
+				}
+				byDay[day] = append(byDay[day], p)
+			}
+			if len(next) == 0 {
+				break
+			}
+			token = next
+		}
+	}
+	out := make([]dayParts, 0, len(byDay))
+	for d, ps := range byDay {
+		out = append(out, dayParts{d, ps})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if q.f.Descending {
+			return out[i].day > out[j].day
+		}
+		return out[i].day < out[j].day
+	})
+	return out, nil
+}
+
+type loadedItem struct {
+	auditItem
+	part partition
+}
+
+// day merges the entries of one day directory in every partition.
+func (q *eventQuery) day(ctx context.Context, day string, parts []partition) error {
+	var items []loadedItem
+	for _, p := range parts {
+		prefix := p.prefix + "y" + day + "/"
+		var token []byte
+		for {
+			objs, next, err := q.s.obj.listPage(ctx, prefix, "", token, 1000)
+			if err != nil {
+				return fmt.Errorf("reading audit events: %w", err)
+			}
+			q.keysListed += len(objs)
+			for _, o := range objs {
+				it, ok := parseAuditItem(o.Key, strings.TrimPrefix(o.Key, prefix), day)
+				if !ok {
+					continue
+				}
+				if !it.Batch && q.ops != nil && !q.ops[it.Op] {
+					continue
+				}
+				if q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until {
+					continue
+				}
+				if q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time) {
+					continue
+				}
+				if !it.Batch && !q.wanted(it.Min, it.ID) {
+					continue
+				}
+				items = append(items, loadedItem{it, p})
+			}
+			if len(next) == 0 {
+				break
+			}
+			token = next
+		}
+	}
+	// Read entries lazily in order of the bound that can come first.
+	sort.Slice(items, func(i, j int) bool {
+		if q.f.Descending {
+			return items[i].Max > items[j].Max
+		}
+		return items[i].Min < items[j].Min
+	})
+	h := &eventHeap{q: q}
+	next := 0
+	for {
+		for next < len(items) && (h.Len() == 0 || q.mayPrecede(items[next].auditItem, h.evs[0])) {
+			if err := q.load(ctx, items[next], h); err != nil {
+				return err
+			}
+			next++
+		}
+		if h.Len() == 0 {
+			return nil
+		}
+		e := heap.Pop(h).(eventBody)
+		if len(q.out) == q.limit {
+			q.more = true
+			return nil
+		}
+		q.out = append(q.out, e.event())
+	}
+}
+
+// mayPrecede reports whether an unread entry may hold an event that comes
+// before (or ties with) e.
+func (q *eventQuery) mayPrecede(it auditItem, e eventBody) bool {
+	if q.f.Descending {
+		return it.Max >= e.Time
+	}
+	return it.Min <= e.Time
+}
+
+// load reads one entry, authenticates its events and pushes the wanted ones.
+func (q *eventQuery) load(ctx context.Context, it loadedItem, h *eventHeap) error {
+	q.itemsRead++
+	data, err := q.s.obj.get(ctx, it.Key, maxObjectLen)
+	if errors.Is(err, errObjectNotFound) {
+		return nil // purged by a concurrent cleanup
+	}
+	if err != nil {
+		return fmt.Errorf("reading audit events: %w", err)
+	}
+	var events []eventBody
+	if it.Batch {
+		body, _, err := unframeAudit(magicBatch, data)
+		if err != nil {
+			return fmt.Errorf("audit batch %s: %w", it.ID, err)
+		}
+		var bb batchBody
+		if err := decodeJSON(body, &bb); err != nil {
+			return fmt.Errorf("audit batch %s: %w", it.ID, err)
+		}
+		if len(bb.Events) != it.Count {
+			return fmt.Errorf("audit batch %s holds %d events, its key says %d: %w", it.ID, len(bb.Events), it.Count, ErrIntegrity)
+		}
+		events = bb.Events
+	} else {
+		body, _, err := unframeAudit(magicEvent, data)
+		if err != nil {
+			return fmt.Errorf("audit event %s: %w", it.ID, err)
+		}
+		var e eventBody
+		if err := decodeJSON(body, &e); err != nil {
+			return fmt.Errorf("audit event %s: %w", it.ID, err)
+		}
+		if e.ID != it.ID || e.Operation != it.Op {
+			return fmt.Errorf("audit event %s is stored under the key of event %s (%s): %w", e.ID, it.ID, it.Op, ErrIntegrity)
+		}
+		events = []eventBody{e}
+	}
+	for _, e := range events {
+		if err := q.check(&e, it); err != nil {
+			return err
+		}
+		if q.seen[e.ID] || (q.ops != nil && !q.ops[e.Operation]) || !q.wanted(e.Time, e.ID) {
+			continue
+		}
+		q.seen[e.ID] = true
+		heap.Push(h, e)
+	}
+	return nil
+}
+
+// unframeAudit is unframe for audit objects: an unknown format version of
+// a single event is reported as tampering like any other damage, so that a
+// damaged event is never mistaken for a store written by a newer build.
+func unframeAudit(magic string, data []byte) ([]byte, []byte, error) {
+	body, mac, err := unframe(magic, data, false)
+	if errors.Is(err, ErrUnsupportedFormat) {
+		return nil, nil, fmt.Errorf("%v: %w", err, ErrIntegrity)
+	}
+	return body, mac, err
+}
+
+// check authenticates an event and matches it against where it was found.
+func (q *eventQuery) check(e *eventBody, it loadedItem) error {
+	name := e.ID
+	if !validID(name) {
+		name = strconv.Quote(e.ID)
+	}
+	mac, err := hex.DecodeString(e.MAC)
+	if err != nil || !envelope.VerifyMAC(q.key, envelope.AAD(eventMACParts(e)...), mac) {
+		return fmt.Errorf("audit event %s does not verify (forged or altered): %w", name, ErrIntegrity)
+	}
+	p := it.part
+	switch {
+	case !validID(e.ID):
+		return fmt.Errorf("audit event %s has a malformed id: %w", name, ErrIntegrity)
+	case e.Time < it.Min || e.Time > it.Max:
+		return fmt.Errorf("audit event %s has a time outside its entry's range: %w", name, ErrIntegrity)
+	case p.ns != "" && e.Namespace != p.ns, p.name != "" && e.Name != p.name, p.op != "" && e.Operation != p.op:
+		return fmt.Errorf("audit event %s was moved to another secret, namespace or operation index: %w", name, ErrIntegrity)
+	}
+	return nil
+}
+
+// eventMACParts is the canonical encoding eventMAC authenticates.
+func eventMACParts(e *eventBody) [][]byte {
+	parts := [][]byte{
+		[]byte(eventMACLabel), []byte(e.ID), u64(uint64(e.Time)), []byte(e.Operation),
+		[]byte(e.Namespace), []byte(e.Name), u64(uint64(e.Revision)), u64(uint64(e.KeyVersion)),
+		[]byte(e.Actor), []byte(e.Reason), u64(uint64(len(e.Metadata))),
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Metadata)) {
+		parts = append(parts, []byte(k), []byte(e.Metadata[k]))
+	}
+	return parts
+}
+
+// eventHeap orders loaded events in query order.
+type eventHeap struct {
+	q   *eventQuery
+	evs []eventBody
+}
+
+func (h *eventHeap) Len() int { return len(h.evs) }
+func (h *eventHeap) Less(i, j int) bool {
+	return h.q.before(h.evs[i].Time, h.evs[i].ID, h.evs[j].Time, h.evs[j].ID)
+}
+func (h *eventHeap) Swap(i, j int) { h.evs[i], h.evs[j] = h.evs[j], h.evs[i] }
+func (h *eventHeap) Push(x any)   { h.evs = append(h.evs, x.(eventBody)) }
+func (h *eventHeap) Pop() any {
+	n := len(h.evs)
+	e := h.evs[n-1]
+	h.evs = h.evs[:n-1]
+	return e
+}

@@ -1,0 +1,414 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+// strayAge is how old a temporary file of an interrupted local write must
+// be before Cleanup removes it (a younger one may belong to a write in
+// progress).
+const strayAge = time.Hour
+
+func validateRetention(r Retention) error {
+	for _, f := range []struct {
+		name string
+		d    *time.Duration
+	}{
+		{"expired_secret_retention", r.ExpiredSecrets},
+		{"deleted_secret_retention", r.DeletedSecrets},
+		{"revision_retention", r.Revisions},
+		{"audit_event_retention", r.AuditEvents},
+	} {
+		if f.d != nil && *f.d < 0 {
+			return invalid(f.name, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
+		}
+	}
+	return nil
+}
+
+// purgeKind is what Cleanup does to one secret as a whole.
+type purgeKind int
+
+const (
+	purgeNone    purgeKind = iota
+	purgeExpired           // expired longer than the retention
+	purgeDeleted           // tombstoned longer than the retention
+	purgeResume            // a purge interrupted after its purge tombstone
+)
+
+// cleanupDecision is what Cleanup would do to one secret, decided from the
+// listing alone.
+type cleanupDecision struct {
+	kind      purgeKind
+	cur       *curInfo
+	revisions []revInfo // superseded revisions past retention
+	junk      []string  // markers whose record is gone
+}
+
+// decide applies the retentions to one listed secret. Rules: nothing
+// readable is purged (an expired secret only once expired longer than its
+// retention), the current revision is never purged on its own, and a
+// deleted secret keeps its last value until the secret itself is purged,
+// so that a mistaken delete stays recoverable.
+func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Retention) (cleanupDecision, error) {
+	var d cleanupDecision
+	cur, err := s.currentInfo(ctx, g)
+	if err != nil || cur == nil {
+		return d, err
+	}
+	d.cur = cur
+	past := func(t int64, ret *time.Duration) bool {
+		return ret != nil && now.UnixNano()-t > int64(*ret)
+	}
+	switch {
+	case cur.Flag == flagPurging:
+		d.kind = purgeResume
+		return d, nil
+	case cur.Flag == flagTombstone && past(cur.Written, r.DeletedSecrets):
+		d.kind = purgeDeleted
+		return d, nil
+	case cur.Flag == flagLive && cur.Expires != 0 && expired(cur.Expires, now) && past(cur.Expires, r.ExpiredSecrets):
+		d.kind = purgeExpired
+		return d, nil
+	}
+	keepRestore := cur.Flag == flagTombstone
+	var newer *revInfo // the next newer revision with a record
+	for i := range g.Revs {
+		rv := &g.Revs[i]
+		if rv.RecordKey == "" {
+			if rv.Rev != cur.Rev {
+				d.junk = append(d.junk, rv.MarkerKey)
+			}
+			continue
+		}
+		if rv.Rev >= cur.Rev {
+			newer = rv
+			continue
+		}
+		if keepRestore {
+			// The newest revision below a tombstone is the value a
+			// restore needs.
+			keepRestore = rv.Marker != nil && rv.Marker.Flag != flagLive
+			newer = rv
+			continue
+		}
+		// Superseded when the next newer revision was written.
+		if newer.Marker != nil && past(newer.Marker.Written, r.Revisions) {
+			d.revisions = append(d.revisions, *rv)
+		}
+		newer = rv
+	}
+	return d, nil
+}
+
+// PlanCleanup counts what Cleanup would purge with the same input, from
+// listings alone: it reads no object (unless a write was interrupted
+// between a record and its marker).
+func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
+	var plan CleanupPlan
+	if err := validateScope(in.Namespace); err != nil {
+		return plan, err
+	}
+	if err := validateRetention(in.Retention); err != nil {
+		return plan, err
+	}
+	now := s.now()
+	r := in.Retention
+	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
+		err := s.scanSecrets(ctx, in.Namespace, true, func(g *secretGroup) error {
+			d, err := s.decide(ctx, g, now, r)
+			if err != nil {
+				return err
+			}
+			if d.kind != purgeNone {
+				plan.Secrets++
+			} else {
+				plan.Revisions += len(d.revisions)
+			}
+			return nil
+		})
+		if err != nil {
+			return plan, err
+		}
+	}
+	if r.AuditEvents != nil {
+		n, err := s.countOldEvents(ctx, now.Add(-*r.AuditEvents).UnixNano())
+		if err != nil {
+			return plan, err
+		}
+		plan.Events = n
+	}
+	return plan, nil
+}
+
+// Cleanup purges what PlanCleanup counts. Every purged secret first gets a
+// final `deleted` event (reason expired_cleanup or deleted_cleanup), every
+// secret losing superseded revisions a `purged` event (revision_cleanup,
+// with the count), and an audit purge one `purged` event (audit_cleanup,
+// with the count). Each secret is re-read and authenticated before it is
+// purged, and an expired secret is first covered by a create-only "purge
+// tombstone" revision: a secret renewed after the plan (or concurrently)
+// wins that race and is not purged. Revisions are deleted oldest first, so
+// an interrupted purge never resurrects an older revision; the next
+// Cleanup finishes it.
+func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error) {
+	var res CleanupResult
+	if err := validateScope(in.Namespace); err != nil {
+		return res, err
+	}
+	if err := validateRetention(in.Retention); err != nil {
+		return res, err
+	}
+	if err := s.refreshKeyring(ctx); err != nil {
+		return res, err
+	}
+	now := s.now()
+	r := in.Retention
+	var failures []error
+	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
+		prefix := prefixSecrets
+		if in.Namespace != "" {
+			prefix = namespaceDir(in.Namespace)
+		}
+		sc := s.newScanner(prefix, true)
+		for {
+			g, err := sc.next(ctx)
+			if err != nil {
+				return res, fmt.Errorf("cleanup: %w", err)
+			}
+			if g == nil {
+				break
+			}
+			d, err := s.decide(ctx, g, now, r)
+			if err != nil {
+				failures = append(failures, err)
+				continue
+			}
+			if err := s.obj.deleteAll(ctx, d.junk); err != nil {
+				return res, fmt.Errorf("cleanup: %w", err)
+			}
+			switch {
+			case d.kind != purgeNone:
+				done, err := s.purgeSecret(ctx, g, d, now, r)
+				if err != nil {
+					if errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable) {
+						failures = append(failures, err)
+						continue
+					}
+					return res, fmt.Errorf("cleanup: %w", err)
+				}
+				if done {
+					res.Secrets++
+				}
+			case len(d.revisions) > 0:
+				if err := s.purgeRevisions(ctx, g, d.revisions); err != nil {
+					return res, fmt.Errorf("cleanup: %w", err)
+				}
+				res.Revisions += len(d.revisions)
+			}
+		}
+	}
+	if r.AuditEvents != nil {
+		n, err := s.purgeEvents(ctx, now.Add(-*r.AuditEvents).UnixNano())
+		if err != nil {
+			return res, fmt.Errorf("cleanup: %w", err)
+		}
+		res.Events = n
+	}
+	if s.local != nil {
+		s.local.removeStaleTemps(strayAge)
+		if err := syncFS(s.local.root); err != nil {
+			return res, err
+		}
+	}
+	if len(failures) > 0 {
+		return res, fmt.Errorf("cleanup: %d secret(s) were left alone because they could not be authenticated (first: %v): %w", len(failures), failures[0], failures[0])
+	}
+	return res, nil
+}
+
+// purgeSecret removes every revision of one secret, after re-reading and
+// authenticating its current revision. It reports false when the secret
+// changed since it was listed (and is then left alone).
+func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now time.Time, r Retention) (bool, error) {
+	ref := secretRef(g.Namespace, g.Name)
+	cur := d.cur
+	rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, cur.Rev)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	h, err := s.verifyRecord(ctx, ref, cur.Rev, rec, data)
+	if err != nil {
+		return false, err
+	}
+	keys := revisionKeys(g.Revs)
+	switch d.kind {
+	case purgeResume:
+		if !h.Tombstone {
+			return false, nil
+		}
+	case purgeDeleted:
+		if !h.Tombstone || r.DeletedSecrets == nil || now.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
+			return false, nil
+		}
+		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonDeletedCleanup, Time: now}
+		if err := s.appendEvents(ctx, []Event{ev}); err != nil {
+			return false, err
+		}
+	case purgeExpired:
+		if h.Tombstone || !expired(h.ExpiresAt, now) || r.ExpiredSecrets == nil || now.UnixNano()-h.ExpiresAt <= int64(*r.ExpiredSecrets) {
+			return false, nil
+		}
+		// Claim the next revision with a purge tombstone: a concurrent
+		// renewal either wins this create-only race (and the secret
+		// stays) or loses it (and fails as a concurrent modification).
+		pv, kek, err := s.primary(ctx)
+		if err != nil {
+			return false, err
+		}
+		if err := s.reserveWraps(ctx, pv, 1); err != nil {
+			return false, err
+		}
+		th := envelope.Header{Namespace: g.Namespace, Name: g.Name, Revision: uint64(cur.Rev + 1), KeyVersion: uint32(pv), Tombstone: true, CreatedAt: h.CreatedAt, UpdatedAt: now.UnixNano()}
+		enc, err := envelope.Seal(kek, th, nil)
+		if err != nil {
+			return false, integrityError(ref, cur.Rev+1, err)
+		}
+		op := recordOp(g.Dir, th, enc, now)
+		op.Alias = markerKey(g.Dir, cur.Rev+1, marker{KeyVersion: pv, Written: now.UnixNano(), Flag: flagPurging})
+		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonExpiredCleanup, Time: now}
+		err = s.commitWithAudit(ctx, []Event{ev}, []*writeOp{op})
+		if errors.Is(err, ErrConcurrentModification) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		keys = append(keys, op.Alias, op.Key)
+	}
+	if err := s.deleteInOrder(ctx, keys); err != nil {
+		return false, err
+	}
+	if s.local != nil {
+		s.local.removeEmptyDirs([]string{g.Dir + "r"}, prefixSecrets)
+	}
+	return true, nil
+}
+
+// revisionKeys lists the keys of revs oldest first, each revision's marker
+// before its record, so that a listing never shows a marker without its
+// record... except briefly, and never an older revision as current.
+func revisionKeys(revs []revInfo) []string {
+	var keys []string
+	for i := len(revs) - 1; i >= 0; i-- {
+		if revs[i].MarkerKey != "" {
+			keys = append(keys, revs[i].MarkerKey)
+		}
+		if revs[i].RecordKey != "" {
+			keys = append(keys, revs[i].RecordKey)
+		}
+	}
+	return keys
+}
+
+// deleteInOrder deletes keys one after the other.
+func (s *Store) deleteInOrder(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := s.obj.delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purgeRevisions deletes superseded revisions of one secret.
+func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, revs []revInfo) error {
+	cur := g.current()
+	ev := Event{
+		Operation: OpPurged, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, Reason: ReasonRevisionCleanup,
+		Metadata: map[string]string{"count": strconv.Itoa(len(revs))},
+	}
+	if err := s.appendEvents(ctx, []Event{ev}); err != nil {
+		return err
+	}
+	return s.obj.deleteAll(ctx, revisionKeys(revs))
+}
+
+// countOldEvents counts events older than cutoff from the operation index,
+// which holds every event exactly once.
+func (s *Store) countOldEvents(ctx context.Context, cutoff int64) (int, error) {
+	n := 0
+	err := s.listAll(ctx, prefixAuditO, func(o *blob.ListObject) error {
+		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
+			n += it.Count
+		}
+		return nil
+	})
+	return n, err
+}
+
+// purgeEvents deletes every audit entry older than cutoff, after writing
+// one `purged` event with the count.
+func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
+	n, err := s.countOldEvents(ctx, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		ev := Event{Operation: OpPurged, Reason: ReasonAuditCleanup, Metadata: map[string]string{"count": strconv.Itoa(n)}}
+		if err := s.appendEvents(ctx, []Event{ev}); err != nil {
+			return 0, err
+		}
+	}
+	var keys []string
+	err = s.listAll(ctx, prefixAudit, func(o *blob.ListObject) error {
+		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
+			keys = append(keys, o.Key)
+		}
+		if len(keys) >= 1000 {
+			err := s.obj.deleteAll(ctx, keys)
+			keys = keys[:0]
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := s.obj.deleteAll(ctx, keys); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// listAll calls fn for every key under prefix, page by page.
+func (s *Store) listAll(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
+	var token []byte
+	for {
+		objs, next, err := s.obj.listPage(ctx, prefix, "", token, 1000)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		if len(next) == 0 {
+			return nil
+		}
+		token = next
+	}
+}

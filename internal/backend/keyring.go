@@ -1,0 +1,560 @@
+package backend
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"gocloud.dev/secrets"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+// The keyring: one directory per key version, holding immutable record
+// revisions (v1/k/<ver>/r<inv>). A record carries the version's 32-byte
+// material wrapped by the root key (keeper.Encrypt), its key check value,
+// its creation time, whether it is retired, and the root-key epoch it was
+// wrapped in (the store header revision current at the time). It ends with
+// an HMAC under a key derived from the store secret, so a bucket writer
+// without the root key can neither forge a version nor swap material
+// between versions; after unwrapping, the material must also match the
+// check value. Retiring or rewrapping a version writes its next revision.
+
+// kvBody is the JSON body of a key version record revision.
+type kvBody struct {
+	Version         int    `json:"version"`
+	Revision        int64  `json:"revision"`
+	CreatedAt       int64  `json:"created_at"`
+	Retired         bool   `json:"retired"`
+	RootEpoch       int64  `json:"root_epoch"`
+	CheckValue      string `json:"check_value"`
+	WrappedMaterial []byte `json:"wrapped_material"`
+}
+
+// keyVersionState is one cached key version. material is unwrapped on
+// first use: with a KMS root key that is one KMS call per key version a run
+// touches, not one per secret.
+type keyVersionState struct {
+	body kvBody
+	key  string
+	err  error // a record that failed to verify; reported by version
+
+	mu       sync.Mutex
+	material []byte
+}
+
+func kvContext(v int, rev int64) string { return fmt.Sprintf("k/%d/%d", v, rev) }
+
+// refreshKeyring reloads the key version records that changed since the
+// last load: one LIST, plus one GET per new record revision.
+func (s *Store) refreshKeyring(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	newest := map[int]string{}
+	var token []byte
+	for {
+		objs, next, err := s.obj.listPage(ctx, prefixKeyring, "", token, 1000)
+		if err != nil {
+			return fmt.Errorf("reading the keyring: %w", err)
+		}
+		for _, o := range objs {
+			v, _, ok := parseKeyVersionKey(o.Key)
+			if !ok {
+				continue
+			}
+			if _, seen := newest[v]; !seen {
+				newest[v] = o.Key
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		token = next
+	}
+	s.mu.Lock()
+	old := s.keyring
+	keyringKey := s.header.keyringKey
+	s.mu.Unlock()
+	ring := make(map[int]*keyVersionState, len(newest))
+	for v, key := range newest {
+		if st := old[v]; st != nil && st.key == key && st.err == nil {
+			ring[v] = st
+			continue
+		}
+		_, rev, _ := parseKeyVersionKey(key)
+		st := &keyVersionState{key: key}
+		data, err := s.obj.get(ctx, key, maxObjectLen)
+		switch {
+		case errors.Is(err, errObjectNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("reading key version %d: %w", v, err)
+		}
+		st.body, st.err = decodeKeyVersion(keyringKey, data, v, rev)
+		if prev := old[v]; st.err == nil && prev != nil && prev.body.CheckValue == st.body.CheckValue {
+			prev.mu.Lock()
+			if prev.material != nil {
+				st.material = slices.Clone(prev.material)
+			}
+			prev.mu.Unlock()
+		}
+		ring[v] = st
+	}
+	s.mu.Lock()
+	s.keyring = ring
+	s.mu.Unlock()
+	return nil
+}
+
+func decodeKeyVersion(macKey, data []byte, v int, rev int64) (kvBody, error) {
+	body, mac, err := unframe(magicKeyVersion, data, true)
+	if err != nil {
+		return kvBody{}, fmt.Errorf("key version %d record revision %d: %w", v, rev, err)
+	}
+	if err := verifyMAC(macKey, magicKeyVersion, kvContext(v, rev), body, mac); err != nil {
+		return kvBody{}, fmt.Errorf("key version %d record revision %d: %w", v, rev, err)
+	}
+	var b kvBody
+	if err := decodeJSON(body, &b); err != nil {
+		return kvBody{}, fmt.Errorf("key version %d record revision %d: %w", v, rev, err)
+	}
+	if b.Version != v || b.Revision != rev {
+		return kvBody{}, fmt.Errorf("key version %d record revision %d names version %d revision %d: %w", v, rev, b.Version, b.Revision, ErrIntegrity)
+	}
+	return b, nil
+}
+
+// keyState returns the cached state of version v, reloading the keyring
+// once if it is unknown (another process may have created it).
+func (s *Store) keyState(ctx context.Context, v int) (*keyVersionState, error) {
+	s.mu.Lock()
+	st := s.keyring[v]
+	s.mu.Unlock()
+	if st == nil {
+		if err := s.refreshKeyring(ctx); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		st = s.keyring[v]
+		s.mu.Unlock()
+	}
+	if st == nil {
+		return nil, fmt.Errorf("key version %d is not in the keyring: %w", v, ErrKeyVersionUnavailable)
+	}
+	if st.err != nil {
+		return nil, st.err
+	}
+	return st, nil
+}
+
+// kek returns the unwrapped material of key version v.
+func (s *Store) kek(ctx context.Context, v int) ([]byte, error) {
+	st, err := s.keyState(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return s.material(ctx, st)
+}
+
+// material unwraps a key version's material with the root key that
+// wrapped it and checks it against the check value.
+func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.material != nil {
+		return st.material, nil
+	}
+	s.mu.Lock()
+	hdr := s.header
+	s.mu.Unlock()
+	// Try first the root key most likely to have wrapped it.
+	var order []*secrets.Keeper
+	if st.body.RootEpoch == hdr.rev {
+		order = append(order, hdr.openedWith)
+	}
+	order = append(order, s.previous...)
+	order = append(order, s.keeper)
+	tried := map[*secrets.Keeper]bool{}
+	for _, k := range order {
+		if k == nil || tried[k] {
+			continue
+		}
+		tried[k] = true
+		pt, err := k.Decrypt(ctx, st.body.WrappedMaterial)
+		if err != nil {
+			continue
+		}
+		if len(pt) != envelope.KeySize || hex.EncodeToString(envelope.CheckValue(pt)) != st.body.CheckValue {
+			clear(pt)
+			return nil, fmt.Errorf("key version %d: its material does not match its check value %s: %w", st.body.Version, st.body.CheckValue, ErrIntegrity)
+		}
+		st.material = pt
+		return pt, nil
+	}
+	return nil, fmt.Errorf("key version %d: no configured root key decrypts its material; if the root key was rotated, add the old one to the previous root keys: %w", st.body.Version, ErrKeyVersionUnavailable)
+}
+
+// primary returns the newest non-retired key version and its material.
+// The keyring is cached from Open (and reloaded by keyring operations,
+// Rotate and Cleanup); a version another process creates later is used
+// from the next reload, and writes meanwhile go under the previous primary
+// (still valid, and rotated by the next Rotate). With no primary cached,
+// the keyring is reloaded once before giving up.
+func (s *Store) primary(ctx context.Context) (int, []byte, error) {
+	v := s.primaryVersion()
+	if v == 0 {
+		if err := s.refreshKeyring(ctx); err != nil {
+			return 0, nil, err
+		}
+		v = s.primaryVersion()
+	}
+	if v == 0 {
+		return 0, nil, fmt.Errorf("the keyring has no active key version; create one first: %w", ErrNoKeyVersion)
+	}
+	kek, err := s.kek(ctx, v)
+	if err != nil {
+		return 0, nil, err
+	}
+	return v, kek, nil
+}
+
+// CreateKeyVersion adds key version `version` with the given 32-byte
+// material, or with fresh random material when material is nil. The
+// material is stored only wrapped by the root key. Errors:
+// ErrKeyVersionExists, a ValidationError for a bad version number or
+// material (including material that another version already uses).
+func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error) {
+	if version < 1 || version > math.MaxUint32 {
+		return KeyVersion{}, invalid("version", "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
+	}
+	if material != nil && len(material) != envelope.KeySize {
+		return KeyVersion{}, invalid("key_material", "is %d bytes; key material is exactly 32 bytes (give it base64-encoded, e.g. from: openssl rand -base64 32)", len(material))
+	}
+	if err := s.refreshKeyring(ctx); err != nil {
+		return KeyVersion{}, err
+	}
+	if material == nil {
+		var err error
+		if material, err = envelope.NewKey(); err != nil {
+			return KeyVersion{}, err
+		}
+	} else {
+		material = slices.Clone(material)
+	}
+	cv := hex.EncodeToString(envelope.CheckValue(material))
+	s.mu.Lock()
+	_, exists := s.keyring[version]
+	dup := 0
+	for v, st := range s.keyring {
+		if st.err == nil && st.body.CheckValue == cv {
+			dup = v
+		}
+	}
+	epoch := s.header.rev
+	s.mu.Unlock()
+	if exists {
+		clear(material)
+		return KeyVersion{}, fmt.Errorf("key version %d: %w", version, ErrKeyVersionExists)
+	}
+	if dup != 0 {
+		clear(material)
+		return KeyVersion{}, invalid("key_material", "is the same key as key version %d; each version needs its own key", dup)
+	}
+	wrapped, err := s.keeper.Encrypt(ctx, material)
+	if err != nil {
+		clear(material)
+		return KeyVersion{}, fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
+	}
+	now := s.now()
+	body := kvBody{Version: version, Revision: 1, CreatedAt: now.UnixNano(), RootEpoch: epoch, CheckValue: cv, WrappedMaterial: wrapped}
+	st := &keyVersionState{body: body, key: keyVersionKey(version, 1), material: material}
+	err = s.writeKeyVersion(ctx, st, Event{Operation: OpKeyVersionCreated, KeyVersion: version, Metadata: map[string]string{"check_value": cv}})
+	if errors.Is(err, ErrConcurrentModification) {
+		clear(material)
+		return KeyVersion{}, fmt.Errorf("key version %d: %w", version, ErrKeyVersionExists)
+	}
+	if err != nil {
+		clear(material)
+		return KeyVersion{}, err
+	}
+	kvs, err := s.describeKeyVersions(ctx, false)
+	if err != nil {
+		return KeyVersion{}, err
+	}
+	for _, kv := range kvs {
+		if kv.Version == version {
+			return kv, nil
+		}
+	}
+	return KeyVersion{}, fmt.Errorf("key version %d vanished after it was written: %w", version, ErrConcurrentModification)
+}
+
+// writeKeyVersion appends the audit event, then writes the record revision
+// st.body.Revision and caches it.
+func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Event) error {
+	s.mu.Lock()
+	macKey := s.header.keyringKey
+	s.mu.Unlock()
+	data, err := frameMAC(magicKeyVersion, macKey, kvContext(st.body.Version, st.body.Revision), st.body)
+	if err != nil {
+		return err
+	}
+	op := &writeOp{Key: st.key, Data: data}
+	if err := s.commitWithAudit(ctx, []Event{ev}, []*writeOp{op}); err != nil {
+		return fmt.Errorf("writing key version %d: %w", st.body.Version, err)
+	}
+	s.mu.Lock()
+	s.keyring[st.body.Version] = st
+	s.mu.Unlock()
+	return nil
+}
+
+// KeyVersions lists the keyring in version order, with, for each version,
+// the number of secrets whose current revision is wrapped under it (from
+// one listing of the secrets; no object is read unless a revision marker
+// is missing).
+func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
+	if err := s.refreshKeyring(ctx); err != nil {
+		return nil, err
+	}
+	return s.describeKeyVersions(ctx, true)
+}
+
+func (s *Store) describeKeyVersions(ctx context.Context, count bool) ([]KeyVersion, error) {
+	var counts map[int]int
+	if count {
+		var err error
+		if counts, err = s.countByKeyVersion(ctx, ""); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	hdr := s.header
+	var out []KeyVersion
+	primary := 0
+	for v, st := range s.keyring {
+		if st.err != nil {
+			s.mu.Unlock()
+			return nil, st.err
+		}
+		if !st.body.Retired && v > primary {
+			primary = v
+		}
+		out = append(out, KeyVersion{
+			Version:        v,
+			Retired:        st.body.Retired,
+			CheckValue:     st.body.CheckValue,
+			CreatedAt:      time.Unix(0, st.body.CreatedAt).UTC(),
+			Secrets:        counts[v],
+			RootKeyCurrent: hdr.rootCurrent && st.body.RootEpoch == hdr.rev,
+		})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b KeyVersion) int { return a.Version - b.Version })
+	for i := range out {
+		out[i].Primary = out[i].Version == primary
+		w, err := s.wrapsReserved(ctx, out[i].Version)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Wraps = w
+	}
+	return out, nil
+}
+
+// countByKeyVersion counts current, non-deleted revisions per key version
+// in one namespace (or all).
+func (s *Store) countByKeyVersion(ctx context.Context, ns string) (map[int]int, error) {
+	counts := map[int]int{}
+	err := s.scanSecrets(ctx, ns, false, func(g *secretGroup) error {
+		cur, err := s.currentInfo(ctx, g)
+		if err != nil || cur == nil {
+			return err
+		}
+		if cur.Flag == flagLive {
+			counts[cur.KeyVersion]++
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// RetireKeyVersion retires a version: new data keys are no longer wrapped
+// under it (the primary becomes the newest version not retired), while
+// records already under it stay readable. It is refused with
+// ErrKeyVersionInUse while any secret's current revision uses it; retiring
+// a retired version does nothing.
+func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
+	if err := s.refreshKeyring(ctx); err != nil {
+		return err
+	}
+	st, err := s.keyState(ctx, version)
+	if errors.Is(err, ErrKeyVersionUnavailable) {
+		return fmt.Errorf("key version %d does not exist: %w", version, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if st.body.Retired {
+		return nil
+	}
+	counts, err := s.countByKeyVersion(ctx, "")
+	if err != nil {
+		return err
+	}
+	if n := counts[version]; n > 0 {
+		return fmt.Errorf("key version %d still wraps the current revision of %d secret(s); rotate them to the primary version first: %w", version, n, ErrKeyVersionInUse)
+	}
+	nb := st.body
+	nb.Revision++
+	nb.Retired = true
+	next := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision)}
+	st.mu.Lock()
+	next.material = st.material
+	st.mu.Unlock()
+	return s.writeKeyVersion(ctx, next, Event{Operation: OpKeyVersionRetired, KeyVersion: version})
+}
+
+// RewrapKeyVersion rewraps a version's material under the current root key
+// (after a root-key rotation; the old root key must be among
+// PreviousRootKeys). The store header is rewrapped first when it is still
+// under a previous root key. A version already under the current root key
+// is left alone.
+func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
+	if err := s.refreshKeyring(ctx); err != nil {
+		return err
+	}
+	st, err := s.keyState(ctx, version)
+	if errors.Is(err, ErrKeyVersionUnavailable) {
+		return fmt.Errorf("key version %d does not exist: %w", version, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	headerRewrapped := false
+	s.mu.Lock()
+	hdr := s.header
+	s.mu.Unlock()
+	if !hdr.rootCurrent {
+		next := hdr
+		next.rev++
+		next.rootCurrent, next.openedWith = true, s.keeper
+		err := s.writeHeader(ctx, &next)
+		switch {
+		case errors.Is(err, ErrConcurrentModification):
+			// Another run rewrapped it; read the newest revision.
+			if err := s.openHeader(ctx); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			s.mu.Lock()
+			s.header = next
+			s.mu.Unlock()
+			headerRewrapped = true
+		}
+		s.mu.Lock()
+		hdr = s.header
+		s.mu.Unlock()
+		if !hdr.rootCurrent {
+			return fmt.Errorf("the store header is still wrapped under a previous root key: %w", ErrConcurrentModification)
+		}
+	}
+	if st.body.RootEpoch == hdr.rev {
+		return nil
+	}
+	material, err := s.material(ctx, st)
+	if err != nil {
+		return err
+	}
+	wrapped, err := s.keeper.Encrypt(ctx, material)
+	if err != nil {
+		return fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
+	}
+	nb := st.body
+	nb.Revision++
+	nb.RootEpoch = hdr.rev
+	nb.WrappedMaterial = wrapped
+	next := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
+	ev := Event{Operation: OpKeyVersionRewraped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(hdr.rev, 10)}}
+	if headerRewrapped {
+		ev.Metadata["store_header"] = "rewrapped"
+	}
+	return s.writeKeyVersion(ctx, next, ev)
+}
+
+// Wrap budget. AES-GCM with random 96-bit nonces is safe for at most 2^32
+// encryptions under one key (NIST SP 800-38D §8.3); every data key wrapped
+// under a key version is one. Counting them exactly would need a shared
+// counter, which immutable objects cannot be, so wraps are reserved in
+// blocks: before wrapping, a Store claims the next block of wrapBlockSize
+// wraps with a create-only object v1/w/<ver>/b<inv block>, and refuses with
+// ErrWrapLimit once the next block would pass wrapLimit (2^31, half the
+// NIST bound). Unused parts of a block are simply lost, so the count is an
+// upper bound: a run that writes one secret uses one block, allowing over
+// half a million runs per version. Claiming costs one LIST and one write
+// per block.
+const (
+	wrapBlockSize = 4096
+	wrapLimit     = 1 << 31
+	maxWrapBlocks = wrapLimit / wrapBlockSize
+)
+
+type wrapBudget struct{ left int }
+
+func (s *Store) reserveWraps(ctx context.Context, v, n int) error {
+	s.wrapMu.Lock()
+	defer s.wrapMu.Unlock()
+	b := s.wraps[v]
+	if b == nil {
+		b = &wrapBudget{}
+		s.wraps[v] = b
+	}
+	for attempt := 0; b.left < n; attempt++ {
+		if attempt > 100 {
+			return fmt.Errorf("claiming a wrap block of key version %d: %w", v, ErrConcurrentModification)
+		}
+		next, err := s.nextWrapBlock(ctx, v)
+		if err != nil {
+			return err
+		}
+		if next >= maxWrapBlocks {
+			return fmt.Errorf("key version %d has wrapped up to %d data keys, the limit set for AES-GCM with random nonces under one key; create a new key version and rotate: %w", v, int64(next)*wrapBlockSize, ErrWrapLimit)
+		}
+		op := &writeOp{Key: wrapBlockKey(v, next)}
+		if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}}); err != nil {
+			return fmt.Errorf("claiming a wrap block of key version %d: %w", v, err)
+		}
+		if op.Done {
+			b.left += wrapBlockSize
+		}
+	}
+	b.left -= n
+	return nil
+}
+
+// nextWrapBlock is the number of the next unclaimed block of version v.
+func (s *Store) nextWrapBlock(ctx context.Context, v int) (int64, error) {
+	key, found, err := s.firstKey(ctx, wrapDir(v), 4, func(k string) bool { _, ok := parseWrapBlockKey(v, k); return ok })
+	if err != nil {
+		return 0, fmt.Errorf("reading the wrap budget of key version %d: %w", v, err)
+	}
+	if !found {
+		return 0, nil
+	}
+	n, _ := parseWrapBlockKey(v, key)
+	return n + 1, nil
+}
+
+// wrapsReserved is the upper bound of data keys wrapped under version v.
+func (s *Store) wrapsReserved(ctx context.Context, v int) (int64, error) {
+	n, err := s.nextWrapBlock(ctx, v)
+	return n * wrapBlockSize, err
+}
