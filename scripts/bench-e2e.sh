@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # bench-e2e: end-to-end cost of the provider against Terraform's own floor.
 #
-# For each N (default "100 1000"), in one run with the same terraform binary:
-#   floor:    apply N terraform_data, refresh them, update all N in place
-#   provider: apply N secretstore_secret (plus key version 1), refresh them,
-#             add key version 2 (apply), then the rotation apply that rewraps
-#             the N secrets (the plan shows pending_rewrap N -> 0)
-# and prints each time and its ratio to the floor. The floor for the rotation
-# is the in-place update of N terraform_data: Terraform's cost of an apply
-# that changes N resources.
+# For each N (default "100 1000"), in one run with the same terraform binary,
+# three configurations of N resources each:
+#   tfdata:  N built-in terraform_data: Terraform core's own per-resource cost
+#            (the floor the targets are stated against)
+#   noop:    N benchnoop_item from scripts/benchnoop, a do-nothing provider on
+#            the same plugin framework: what any framework provider costs
+#            (plugin protocol, framework, its logging) with no store behind it
+#   secrets: N secretstore_secret plus key version 1 on a local file:// store
+# Phases, each timed as one terraform command (default -parallelism):
+#   apply    create the N resources
+#   refresh  terraform apply -refresh-only
+#   update   tfdata/noop: change the input of all N (Terraform's cost of an
+#            apply that changes N resources); secrets: add key version 2
+#   rotate   secrets only: the apply whose plan shows pending_rewrap N -> 0
+#            and that rewraps the N secrets; compared with update of the floors
+# Ratios are secrets / tfdata and secrets / noop.
 #
 # Environment: BENCH_N ("100 1000"), TERRAFORM (terraform), BENCH_KEEP=1
 # keeps the work directory, BENCH_PARALLELISM (terraform's default, 10).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-root=$(pwd)
 tf=${TERRAFORM:-terraform}
 sizes=${BENCH_N:-100 1000}
 par=()
@@ -31,27 +38,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building the provider..." >&2
+echo "building the providers..." >&2
 mkdir -p "$work/bin"
 go build -o "$work/bin/terraform-provider-secretstore" .
+go build -o "$work/bin/terraform-provider-benchnoop" ./scripts/benchnoop
 
 cat >"$work/terraformrc" <<EOF
 provider_installation {
   dev_overrides {
     "registry.terraform.io/secretstore/secretstore" = "$work/bin"
+    "registry.terraform.io/secretstore/benchnoop"   = "$work/bin"
   }
   direct {}
 }
 EOF
 export TF_CLI_CONFIG_FILE="$work/terraformrc"
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-unset TF_LOG TF_LOG_PATH TF_LOG_PROVIDER
-export SECRETSTORE_ROOT_KEY
+unset TF_LOG TF_LOG_PATH TF_LOG_PROVIDER TF_LOG_CORE
+export SECRETSTORE_ROOT_KEY SECRETSTORE_ACTOR=bench-e2e
 SECRETSTORE_ROOT_KEY=$(head -c 32 /dev/urandom | base64)
-export SECRETSTORE_ACTOR=bench-e2e
 
-# seconds runs a terraform command in a directory, discards its output
-# (kept in the directory's last.log) and prints the wall time in seconds.
+# seconds runs a terraform command in a directory, keeps its output in the
+# directory's last.log and prints the wall time in seconds.
 seconds() {
 	local dir=$1
 	shift
@@ -68,16 +76,21 @@ seconds() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 
-# pending_rewrap reads a key version's recorded pending_rewrap from state.
+row() { # N phase tfdata noop secrets
+	printf '%-6s %-8s %9s %9s %9s %10s %9s\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$5" "$3")" "$(ratio "$5" "$4")"
+}
+
+# pending_rewrap prints a key version's recorded pending_rewrap from state.
 pending_rewrap() {
 	(cd "$1" && "$tf" state show -no-color "$2" 2>/dev/null | awk '$1 == "pending_rewrap" { print $3 }')
 }
 
-printf '%-6s %-9s %10s %10s %8s\n' N phase floor_s provider_s ratio
+printf '%-6s %-8s %9s %9s %9s %10s %9s\n' N phase tfdata_s noop_s secrets_s vs_tfdata vs_noop
 for n in $sizes; do
-	floor="$work/floor-$n"
-	prov="$work/provider-$n"
-	mkdir -p "$floor" "$prov"
+	floor="$work/tfdata-$n"
+	noop="$work/noop-$n"
+	prov="$work/secrets-$n"
+	mkdir -p "$floor" "$noop" "$prov/store"
 
 	cat >"$floor/main.tf" <<'EOF'
 variable "n" { type = number }
@@ -86,6 +99,22 @@ variable "prefix" {
   default = "v"
 }
 resource "terraform_data" "d" {
+  count = var.n
+  input = "${var.prefix}${count.index}"
+}
+EOF
+	cat >"$noop/main.tf" <<'EOF'
+terraform {
+  required_providers {
+    benchnoop = { source = "secretstore/benchnoop" }
+  }
+}
+variable "n" { type = number }
+variable "prefix" {
+  type    = string
+  default = "v"
+}
+resource "benchnoop_item" "i" {
   count = var.n
   input = "${var.prefix}${count.index}"
 }
@@ -117,24 +146,32 @@ resource "secretstore_secret" "s" {
 }
 EOF
 	export SECRETSTORE_URL="file://$prov/store"
-	mkdir -p "$prov/store"
 
 	(cd "$floor" && "$tf" init -input=false -no-color >init.log 2>&1)
 	f_apply=$(seconds "$floor" apply -auto-approve -var "n=$n")
+	o_apply=$(seconds "$noop" apply -auto-approve -var "n=$n")
 	p_apply=$(seconds "$prov" apply -auto-approve -var "n=$n")
+	row "$n" apply "$f_apply" "$o_apply" "$p_apply"
+
 	f_refresh=$(seconds "$floor" apply -refresh-only -auto-approve -var "n=$n")
+	o_refresh=$(seconds "$noop" apply -refresh-only -auto-approve -var "n=$n")
 	p_refresh=$(seconds "$prov" apply -refresh-only -auto-approve -var "n=$n")
+	row "$n" refresh "$f_refresh" "$o_refresh" "$p_refresh"
+
 	f_update=$(seconds "$floor" apply -auto-approve -var "n=$n" -var prefix=w)
+	o_update=$(seconds "$noop" apply -auto-approve -var "n=$n" -var prefix=w)
 	p_addkv=$(seconds "$prov" apply -auto-approve -var "n=$n" -var rotated=true)
+	row "$n" update "$f_update" "$o_update" "$p_addkv"
+
 	pending=$(pending_rewrap "$prov" 'secretstore_key_version.v2[0]')
 	p_rotate=$(seconds "$prov" apply -auto-approve -var "n=$n" -var rotated=true)
+	row "$n" rotate "$f_update" "$o_update" "$p_rotate"
+	# A refresh after the rotation measures what is left (and shows every
+	# secret's key_version changing to 2 as a refresh change).
+	seconds "$prov" apply -refresh-only -auto-approve -var "n=$n" -var rotated=true >/dev/null
 	left=$(pending_rewrap "$prov" 'secretstore_key_version.v2[0]')
-	printf '%-6s %-9s %10s %10s %8s\n' "$n" apply "$f_apply" "$p_apply" "$(ratio "$p_apply" "$f_apply")"
-	printf '%-6s %-9s %10s %10s %8s\n' "$n" refresh "$f_refresh" "$p_refresh" "$(ratio "$p_refresh" "$f_refresh")"
-	printf '%-6s %-9s %10s %10s %8s\n' "$n" add-kv2 "$f_update" "$p_addkv" "$(ratio "$p_addkv" "$f_update")"
-	printf '%-6s %-9s %10s %10s %8s\n' "$n" rotate "$f_update" "$p_rotate" "$(ratio "$p_rotate" "$f_update")"
 	if [[ "$pending" != "$n" || "$left" != 0 ]]; then
-		echo "rotation check failed for N=$n: pending_rewrap before=$pending after=$left (want $n and 0)" >&2
+		echo "rotation check failed for N=$n: pending_rewrap was '$pending' before and '$left' after the rotation apply (want $n and 0)" >&2
 		exit 1
 	fi
 done

@@ -16,24 +16,27 @@ package backend
 // secret, by namespace or by operation lists only matching entries:
 //
 //	v1/a/s/<ns>/<name>/y<day>/e<time>_<id>_<op>      one event per object
-//	v1/a/n/<ns>/<op>/y<day>/b<min>_<max>_<n>_<id>    a batch of one write's
-//	v1/a/o/<op>/y<day>/b<min>_<max>_<n>_<id>         events, per partition
+//	v1/a/n/<ns>/y<day>/<op>/b<min>_<max>_<n>_<id>    a batch of one write's
+//	v1/a/o/y<day>/<op>/b<min>_<max>_<n>_<id>         events, per directory
 //
-// A write (a Put, or a chunk of a Rotate) stores its events for one
-// partition and day in a single batch object, so rotating a thousand
-// secrets writes a thousand per-secret objects but only a handful of batch
-// objects. Every index entry carries the full event, so returning an event
-// costs no second read. The key of an entry carries its time bounds (and,
-// for a per-secret entry, its operation), so ListEvents skips what the
-// filter excludes without reading it.
+// A write (a Put, or a chunk of a Rotate) stores its events of one
+// namespace, day and operation in a single batch object, so rotating a
+// thousand secrets writes a thousand per-secret objects but only a handful
+// of batches. Every index entry carries the full event, so returning an
+// event costs no second read. The key of an entry carries its operation
+// and time bounds, so ListEvents skips what the filter excludes without
+// reading it.
 //
-// Time ranges and order. gocloud.dev/blob lists keys in ascending order and
-// has no "start after": Since/Until and the page cursor instead select day
-// directories (y<yyyymmdd>, UTC); within a day every entry key is listed
-// and entries are read lazily in time order (a merge over the entries'
-// [min, max] bounds), ascending or descending. A query's cost is therefore
-// one delimiter LIST per partition, the keys of the days it touches (in
-// the matching partitions only), and one GET per entry returned. A day
+// A query reads the most selective index: the secret's when a name is
+// given, else the namespace's when a namespace is given, else the global
+// one; an operation filter then lists only those operations' directories.
+// gocloud.dev/blob lists keys in ascending order and has no "start after",
+// so Since, Until and the page cursor select day directories (y<yyyymmdd>,
+// UTC) instead: one delimiter LIST finds the days, then each day touched is
+// listed and its entries are read lazily in time order (a merge over the
+// entries' [min, max] bounds), ascending or descending. A query therefore
+// costs one LIST for the days, the LISTs of the days it touches (their
+// matching directories only) and one GET per entry returned. A day
 // directory never holds an event of another day (batches are split by
 // day), so days are independent.
 //
@@ -129,41 +132,32 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 		bodies[i] = b
 	}
 	var ops []*writeOp
-	type group struct {
-		partition string
-		day       string
+	type group struct{ index, op, day string }
+	batches := map[group][]eventBody{}
+	var order []group
+	add := func(g group, b eventBody) {
+		if _, ok := batches[g]; !ok {
+			order = append(order, g)
+		}
+		batches[g] = append(batches[g], b)
 	}
-	byNS := map[group][]eventBody{}
-	byOp := map[group][]eventBody{}
-	var nsOrder, opOrder []group
 	for _, b := range bodies {
 		if b.Namespace != "" && b.Name != "" {
 			data, err := frame(magicEvent, b)
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, &writeOp{Key: auditEventKey(auditSecretPartition(b.Namespace, b.Name), b.Time, b.ID, b.Operation), Data: data})
+			ops = append(ops, &writeOp{Key: auditEventKey(auditSecretIndex(b.Namespace, b.Name), b.Time, b.ID, b.Operation), Data: data})
 		}
 		day := dayOf(b.Time)
 		if b.Namespace != "" {
-			g := group{auditNamespacePartition(b.Namespace, b.Operation), day}
-			if _, ok := byNS[g]; !ok {
-				nsOrder = append(nsOrder, g)
-			}
-			byNS[g] = append(byNS[g], b)
+			add(group{auditNamespaceIndex(b.Namespace), b.Operation, day}, b)
 		}
-		g := group{auditOpPartition(b.Operation), day}
-		if _, ok := byOp[g]; !ok {
-			opOrder = append(opOrder, g)
-		}
-		byOp[g] = append(byOp[g], b)
+		add(group{prefixAuditO, b.Operation, day}, b)
 	}
-	for _, set := range []struct {
-		order []group
-		m     map[group][]eventBody
-	}{{nsOrder, byNS}, {opOrder, byOp}} {
-		for _, g := range set.order {
-			evs := set.m[g]
+	{
+		for _, g := range order {
+			evs := batches[g]
 			for len(evs) > 0 {
 				n := min(len(evs), maxBatchEvents)
 				chunk := evs[:n]
@@ -176,7 +170,13 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 				if err != nil {
 					return nil, err
 				}
-				ops = append(ops, &writeOp{Key: auditBatchKey(g.partition, lo, hi, n, newID()), Data: data})
+				// A batch of one event is named by the event's id, so
+				// that its key orders it exactly among other entries.
+				id := chunk[0].ID
+				if n > 1 {
+					id = newID()
+				}
+				ops = append(ops, &writeOp{Key: auditBatchKey(g.index, g.op, lo, hi, n, id), Data: data})
 			}
 		}
 	}
@@ -206,11 +206,14 @@ func (s *Store) RecordRead(ctx context.Context, sec Secret) error {
 	}})
 }
 
-// partition is one index directory a query reads.
-type partition struct {
-	prefix string
-	// want checks an event found under this partition, besides its MAC.
-	ns, name, op string
+// auditIndex is the index directory a query reads.
+type auditIndex struct {
+	base string // holds the day directories
+	// batches: day directories hold one directory of batches per
+	// operation (namespace and global indexes); otherwise single events.
+	batches bool
+	// ns and name are what every event under base must name.
+	ns, name string
 }
 
 // eventCursor is the decoded EventPage.NextPageToken.
@@ -236,7 +239,8 @@ type eventQuery struct {
 	s          *Store
 	f          EventFilter
 	ops        map[string]bool // nil: every operation
-	parts      []partition
+	opList     []string        // the filter's operations, sorted
+	index      auditIndex
 	limit      int
 	since      int64 // inclusive; 0 none
 	until      int64 // exclusive; 0 none
@@ -271,7 +275,6 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 	if q.limit < 0 || q.limit > MaxEventLimit {
 		return nil, invalid("limit", "is %d; give 1 to %d (0 means 100)", f.Limit, MaxEventLimit)
 	}
-	ops := operations
 	if len(f.Operations) > 0 {
 		q.ops = map[string]bool{}
 		for _, op := range f.Operations {
@@ -280,7 +283,7 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 			}
 			q.ops[op] = true
 		}
-		ops = slices.Sorted(maps.Keys(q.ops))
+		q.opList = slices.Sorted(maps.Keys(q.ops))
 	}
 	if !f.Since.IsZero() {
 		q.since = f.Since.UnixNano()
@@ -293,17 +296,13 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 	}
 	switch {
 	case f.Name != "":
-		q.parts = []partition{{prefix: auditSecretPartition(f.Namespace, f.Name), ns: f.Namespace, name: f.Name}}
+		q.index = auditIndex{base: auditSecretIndex(f.Namespace, f.Name), ns: f.Namespace, name: f.Name}
 	case f.Namespace != "":
-		for _, op := range ops {
-			q.parts = append(q.parts, partition{prefix: auditNamespacePartition(f.Namespace, op), ns: f.Namespace, op: op})
-		}
+		q.index = auditIndex{base: auditNamespaceIndex(f.Namespace), batches: true, ns: f.Namespace}
 	default:
-		for _, op := range ops {
-			q.parts = append(q.parts, partition{prefix: auditOpPartition(op), op: op})
-		}
+		q.index = auditIndex{base: prefixAuditO, batches: true}
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%d|%d|%t", f.Namespace, f.Name, ops, q.since, q.until, f.Descending)))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%d|%d|%t", f.Namespace, f.Name, q.opList, q.since, q.until, f.Descending)))
 	q.fingerpr = hex.EncodeToString(sum[:8])
 	if f.PageToken != "" {
 		c, err := decodeEventCursor(f.PageToken)
@@ -350,7 +349,7 @@ func (q *eventQuery) run(ctx context.Context) (EventPage, error) {
 		return EventPage{}, err
 	}
 	for _, d := range days {
-		if err := q.day(ctx, d.day, d.parts); err != nil {
+		if err := q.day(ctx, d); err != nil {
 			return EventPage{}, err
 		}
 		if q.more {
@@ -366,14 +365,9 @@ func (q *eventQuery) run(ctx context.Context) (EventPage, error) {
 	return page, nil
 }
 
-type dayParts struct {
-	day   string
-	parts []partition
-}
-
-// days lists the day directories of every partition that can hold a
-// wanted event, in query order.
-func (q *eventQuery) days(ctx context.Context) ([]dayParts, error) {
+// days lists the index's day directories that can hold a wanted event,
+// in query order.
+func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 	lo, hi := "", "99999999"
 	if q.since != 0 {
 		lo = dayOf(q.since)
@@ -388,54 +382,47 @@ func (q *eventQuery) days(ctx context.Context) ([]dayParts, error) {
 			lo = max(lo, dayOf(q.cursor.Time))
 		}
 	}
-	byDay := map[string][]partition{}
-	for _, p := range q.parts {
-		var token []byte
-		for {
-			objs, next, err := q.s.obj.listPage(ctx, p.prefix, "/", token, 1000)
-			if err != nil {
-				return nil, fmt.Errorf("reading audit events: %w", err)
-			}
-			for _, o := range objs {
-				rest := strings.TrimSuffix(strings.TrimPrefix(o.Key, p.prefix), "/")
-				if !o.IsDir || len(rest) != 9 || rest[0] != 'y' {
-					continue
-				}
-				day := rest[1:]
-				if _, ok := dayStart(day); !ok || day < lo || day > hi {
-					continue
-				}
-				byDay[day] = append(byDay[day], p)
-			}
-			if len(next) == 0 {
-				break
-			}
-			token = next
+	var out []string
+	var token []byte
+	for {
+		objs, next, err := q.s.obj.listPage(ctx, q.index.base, "/", token, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("reading audit events: %w", err)
 		}
-	}
-	out := make([]dayParts, 0, len(byDay))
-	for d, ps := range byDay {
-		out = append(out, dayParts{d, ps})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if q.f.Descending {
-			return out[i].day > out[j].day
+		for _, o := range objs {
+			rest := strings.TrimSuffix(strings.TrimPrefix(o.Key, q.index.base), "/")
+			if !o.IsDir || len(rest) != 9 || rest[0] != 'y' {
+				continue
+			}
+			if day := rest[1:]; day >= lo && day <= hi {
+				if _, ok := dayStart(day); ok {
+					out = append(out, day)
+				}
+			}
 		}
-		return out[i].day < out[j].day
-	})
+		if len(next) == 0 {
+			break
+		}
+		token = next
+	}
+	if q.f.Descending {
+		slices.Reverse(out)
+	}
 	return out, nil
 }
 
-type loadedItem struct {
-	auditItem
-	part partition
-}
-
-// day merges the entries of one day directory in every partition.
-func (q *eventQuery) day(ctx context.Context, day string, parts []partition) error {
-	var items []loadedItem
-	for _, p := range parts {
-		prefix := p.prefix + "y" + day + "/"
+// day merges the entries of one day directory.
+func (q *eventQuery) day(ctx context.Context, day string) error {
+	dir := q.index.base + "y" + day + "/"
+	prefixes := []string{dir}
+	if q.index.batches && q.ops != nil {
+		prefixes = prefixes[:0]
+		for _, op := range q.opList {
+			prefixes = append(prefixes, dir+op+"/")
+		}
+	}
+	var items []auditItem
+	for _, prefix := range prefixes {
 		var token []byte
 		for {
 			objs, next, err := q.s.obj.listPage(ctx, prefix, "", token, 1000)
@@ -444,11 +431,11 @@ func (q *eventQuery) day(ctx context.Context, day string, parts []partition) err
 			}
 			q.keysListed += len(objs)
 			for _, o := range objs {
-				it, ok := parseAuditItem(o.Key, strings.TrimPrefix(o.Key, prefix), day)
-				if !ok {
+				it, ok := parseAuditKey(o.Key)
+				if !ok || it.Batch != q.index.batches || !strings.HasPrefix(o.Key, dir) {
 					continue
 				}
-				if !it.Batch && q.ops != nil && !q.ops[it.Op] {
+				if q.ops != nil && !q.ops[it.Op] {
 					continue
 				}
 				if q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until {
@@ -457,10 +444,10 @@ func (q *eventQuery) day(ctx context.Context, day string, parts []partition) err
 				if q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time) {
 					continue
 				}
-				if !it.Batch && !q.wanted(it.Min, it.ID) {
+				if it.Count == 1 && !q.wanted(it.Min, it.ID) {
 					continue
 				}
-				items = append(items, loadedItem{it, p})
+				items = append(items, it)
 			}
 			if len(next) == 0 {
 				break
@@ -470,15 +457,16 @@ func (q *eventQuery) day(ctx context.Context, day string, parts []partition) err
 	}
 	// Read entries lazily in order of the bound that can come first.
 	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
 		if q.f.Descending {
-			return items[i].Max > items[j].Max
+			return q.before(a.Max, a.ID, b.Max, b.ID)
 		}
-		return items[i].Min < items[j].Min
+		return q.before(a.Min, a.ID, b.Min, b.ID)
 	})
 	h := &eventHeap{q: q}
 	next := 0
 	for {
-		for next < len(items) && (h.Len() == 0 || q.mayPrecede(items[next].auditItem, h.evs[0])) {
+		for next < len(items) && (h.Len() == 0 || q.mayPrecede(items[next], h.evs[0])) {
 			if err := q.load(ctx, items[next], h); err != nil {
 				return err
 			}
@@ -497,8 +485,11 @@ func (q *eventQuery) day(ctx context.Context, day string, parts []partition) err
 }
 
 // mayPrecede reports whether an unread entry may hold an event that comes
-// before (or ties with) e.
+// before e. An entry of one event is placed exactly by its time and id.
 func (q *eventQuery) mayPrecede(it auditItem, e eventBody) bool {
+	if it.Count == 1 {
+		return q.before(it.Min, it.ID, e.Time, e.ID)
+	}
 	if q.f.Descending {
 		return it.Max >= e.Time
 	}
@@ -506,7 +497,7 @@ func (q *eventQuery) mayPrecede(it auditItem, e eventBody) bool {
 }
 
 // load reads one entry, authenticates its events and pushes the wanted ones.
-func (q *eventQuery) load(ctx context.Context, it loadedItem, h *eventHeap) error {
+func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error {
 	q.itemsRead++
 	data, err := q.s.obj.get(ctx, it.Key, maxObjectLen)
 	if errors.Is(err, errObjectNotFound) {
@@ -527,6 +518,9 @@ func (q *eventQuery) load(ctx context.Context, it loadedItem, h *eventHeap) erro
 		}
 		if len(bb.Events) != it.Count {
 			return fmt.Errorf("audit batch %s holds %d events, its key says %d: %w", it.ID, len(bb.Events), it.Count, ErrIntegrity)
+		}
+		if it.Count == 1 && bb.Events[0].ID != it.ID {
+			return fmt.Errorf("audit event %s is stored under the key of event %s: %w", bb.Events[0].ID, it.ID, ErrIntegrity)
 		}
 		events = bb.Events
 	} else {
@@ -568,7 +562,7 @@ func unframeAudit(magic string, data []byte) ([]byte, []byte, error) {
 }
 
 // check authenticates an event and matches it against where it was found.
-func (q *eventQuery) check(e *eventBody, it loadedItem) error {
+func (q *eventQuery) check(e *eventBody, it auditItem) error {
 	name := e.ID
 	if !validID(name) {
 		name = strconv.Quote(e.ID)
@@ -577,13 +571,13 @@ func (q *eventQuery) check(e *eventBody, it loadedItem) error {
 	if err != nil || !envelope.VerifyMAC(q.key, envelope.AAD(eventMACParts(e)...), mac) {
 		return fmt.Errorf("audit event %s does not verify (forged or altered): %w", name, ErrIntegrity)
 	}
-	p := it.part
+	ix := q.index
 	switch {
 	case !validID(e.ID):
 		return fmt.Errorf("audit event %s has a malformed id: %w", name, ErrIntegrity)
 	case e.Time < it.Min || e.Time > it.Max:
 		return fmt.Errorf("audit event %s has a time outside its entry's range: %w", name, ErrIntegrity)
-	case p.ns != "" && e.Namespace != p.ns, p.name != "" && e.Name != p.name, p.op != "" && e.Operation != p.op:
+	case ix.ns != "" && e.Namespace != ix.ns, ix.name != "" && e.Name != ix.name, e.Operation != it.Op:
 		return fmt.Errorf("audit event %s was moved to another secret, namespace or operation index: %w", name, ErrIntegrity)
 	}
 	return nil
@@ -613,7 +607,7 @@ func (h *eventHeap) Less(i, j int) bool {
 	return h.q.before(h.evs[i].Time, h.evs[i].ID, h.evs[j].Time, h.evs[j].ID)
 }
 func (h *eventHeap) Swap(i, j int) { h.evs[i], h.evs[j] = h.evs[j], h.evs[i] }
-func (h *eventHeap) Push(x any)   { h.evs = append(h.evs, x.(eventBody)) }
+func (h *eventHeap) Push(x any)    { h.evs = append(h.evs, x.(eventBody)) }
 func (h *eventHeap) Pop() any {
 	n := len(h.evs)
 	e := h.evs[n-1]

@@ -67,9 +67,9 @@ type rotateCandidate struct {
 type rotateOutcome int
 
 const (
-	outcomeRotated rotateOutcome = iota
-	outcomeSkipped               // changed, deleted or already rotated meanwhile
-	outcomeConflict              // lost the create-only race to another writer
+	outcomeRotated  rotateOutcome = iota
+	outcomeSkipped                // changed, deleted or already rotated meanwhile
+	outcomeConflict               // lost the create-only race to another writer
 	outcomeFailed
 )
 

@@ -36,7 +36,12 @@ type unitEnv struct {
 
 func newUnit(t *testing.T, driver string) *unitEnv {
 	t.Helper()
-	u := &unitEnv{t: t, ctx: context.Background(), driver: driver, clock: newTestClock(), root: randomRootKey()}
+	return newUnitWithRoot(t, driver, randomRootKey())
+}
+
+func newUnitWithRoot(t *testing.T, driver, root string) *unitEnv {
+	t.Helper()
+	u := &unitEnv{t: t, ctx: context.Background(), driver: driver, clock: newTestClock(), root: root}
 	switch driver {
 	case "mem":
 		u.raw = openRaw(t, "mem://")

@@ -47,7 +47,7 @@ resource "secretstore_key_version" "v2" {
   version = 2
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkAllKeyVersionsRetired(t, ts),
 		Steps: []resource.TestStep{
@@ -126,7 +126,7 @@ resource "secretstore_key_version" "v1" {
   version = 1
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{Config: cfg},
@@ -149,49 +149,47 @@ resource "secretstore_key_version" "v1" {
 func TestAccKeyVersionResource_keyMaterial(t *testing.T) {
 	a, b := newTestStore(t), newTestStore(t)
 	material, other := randomKey(t), randomKey(t)
-	cfg := fmt.Sprintf(`
-provider "secretstore" {
-  alias    = "a"
-  url      = %q
-  root_key = %q
-}
-provider "secretstore" {
-  alias    = "b"
-  url      = %q
-  root_key = %q
-}
-resource "secretstore_key_version" "a" {
-  provider        = secretstore.a
-  version         = 1
+	kv := func(name string, version int, material string) string {
+		return fmt.Sprintf(`
+resource "secretstore_key_version" %q {
+  version         = %d
   key_material_wo = %q
 }
-resource "secretstore_key_version" "b" {
-  provider        = secretstore.b
-  version         = 1
-  key_material_wo = %q
-}
-resource "secretstore_key_version" "b_other" {
-  provider        = secretstore.b
-  version         = 2
-  key_material_wo = %q
-}
-`, a.URL, a.RootKey, b.URL, b.RootKey, material, material, other)
-	resource.ParallelTest(t, resource.TestCase{
+`, name, version, material)
+	}
+	var checkA string
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
-				// The same material in two stores (different root keys) has
-				// the same check value; other material has another.
-				Config: cfg,
+				Config: a.providerBlock("") + kv("v1", 1, material),
 				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("secretstore_key_version.v1", tfjsonpath.New("key_material_wo"), knownvalue.Null()),
+				},
+				Check: func(s *terraform.State) error {
+					checkA = s.RootModule().Resources["secretstore_key_version.v1"].Primary.Attributes["check_value"]
+					if !hexCheckValue.MatchString(checkA) {
+						return fmt.Errorf("check_value %q is not hex", checkA)
+					}
+					return nil
+				},
+			},
+			{
+				// The same material in another store (under another root key)
+				// has the same check value; other material has another.
+				Config: b.providerBlock("") + kv("v1", 1, material) + kv("v2", 2, other),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("secretstore_key_version.v1", tfjsonpath.New("check_value"),
+						knownvalue.StringFunc(func(v string) error {
+							if v != checkA {
+								return fmt.Errorf("check value %q in store b, %q in store a", v, checkA)
+							}
+							return nil
+						})),
 					statecheck.CompareValuePairs(
-						"secretstore_key_version.a", tfjsonpath.New("check_value"),
-						"secretstore_key_version.b", tfjsonpath.New("check_value"), compare.ValuesSame()),
-					statecheck.CompareValuePairs(
-						"secretstore_key_version.b", tfjsonpath.New("check_value"),
-						"secretstore_key_version.b_other", tfjsonpath.New("check_value"), compare.ValuesDiffer()),
-					statecheck.ExpectKnownValue("secretstore_key_version.a", tfjsonpath.New("key_material_wo"), knownvalue.Null()),
+						"secretstore_key_version.v1", tfjsonpath.New("check_value"),
+						"secretstore_key_version.v2", tfjsonpath.New("check_value"), compare.ValuesDiffer()),
 				},
 			},
 		},
@@ -208,7 +206,7 @@ resource "secretstore_key_version" "v" {
 }
 `, version, material)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkAllKeyVersionsRetired(t, ts),
@@ -279,7 +277,7 @@ resource "secretstore_key_version" "v1" {
   version = 1
 }
 ` + secrets
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkAllKeyVersionsRetired(t, ts),
 		Steps: []resource.TestStep{

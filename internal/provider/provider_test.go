@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
@@ -112,4 +113,13 @@ func (c *stepClock) Advance(d time.Duration) {
 // every space matches any run of whitespace, and . matches newlines.
 func wrappedRe(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// parallelUnitTest runs an acceptance test case in parallel with other
+// tests. Unlike resource.ParallelTest it does not need TF_ACC, so plain
+// `go test ./...` runs it against the terraform binary on PATH.
+func parallelUnitTest(t *testing.T, c resource.TestCase) {
+	t.Helper()
+	t.Parallel()
+	resource.UnitTest(t, c)
 }

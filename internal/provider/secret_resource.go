@@ -80,14 +80,18 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"namespace": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "Namespace of the secret, for example `openai:production`. It must match the " +
+				MarkdownDescription: "Namespace of the secret: 1 to 128 bytes of letters, digits, `-`, `_`, `.` and `:`, " +
+					"for example `openai:production`. It must match the " +
 					"provider's `allowed_namespaces` when that is set (checked during plan). Changing it replaces the secret.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{storeNameValidator{what: "namespace", check: backend.ValidateNamespace}},
 			},
 			"name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the secret within its namespace. Changing it replaces the secret.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required: true,
+				MarkdownDescription: "Name of the secret within its namespace: 1 to 256 bytes of visible characters " +
+					"without `/`, `\\` or spaces, for example `OPENAI_API_KEY`. Changing it replaces the secret.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{storeNameValidator{what: "name", check: backend.ValidateName}},
 			},
 			"value": schema.StringAttribute{
 				Optional:  true,
@@ -186,20 +190,32 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 	r.checkNamespace(ns, &resp.Diagnostics)
 }
 
-// ModifyPlan fails the plan for a namespace that allowed_namespaces forbids.
+// ModifyPlan plans the id of a new secret, fails the plan for a namespace
+// that allowed_namespaces forbids, and fails the plan of a create whose
+// secret another configuration already holds.
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or provider configuration not known yet
+	if req.Plan.Raw.IsNull() {
+		return // destroy
 	}
 	var ns, name types.String
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("namespace"), &ns)...)
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
-	r.checkNamespace(ns, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !req.State.Raw.IsNull() || ns.IsUnknown() || name.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Create: the store validates the namespace and name, and a secret that
-	// another configuration already holds fails now rather than at apply.
+	create := req.State.Raw.IsNull()
+	known := !ns.IsUnknown() && !name.IsUnknown()
+	if create && known {
+		id := secretID(ns.ValueString(), name.ValueString())
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
+	}
+	if r.data == nil {
+		return // provider configuration not known yet
+	}
+	r.checkNamespace(ns, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !create || !known {
+		return
+	}
 	id := secretID(ns.ValueString(), name.ValueString())
 	exists, err := r.data.Store.Has(ctx, ns.ValueString(), name.ValueString())
 	switch {

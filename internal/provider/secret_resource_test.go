@@ -88,7 +88,7 @@ func TestAccSecretResource_value(t *testing.T) {
 		return ts.providerBlock("") + kvBlock + secretBlock("openai:production", "api-key",
 			fmt.Sprintf("  value    = %q\n  metadata = %s", value, metadata))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkSecretDestroyed(t, ts, "openai:production", "api-key"),
 		Steps: []resource.TestStep{
@@ -179,7 +179,7 @@ func TestAccSecretResource_valueWO(t *testing.T) {
 		}
 		return nil
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactoriesWithStore(nil, func(s backend.StoreAPI) backend.StoreAPI {
 			return countingStore{StoreAPI: s, gets: &gets}
@@ -249,7 +249,7 @@ func TestAccSecretResource_valueWO(t *testing.T) {
 func TestAccSecretResource_switchValueToValueWO(t *testing.T) {
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkSecretDestroyed(t, ts, "app:dev", "token"),
@@ -280,7 +280,7 @@ func TestAccSecretResource_metadataOnly(t *testing.T) {
 	cfg := func(meta string) string {
 		return ts.providerBlock("") + kvBlock + secretBlock("app:dev", "meta", "  value = \"v\"\n  metadata = "+meta)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{Config: cfg(`{}`)},
@@ -316,7 +316,7 @@ func TestAccSecretResource_expiry(t *testing.T) {
 	ttl := func(d string) string {
 		return ts.providerBlock("") + kvBlock + secretBlock("app:dev", "short", "  value = \"v\"\n  ttl = \""+d+"\"")
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		CheckDestroy:             checkSecretDestroyed(t, ts, "app:dev", "short"),
 		Steps: []resource.TestStep{
@@ -397,7 +397,7 @@ func TestAccSecretResource_defaultTTL(t *testing.T) {
 	clock := newStepClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	addr := "secretstore_secret.s"
 	cfg := ts.providerBlock(`  default_ttl = "24h"`) + kvBlock + secretBlock("app:dev", "defaulted", `  value = "v"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{
@@ -426,7 +426,7 @@ func TestAccSecretResource_defaultTTL(t *testing.T) {
 
 func TestAccSecretResource_namespaceNotAllowed(t *testing.T) {
 	ts := newTestStore(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
@@ -460,7 +460,7 @@ func TestAccSecretResource_invalidInputs(t *testing.T) {
 		want string
 	}{
 		{`  value = "a"` + "\n  value_wo = \"b\"\n  value_wo_version = 1", `Invalid Attribute Combination.*value.*value_wo`},
-		{`  metadata = { a = "b" }`, `Invalid Attribute Combination.*value.*value_wo`},
+		{`  metadata = { a = "b" }`, `Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[value,value_wo\]`},
 		{`  value_wo = "b"`, `value_wo_version.*must be specified`},
 		{`  value = "a"` + "\n  expires_at = \"tomorrow\"", `Invalid time.*"tomorrow" is not an RFC 3339 time`},
 		{`  value = "a"` + "\n  ttl = \"30d\"", `Invalid duration.*"30d" is not a duration`},
@@ -470,7 +470,7 @@ func TestAccSecretResource_invalidInputs(t *testing.T) {
 	for _, s := range steps {
 		testSteps = append(testSteps, resource.TestStep{Config: cfg(s.body), PlanOnly: true, ExpectError: wrappedRe(s.want)})
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps:                    testSteps,
@@ -479,7 +479,7 @@ func TestAccSecretResource_invalidInputs(t *testing.T) {
 
 func TestAccSecretResource_noKeyVersion(t *testing.T) {
 	ts := newTestStore(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
@@ -501,7 +501,7 @@ func TestAccSecretResource_rootKeyMismatch(t *testing.T) {
 	wrong := ts
 	wrong.RootKey = randomKey(t)
 	body := kvBlock + secretBlock("app:dev", "k", `  value = "v"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkSecretDestroyed(t, ts, "app:dev", "k"),
 		Steps: []resource.TestStep{
@@ -561,7 +561,7 @@ func TestAccSecretResource_rollback(t *testing.T) {
 	cfg := func(v string) string {
 		return ts.providerBlock("") + kvBlock + secretBlock("app:prod", "rolled", `  value = "`+v+`"`)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		CheckDestroy:             checkSecretDestroyed(t, ts, "app:prod", "rolled"),
 		Steps: []resource.TestStep{
@@ -595,7 +595,7 @@ func TestAccSecretResource_deletedOutOfBand(t *testing.T) {
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	cfg := ts.providerBlock("") + kvBlock + secretBlock("app:dev", "gone", `  value = "v"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{Config: cfg},
@@ -617,7 +617,7 @@ func TestAccSecretResource_deletedOutOfBand(t *testing.T) {
 
 func TestAccSecretResource_importErrors(t *testing.T) {
 	ts := newTestStore(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{Config: ts.providerBlock("") + kvBlock + secretBlock("app:dev", "k", `  value = "v"`)},
@@ -641,7 +641,7 @@ func TestAccSecretResource_importErrors(t *testing.T) {
 // apply (from another resource) plans without store access and applies.
 func TestAccProvider_unknownConfiguration(t *testing.T) {
 	ts := newTestStore(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
 // timeString formats t as RFC 3339 (with fractional seconds when present)
@@ -81,4 +84,39 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if _, err := parseTTL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", err.Error())
 	}
+}
+
+// storeNameValidator checks a namespace or name with the store's own rule
+// (backend.ValidateNamespace, backend.ValidateName) during validate and plan.
+type storeNameValidator struct {
+	what  string // "namespace" or "name"
+	check func(string) error
+}
+
+func (v storeNameValidator) Description(context.Context) string {
+	return "must be a valid secret " + v.what
+}
+
+func (v storeNameValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v storeNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
+			fmt.Sprintf("The %s %q is not valid: %s.", v.what, req.ConfigValue.ValueString(), validationReason(err)))
+	}
+}
+
+// validationReason is the reason of a *backend.ValidationError, else the
+// error text.
+func validationReason(err error) string {
+	var verr *backend.ValidationError
+	if errors.As(err, &verr) {
+		return verr.Reason
+	}
+	return err.Error()
 }
