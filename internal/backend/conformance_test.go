@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1856,6 +1858,104 @@ func tamperings(orig []byte) map[string][]byte {
 	return out
 }
 
+// wellFormedForgeries returns, for an object that is a short binary
+// header followed by JSON (the store's audit framing), copies with one
+// value changed (at any depth) and the JSON re-encoded, so that the object
+// still parses and only a MAC can reveal the change. Values under a key
+// naming a MAC are left alone. Other objects give none.
+func wellFormedForgeries(orig []byte) map[string][]byte {
+	out := map[string][]byte{}
+	start := bytes.IndexAny(orig, "{[")
+	if start < 0 || start > 8 {
+		return out
+	}
+	decode := func() (any, bool) {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(orig[start:]))
+		dec.UseNumber()
+		return v, dec.Decode(&v) == nil
+	}
+	root, ok := decode()
+	if !ok {
+		return out
+	}
+	// Collect the paths of every leaf value.
+	var paths [][]any
+	var walk func(v any, path []any)
+	walk = func(v any, path []any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				if !strings.Contains(strings.ToLower(k), "mac") {
+					walk(c, append(slices.Clone(path), k))
+				}
+			}
+		case []any:
+			for i, c := range v {
+				walk(c, append(slices.Clone(path), i))
+			}
+		case string, json.Number, bool:
+			paths = append(paths, path)
+		}
+	}
+	walk(root, nil)
+	for _, path := range paths {
+		if len(out) >= 24 {
+			break
+		}
+		copyRoot, _ := decode()
+		parent := copyRoot
+		for _, p := range path[:len(path)-1] {
+			switch p := p.(type) {
+			case string:
+				parent = parent.(map[string]any)[p]
+			case int:
+				parent = parent.([]any)[p]
+			}
+		}
+		last := path[len(path)-1]
+		var old any
+		switch p := last.(type) {
+		case string:
+			old = parent.(map[string]any)[p]
+		case int:
+			old = parent.([]any)[p]
+		}
+		var nv any
+		switch v := old.(type) {
+		case string:
+			if _, err := hex.DecodeString(v); err == nil && len(v) > 0 {
+				nv = strings.Repeat("0", len(v))
+				if nv == v {
+					nv = strings.Repeat("1", len(v))
+				}
+			} else {
+				nv = v + "x"
+			}
+		case json.Number:
+			if i, err := v.Int64(); err == nil {
+				nv = json.Number(strconv.FormatInt(i+1, 10))
+			} else {
+				nv = json.Number(string(v) + "1")
+			}
+		case bool:
+			nv = !v
+		}
+		switch p := last.(type) {
+		case string:
+			parent.(map[string]any)[p] = nv
+		case int:
+			parent.([]any)[p] = nv
+		}
+		js, err := json.Marshal(copyRoot)
+		if err != nil {
+			continue
+		}
+		out[fmt.Sprintf("forged %v", path)] = append(slices.Clone(orig[:start]), js...)
+	}
+	return out
+}
+
 func testTamper(t *testing.T, newTarget func(*testing.T) target) {
 	h := newHarness(t, newTarget)
 	ctx := h.ctx
@@ -1930,13 +2030,14 @@ func testTamperEvents(t *testing.T, newTarget func(*testing.T) target) {
 	check := func(what string) bool {
 		t.Helper()
 		detected := false
-		for _, f := range []EventFilter{{}, {Namespace: "ev"}, {Namespace: "ev", Name: "a"}, {Namespace: "ev", Name: "b"}, {Operations: []string{OpRead}}, {Descending: true}} {
+		fresh := h.fresh()
+		for _, f := range []EventFilter{{}, {Namespace: "ev"}, {Namespace: "ev", Name: "a"}, {Operations: []string{OpRead}, Descending: true}} {
 			f.Limit = MaxEventLimit
 			var got []Event
 			var err error
 			for {
 				var page EventPage
-				page, err = h.fresh().ListEvents(ctx, f)
+				page, err = fresh.ListEvents(ctx, f)
 				if err != nil {
 					break
 				}
@@ -1967,6 +2068,7 @@ func testTamperEvents(t *testing.T, newTarget func(*testing.T) target) {
 		return detected
 	}
 	anyDetected := false
+	forged := 0
 	for _, key := range aKeys {
 		orig := readRaw(t, h.tg.raw, key)
 		if len(orig) == 0 {
@@ -1975,6 +2077,17 @@ func testTamperEvents(t *testing.T, newTarget func(*testing.T) target) {
 		for what, bad := range tamperings(orig) {
 			writeRaw(t, h.tg.raw, key, bad)
 			anyDetected = check(fmt.Sprintf("event object %s, %s", key, what)) || anyDetected
+		}
+		// Well-formed forgeries: only the event's MAC can tell them apart.
+		forgeries := wellFormedForgeries(orig)
+		for what, bad := range forgeries {
+			writeRaw(t, h.tg.raw, key, bad)
+			if !check(fmt.Sprintf("event object %s, %s", key, what)) {
+				t.Fatalf("event object %s, %s: the forgery was not reported", key, what)
+			}
+		}
+		if len(forgeries) > 0 {
+			forged++
 		}
 		writeRaw(t, h.tg.raw, key, orig)
 	}
@@ -1988,6 +2101,7 @@ func testTamperEvents(t *testing.T, newTarget func(*testing.T) target) {
 	if !anyDetected {
 		t.Fatalf("no tampering of the read event's objects %v was reported", aKeys)
 	}
+	t.Logf("well-formed forgeries tried on %d of %d event objects", forged, len(aKeys))
 	if check("restored") {
 		t.Fatalf("restored events still reported as tampered")
 	}
@@ -2142,5 +2256,101 @@ func testListingSiblings(t *testing.T, newTarget func(*testing.T) target) {
 		if got := allSecrets(t, h.fresh(), ListInput{Namespace: ns, PageSize: 1}); len(got) != 0 {
 			t.Fatalf("after Cleanup, %s lists %v", ns, secretNames(got))
 		}
+	}
+}
+
+// TestFileListingPageBoundary reproduces the conditions of fileblob's
+// ListPage drop on a real directory. The drop needs a page boundary inside
+// the shorter sibling: fileblob walks "app/" before "app-2/", but "app-2/x"
+// sorts before "app/x", so once a page ends inside app/ the next page skips
+// every key of app-2/ as already returned. The store lists 1000 keys a page,
+// so this test puts more than 1000 objects under one namespace (520
+// secrets) and under one name (505 revisions), each next to siblings that
+// extend its name with characters below '/'.
+func TestFileListingPageBoundary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes about 1,100 secrets revisions to a local directory")
+	}
+	h := newHarness(t, fileTarget)
+	ctx := h.ctx
+	h.createKV(1)
+	const big = 520
+	small := []string{"app-2", "app.x", "app-", "app-2-b"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	jobs := make(chan [2]string)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if _, err := h.s.Put(ctx, PutInput{Namespace: j[0], Name: j[1], Value: []byte(j[0] + "/" + j[1])}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := 0; i < big; i++ {
+		jobs <- [2]string{"app", fmt.Sprintf("s%04d", i)}
+	}
+	for _, ns := range small {
+		for _, n := range []string{"a", "b"} {
+			jobs <- [2]string{ns, n}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Put: %v", err)
+	}
+	// One name with a long history next to names it is a prefix of.
+	const revisions = 505
+	for i := 0; i < revisions; i++ {
+		h.put(PutInput{Namespace: "names", Name: "a", Value: []byte(fmt.Sprint(i))})
+	}
+	for _, n := range []string{"a-b", "a.b", "a+b", "a!b"} {
+		h.putValue("names", n, n)
+	}
+	total := big + 2*len(small) + 5
+
+	s := h.fresh()
+	for _, ns := range small {
+		if got := secretNames(allSecrets(t, s, ListInput{Namespace: ns})); !slices.Equal(got, []string{"a", "b"}) {
+			t.Fatalf("List(%s) = %v", ns, got)
+		}
+		if evs := allEvents(t, s, EventFilter{Namespace: ns}); len(evs) != 2 {
+			t.Fatalf("ListEvents(%s) returned %d events, want 2", ns, len(evs))
+		}
+	}
+	if got := allSecrets(t, s, ListInput{Namespace: "app", PageSize: MaxListPageSize}); len(got) != big {
+		t.Fatalf("List(app) returned %d secrets, want %d", len(got), big)
+	}
+	wantNames := []string{"a", "a!b", "a+b", "a-b", "a.b"}
+	if got := secretNames(allSecrets(t, s, ListInput{Namespace: "names"})); !slices.Equal(got, wantNames) {
+		t.Fatalf("List(names) = %v, want %v", got, wantNames)
+	}
+	if got := secretNames(allSecrets(t, s, ListInput{Namespace: "names", NamePrefix: "a"})); !slices.Equal(got, wantNames) {
+		t.Fatalf("List(names, prefix a) = %v, want %v", got, wantNames)
+	}
+	if evs := allEvents(t, s, EventFilter{Namespace: "names"}); len(evs) != revisions+4 {
+		t.Fatalf("ListEvents(names) returned %d events, want %d", len(evs), revisions+4)
+	}
+	if evs := allEvents(t, s, EventFilter{Operations: []string{OpCreated}}); len(evs) != total {
+		t.Fatalf("ListEvents(created) returned %d events, want %d", len(evs), total)
+	}
+	if kv := kvByVersion(t, s)[1]; kv.Secrets != total {
+		t.Fatalf("KeyVersions counts %d secrets, want %d", kv.Secrets, total)
+	}
+	h.createKV(2)
+	if plan, err := h.fresh().PlanRotate(ctx, RotateInput{}); err != nil || plan.Pending != total {
+		t.Fatalf("PlanRotate = %+v, %v; want %d pending", plan, err, total)
+	}
+	h.clock.Advance(time.Hour)
+	if plan, err := h.fresh().PlanCleanup(ctx, CleanupInput{Retention: Retention{Revisions: dur(time.Minute)}}); err != nil || plan.Revisions != revisions-1 {
+		t.Fatalf("PlanCleanup(revisions) = %+v, %v; want %d", plan, err, revisions-1)
+	}
+	if res, err := h.s.Rotate(ctx, RotateInput{}); err != nil || res.Processed != total || res.Rotated != total {
+		t.Fatalf("Rotate = %+v, %v; want %d rotated", res, err, total)
 	}
 }

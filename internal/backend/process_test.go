@@ -65,6 +65,10 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	res, err := runHelper(cfg)
+	if err != nil {
+		// Release the others from their barriers at once.
+		_ = os.WriteFile(filepath.Join(cfg.SyncDir, abortFile), []byte(err.Error()), 0o600)
+	}
 	if err == nil {
 		var data []byte
 		data, err = json.Marshal(res)
@@ -79,7 +83,11 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// barrier blocks until every process has reached the named point.
+// abortFile in the sync directory tells every helper to stop waiting.
+const abortFile = "abort"
+
+// barrier blocks until every process has reached the named point, or one
+// of them has failed.
 func barrier(cfg helperConfig, name string) error {
 	dir := filepath.Join(cfg.SyncDir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -96,6 +104,9 @@ func barrier(cfg helperConfig, name string) error {
 		}
 		if len(entries) >= cfg.Procs {
 			return nil
+		}
+		if _, err := os.Stat(filepath.Join(cfg.SyncDir, abortFile)); err == nil {
+			return fmt.Errorf("barrier %s: another process failed", name)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("barrier %s: only %d of %d processes arrived", name, len(entries), cfg.Procs)

@@ -151,7 +151,7 @@ resource "secretstore_cleanup" "app" {
   expired_secret_retention = "1h"
 }
 `
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{
@@ -251,7 +251,7 @@ resource "secretstore_cleanup" "del" {
   deleted_secret_retention = "24h"
 }
 `
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{
@@ -308,7 +308,7 @@ func TestCleanupResource_nothingReadableIsPurged(t *testing.T) {
 	clock := newManualClock(t0.Add(4 * time.Hour))
 	const addr = "secretstore_cleanup.keep"
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{{
 			// Zero retentions: everything that qualifies goes at once, and
@@ -357,7 +357,7 @@ resource "secretstore_cleanup" "audit" {
   audit_event_retention = "24h"
 }
 `
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{
@@ -409,7 +409,7 @@ resource "secretstore_cleanup" "app" {
 }
 `
 	}
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{
@@ -459,7 +459,7 @@ func TestCleanupResource_validation(t *testing.T) {
 			ExpectError: regexp.MustCompile(want),
 		}
 	}
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			step(`expired_secret_retention = "30d"`, `(?s)Invalid retention.*"30d" is not a valid retention: it is not a\s+duration.*720h`),
@@ -472,7 +472,7 @@ func TestCleanupResource_validation(t *testing.T) {
 
 func TestCleanupResource_namespaceNotAllowed(t *testing.T) {
 	ts := newTestStore(t)
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{{
 			Config: ts.providerBlock(`  allowed_namespaces = ["*:production"]`) + `

@@ -55,6 +55,7 @@ func oneWinner(t *testing.T, res []raceResult, wantErr *regexp.Regexp) (winner, 
 	if !wantErr.MatchString(loser.out) {
 		t.Fatalf("the losing run failed, but not with %s:\n%s", wantErr, loser.out)
 	}
+	t.Logf("losing run (%s):\n%s", filepath.Base(loser.dir.Dir), loser.out)
 	return winner, loser
 }
 

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -141,6 +142,28 @@ func diagKeyVersionExists(version int, err error) diag.Diagnostic {
 			"higher version number.", version, version)+storeErrorSuffix(err))
 }
 
+// diagRotateFailed reports a rotation that stopped part-way. Each secret is
+// either rewrapped or untouched, so all stay readable.
+func diagRotateFailed(version, rotated int, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Rotation did not finish",
+		fmt.Sprintf("Rewrapping data keys under key version %d stopped after %d secret(s) were rewrapped. Every "+
+			"secret is still readable: each one is either rewrapped or untouched. Fix the cause below and run "+
+			"terraform plan again: pending_rewrap shows the secrets that remain, and apply finishes them.",
+			version, rotated)+storeErrorSuffix(err))
+}
+
+// diagRootKeyRewrapFailed reports a failed rewrap of a key version's
+// material under the current root key.
+func diagRootKeyRewrapFailed(version int, err error) diag.Diagnostic {
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Root-key rewrap failed",
+		fmt.Sprintf("Rewrapping key version %d under the current root key failed, so it stays wrapped under a "+
+			"previous root key. Keep that key in previous_root_keys (or SECRETSTORE_PREVIOUS_ROOT_KEYS), fix the "+
+			"cause below and apply again.", version)+storeErrorSuffix(err))
+}
+
 // diagInvalidImportID reports a malformed import identifier.
 func diagInvalidImportID(id, want string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Invalid import ID",
@@ -221,8 +244,17 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 				"entry, fails to open the keyring of the store at %s: the store was created under another root key. "+
 				"Configure the root key the store was created with; after a root-key change, list the old key in "+
 				"previous_root_keys until every key version is rewrapped.", url)+storeErrorSuffix(err))
-	case errors.As(err, &verr) && (verr.Field == "root_key" || verr.Field == "previous_root_keys"):
-		diags.AddAttributeError(path.Root(verr.Field), "Invalid "+verr.Field, verr.Reason)
+	case errors.As(err, &verr):
+		// Fields are provider attributes: url, root_key, actor, or
+		// previous_root_keys[i] (shown on the whole list, which may come
+		// from the environment).
+		attr, _, _ := strings.Cut(verr.Field, "[")
+		switch attr {
+		case "url", "root_key", "actor", "previous_root_keys":
+			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, verr.Field+" "+verr.Reason+".")
+		default:
+			diags.AddError("Invalid provider configuration", verr.Field+" "+verr.Reason+".")
+		}
 	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
 		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
 			fmt.Sprintf("The bucket at %s accepted a write that should have been refused as already existing, so "+

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -25,6 +28,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*keyVersionResource)(nil)
 	_ resource.ResourceWithImportState = (*keyVersionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*keyVersionResource)(nil)
 )
 
 func newKeyVersionResource() resource.Resource { return &keyVersionResource{} }
@@ -42,6 +46,10 @@ type keyVersionModel struct {
 	CheckValue    types.String `tfsdk:"check_value"`
 	CreatedAt     types.String `tfsdk:"created_at"`
 	Secrets       types.Int64  `tfsdk:"secrets"`
+	// Rotation: see ModifyPlan.
+	Rewrap         types.Bool  `tfsdk:"rewrap"`
+	PendingRewrap  types.Int64 `tfsdk:"pending_rewrap"`
+	RootKeyCurrent types.Bool  `tfsdk:"root_key_current"`
 }
 
 func (r *keyVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -54,7 +62,13 @@ func (r *keyVersionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"under the provider's root key. The newest version that is not retired is the primary: new data keys " +
 			"are wrapped under it. Key material never appears in state, plan or logs.\n\n" +
 			"Destroying a key version retires it, and is refused while current revisions of secrets are still " +
-			"wrapped under it (`secrets > 0`): rotate them to a newer version first.",
+			"wrapped under it (`secrets > 0`): rotate them to a newer version first.\n\n" +
+			"Rotation is plan/apply. On the primary version, refresh counts the secrets whose current revision is " +
+			"wrapped under an older version (`pending_rewrap`); with `rewrap = true` the plan then shows " +
+			"`pending_rewrap` going to `0` as an in-place update, and apply rewraps those secrets' data keys under " +
+			"this version (value ciphertext is not rewritten; each secret gets a `rotated` audit event). Likewise, " +
+			"after a root-key change a version still wrapped under a key from `previous_root_keys` shows " +
+			"`root_key_current` going from `false` to `true`, and apply rewraps its material under the current root key.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -96,6 +110,27 @@ func (r *keyVersionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Computed:            true,
 				MarkdownDescription: "Number of secrets whose current revision is wrapped under this version.",
 			},
+			"rewrap": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Whether plans of this version, while it is primary, rewrap the secrets counted in " +
+					"`pending_rewrap`. Default `true`. Set `false` to add a version without rotating yet: new writes " +
+					"use it and `pending_rewrap` still reports the work, but no plan schedules it.",
+			},
+			"pending_rewrap": schema.Int64Attribute{
+				Computed: true,
+				MarkdownDescription: "While this version is primary: the number of secrets whose current revision is " +
+					"wrapped under an older version, as counted at the last refresh (listings only, nothing is " +
+					"decrypted). `0` on versions that are not primary.",
+			},
+			"root_key_current": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "Whether this version's material is wrapped under the provider's current " +
+					"`root_key`. `false` while it is still wrapped under a key listed in `previous_root_keys`; the " +
+					"plan then shows it going to `true`, and apply rewraps the material under the current root key. " +
+					"Once every version shows `true`, the previous root key can be removed from the configuration.",
+			},
 		},
 	}
 }
@@ -136,6 +171,10 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
 	plan.fill(kv)
+	if err := r.measurePending(ctx, &plan, kv); err != nil {
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -157,18 +196,89 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.fill(kv)
+	if state.Rewrap.IsNull() {
+		state.Rewrap = types.BoolValue(true) // imported: the schema default
+	}
+	if err := r.measurePending(ctx, &state, kv); err != nil {
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update has nothing to change in the store (version forces replacement and
-// key material is used only on create); it refreshes the computed results.
-func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan keyVersionModel
+// ModifyPlan turns pending work found by refresh into an in-place update:
+// pending_rewrap N -> 0 on the primary version when rewrap is true, and
+// root_key_current false -> true. It decides from prior state and
+// configuration only, so applying a saved plan plans the same update.
+func (r *keyVersionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	if req.State.Raw.IsNull() {
+		// New material is always wrapped under the current root key.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("root_key_current"), true)...)
+		return
+	}
+	var plan, state keyVersionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !plan.Version.Equal(state.Version) {
+		return // replacement: planned as a create
+	}
+	pending := state.PendingRewrap
+	if rotationPlanned(plan, state) {
+		pending = types.Int64Value(0)
+	}
+	rootKeyCurrent := state.RootKeyCurrent
+	if rootKeyRewrapPlanned(state) {
+		rootKeyCurrent = types.BoolValue(true)
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_rewrap"), pending)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("root_key_current"), rootKeyCurrent)...)
+	if rotationPlanned(plan, state) || rootKeyRewrapPlanned(state) {
+		// Known only after the apply: the rotation moves secrets to the
+		// primary, and other resources of the same apply may add versions.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secrets"), types.Int64Unknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("primary"), types.BoolUnknown())...)
+	}
+}
+
+// rotationPlanned reports whether the plan rewraps the secrets that refresh
+// found under older versions.
+func rotationPlanned(plan, state keyVersionModel) bool {
+	return plan.Rewrap.ValueBool() && state.Primary.ValueBool() && state.PendingRewrap.ValueInt64() > 0
+}
+
+// rootKeyRewrapPlanned reports whether the plan rewraps the version's
+// material under the current root key.
+func rootKeyRewrapPlanned(state keyVersionModel) bool {
+	return !state.RootKeyCurrent.IsNull() && !state.RootKeyCurrent.IsUnknown() && !state.RootKeyCurrent.ValueBool()
+}
+
+// Update performs what ModifyPlan scheduled: the root-key rewrap of this
+// version's material, then the rotation of pending secrets. Version forces
+// replacement and key material is used only on create, so nothing else
+// changes in the store.
+func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state keyVersionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
 	version := int(plan.Version.ValueInt64())
+	if rootKeyRewrapPlanned(state) {
+		if err := r.data.Store.RewrapKeyVersion(ctx, version); err != nil {
+			resp.Diagnostics.Append(diagRootKeyRewrapFailed(version, err))
+			return
+		}
+		tflog.Info(ctx, "rewrapped key version under the current root key", map[string]any{"version": version})
+	}
+	if rotationPlanned(plan, state) {
+		if !r.rotate(ctx, version, state.PendingRewrap.ValueInt64(), &resp.Diagnostics) {
+			return
+		}
+	}
 	kv, found, err := r.lookup(ctx, version)
 	if err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
@@ -180,7 +290,70 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	plan.fill(kv)
+	if plan.PendingRewrap.IsUnknown() {
+		if err := r.measurePending(ctx, &plan, kv); err != nil {
+			resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
+			return
+		}
+	}
+	// A planned pending_rewrap stays as planned: a secret written under an
+	// older version during this apply is counted by the next refresh.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// rotate rewraps every current revision not under the primary version,
+// logging progress (counts only) at INFO. It reports false after adding a
+// diagnostic when the rotation did not finish.
+func (r *keyVersionResource) rotate(ctx context.Context, version int, pending int64, diags *diag.Diagnostics) bool {
+	step := max(pending/10, 1)
+	var (
+		mu     sync.Mutex
+		logged int64
+		last   backend.RotateResult
+	)
+	tflog.Info(ctx, "rotation: rewrapping data keys", map[string]any{"primary": version, "pending": pending})
+	res, err := r.data.Store.Rotate(ctx, backend.RotateInput{Progress: func(p backend.RotateResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Rotated > last.Rotated {
+			last = p
+		}
+		if n := int64(p.Rotated); n/step > logged/step {
+			logged = n
+			tflog.Info(ctx, "rotation: progress", map[string]any{
+				"primary": version, "rotated": p.Rotated, "pending": pending, "processed": p.Processed,
+			})
+		}
+	}})
+	if err != nil {
+		mu.Lock()
+		done := max(res.Rotated, last.Rotated)
+		mu.Unlock()
+		diags.Append(diagRotateFailed(version, done, err))
+		return false
+	}
+	tflog.Info(ctx, "rotation: done", map[string]any{
+		"primary": version, "rotated": res.Rotated, "skipped": res.Skipped, "processed": res.Processed,
+	})
+	return true
+}
+
+// measurePending sets pending_rewrap: on the primary version, the secrets
+// whose current revision is under an older version; 0 otherwise.
+func (r *keyVersionResource) measurePending(ctx context.Context, m *keyVersionModel, kv backend.KeyVersion) error {
+	if !kv.Primary {
+		m.PendingRewrap = types.Int64Value(0)
+		return nil
+	}
+	p, err := r.data.Store.PlanRotate(ctx, backend.RotateInput{})
+	if err != nil {
+		return err
+	}
+	if p.Primary != kv.Version {
+		p.Pending = 0 // another version became primary meanwhile
+	}
+	m.PendingRewrap = types.Int64Value(int64(p.Pending))
+	return nil
 }
 
 func (r *keyVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -242,6 +415,7 @@ func (m *keyVersionModel) fill(kv backend.KeyVersion) {
 	m.CheckValue = types.StringValue(kv.CheckValue)
 	m.CreatedAt = timeString(kv.CreatedAt)
 	m.Secrets = types.Int64Value(int64(kv.Secrets))
+	m.RootKeyCurrent = types.BoolValue(kv.RootKeyCurrent)
 }
 
 // decodeKeyMaterial decodes base64 key material of exactly 32 bytes. The

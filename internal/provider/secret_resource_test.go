@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -733,6 +734,122 @@ func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
 			{
 				Config:      `provider "secretstore" {}` + kvBlock,
 				ExpectError: wrappedRe(`Store URL required in Terraform Cloud.*Set url`),
+			},
+		},
+	})
+}
+
+// TestSecretResolveConflict: a write refused because only key rotations
+// happened since the recorded revision may be retried; any other write, or
+// a rollback, may not.
+func TestSecretResolveConflict(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestStore(t)
+	store := ts.open(t)
+	if _, err := store.CreateKeyVersion(ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	putOutOfBand(t, ts, backend.PutInput{Namespace: "app:prod", Name: "k", Value: []byte("v")})
+	if _, err := store.CreateKeyVersion(ctx, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := store.Rotate(ctx, backend.RotateInput{}); err != nil || res.Rotated != 1 {
+		t.Fatalf("rotate: %+v, %v", res, err)
+	}
+	r := &secretResource{data: &providerData{Store: store}}
+	cause := backend.ErrConcurrentModification
+
+	var diags diag.Diagnostics
+	if rev, ok := r.resolveConflict(ctx, "app:prod/k", 1, cause, &diags); !ok || rev != 2 || diags.HasError() {
+		t.Fatalf("after a rotation only: got (%d, %v, %v), want a retry at revision 2", rev, ok, diags)
+	}
+	putOutOfBand(t, ts, backend.PutInput{Namespace: "app:prod", Name: "k", Value: []byte("other")})
+	if _, ok := r.resolveConflict(ctx, "app:prod/k", 1, cause, &diags); ok || diags.HasError() {
+		t.Fatalf("after another run's update: retry allowed (%v) or diagnostics %v", ok, diags)
+	}
+	if _, ok := r.resolveConflict(ctx, "app:prod/k", 3, cause, &diags); ok || diags.HasError() {
+		t.Fatalf("at the current revision: retry allowed (%v) or diagnostics %v", ok, diags)
+	}
+	if _, ok := r.resolveConflict(ctx, "app:prod/k", 9, cause, &diags); ok || !diags.HasError() ||
+		diags.Errors()[0].Summary() != "The store was rolled back" {
+		t.Fatalf("state ahead of the store: want the rollback error, got %v", diags)
+	}
+}
+
+// TestAccSecretResource_existsElsewhere: creating a secret that another
+// configuration already wrote fails during plan with a hint to import it.
+func TestAccSecretResource_existsElsewhere(t *testing.T) {
+	ts := newTestStore(t)
+	cfg := ts.providerBlock("") + kvBlock + secretBlock("app:prod", "taken", `  value = "mine"`)
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{
+			{Config: ts.providerBlock("") + kvBlock},
+			{
+				PreConfig: func() {
+					putOutOfBand(t, ts, backend.PutInput{Namespace: "app:prod", Name: "taken", Value: []byte("theirs")})
+				},
+				Config:      cfg,
+				PlanOnly:    true,
+				ExpectError: wrappedRe(`Secret already exists.*terraform import <address> app:prod/taken`),
+			},
+			{
+				// Importing adopts it; the configured value is then written.
+				Config:             cfg,
+				ResourceName:       "secretstore_secret.s",
+				ImportState:        true,
+				ImportStateId:      "app:prod/taken",
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("secretstore_secret.s", plancheck.ResourceActionUpdate)},
+				},
+				Check: checkStored(t, ts, "app:prod", "taken", "mine", 2),
+			},
+		},
+	})
+}
+
+// TestAccProvider_previousRootKeys: after the root key changes, a store
+// created under the old key opens with the old key in previous_root_keys.
+func TestAccProvider_previousRootKeys(t *testing.T) {
+	ts := newTestStore(t)
+	newKey := randomKey(t)
+	body := kvBlock + secretBlock("app:prod", "kept", `  value = "still-readable"`)
+	rotated := fmt.Sprintf(`
+provider "secretstore" {
+  url                = %q
+  root_key           = %q
+  previous_root_keys = [%q]
+}
+`, ts.URL, newKey, ts.RootKey)
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{
+			{Config: ts.providerBlock("") + body},
+			{
+				// Without the previous key the store does not open.
+				Config:      fmt.Sprintf("provider \"secretstore\" {\n  url = %q\n  root_key = %q\n}\n", ts.URL, newKey) + body,
+				ExpectError: wrappedRe(`Root key does not match the store`),
+			},
+			{
+				Config: rotated + body,
+				Check: func(*terraform.State) error {
+					s, err := backend.Open(context.Background(), backend.Options{
+						BucketURL: ts.URL, RootKey: newKey, PreviousRootKeys: []string{ts.RootKey},
+					})
+					if err != nil {
+						return err
+					}
+					defer s.Close()
+					sec, err := s.Get(context.Background(), "app:prod", "kept", backendGetCurrent)
+					if err != nil || string(sec.Value) != "still-readable" {
+						return fmt.Errorf("secret not readable with the previous root key: %v", err)
+					}
+					return nil
+				},
 			},
 		},
 	})
