@@ -40,6 +40,11 @@ EOF
 export TF_CLI_CONFIG_FILE="$cli_config"
 export TF_IN_AUTOMATION=1
 
+# The demo always uses the local store next to the quickstart, whatever
+# store the caller's environment points at.
+unset SECRETSTORE_URL SECRETSTORE_PREVIOUS_ROOT_KEYS SECRETSTORE_ALLOWED_NAMESPACES \
+	SECRETSTORE_DEFAULT_TTL SECRETSTORE_AUDIT_READS
+
 # The quickstart's input variables. Demo values: in real use they come from
 # a secret source, never from a script under version control.
 payments_api_key="demo-payments-key-0f6c2d8e"

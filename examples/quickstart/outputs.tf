@@ -61,8 +61,8 @@ output "audit_trail" {
   description = "Audit events, oldest first."
   value = join("\n", [
     for e in data.secretstore_audit_events.trail.events :
-    format("%s  %-20s %-38s revision %s  key version %s  by %s",
-      e.time, e.operation,
+    format("%s UTC  %-20s %-38s revision %s  key version %s  by %s",
+      formatdate("YYYY-MM-DD hh:mm:ss", e.time), e.operation,
       e.name == null || e.name == "" ? "-" : "${e.namespace}/${e.name}",
       e.revision == null ? "-" : tostring(e.revision),
       e.key_version == null ? "-" : tostring(e.key_version),

@@ -1734,15 +1734,30 @@ func testCleanup(t *testing.T, newTarget func(*testing.T) target) {
 	h.put(PutInput{Namespace: "cl", Name: "exp", Value: []byte("again"), IfRevision: -1})
 	h.expectValue(h.fresh(), "cl", "exp", []byte("again"))
 
-	// Phase 2: superseded revisions (rev has 2, renew has 1); current ones stay.
+	// A deleted secret with two values: revision cleanup may drop the older
+	// one, but the value below the tombstone stays until the deleted-secret
+	// retention, so that a mistaken delete is recoverable.
+	h.putValue("cl", "tomb", "tomb-1")
+	h.putValue("cl", "tomb", "tomb-2")
+	if err := h.s.Delete(ctx, "cl", "tomb", 0); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+
+	// Phase 2: superseded revisions (rev has 2, renew 1, tomb 1); current
+	// ones stay.
 	h.clock.Advance(25 * time.Hour)
 	revOnly := CleanupInput{Retention: Retention{Revisions: dur(24 * time.Hour)}}
-	if plan, err := h.fresh().PlanCleanup(ctx, revOnly); err != nil || plan != (CleanupPlan{Revisions: 3}) {
-		t.Fatalf("PlanCleanup(revisions) = %+v, %v; want 3 revisions", plan, err)
+	if plan, err := h.fresh().PlanCleanup(ctx, revOnly); err != nil || plan != (CleanupPlan{Revisions: 4}) {
+		t.Fatalf("PlanCleanup(revisions) = %+v, %v; want 4 revisions", plan, err)
 	}
-	if res, err := h.s.Cleanup(ctx, revOnly); err != nil || res != (CleanupResult{Revisions: 3}) {
+	if res, err := h.s.Cleanup(ctx, revOnly); err != nil || res != (CleanupResult{Revisions: 4}) {
 		t.Fatalf("Cleanup(revisions) = %+v, %v", res, err)
 	}
+	if got := h.get(h.fresh(), "cl", "tomb", 2); string(got.Value) != "tomb-2" {
+		t.Fatalf("value below the tombstone after revision cleanup = %q", got.Value)
+	}
+	_, err = h.fresh().Get(ctx, "cl", "tomb", GetOptions{Revision: 1})
+	expectErr(t, err, ErrNotFound, "superseded revision 1 of the deleted secret")
 	s = h.fresh()
 	for _, rev := range []int64{1, 2} {
 		_, err := s.Get(ctx, "cl", "rev", GetOptions{Revision: rev})

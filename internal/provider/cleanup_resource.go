@@ -60,11 +60,11 @@ func (r *cleanupResource) Metadata(_ context.Context, req resource.MetadataReque
 }
 
 func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	retention := func(what string) schema.StringAttribute {
+	retention := func(what, note string) schema.StringAttribute {
 		return schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("How long to keep %s before purging them, as a duration such as `720h` "+
-				"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.", what),
+				"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.%s", what, note),
 			Validators: []validator.String{retentionValidator{}},
 		}
 	}
@@ -91,10 +91,13 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"Audit events are one log for the whole store, so `audit_event_retention` applies to " +
 					"all of them either way.",
 			},
-			"expired_secret_retention": retention("secrets that have expired (counted from their expiry)"),
-			"deleted_secret_retention": retention("deleted secrets (counted from their deletion); until then a deleted secret's revisions stay in the bucket"),
-			"revision_retention":       retention("superseded revisions (counted from when they were superseded); the current revision is never purged"),
-			"audit_event_retention":    retention("audit events (counted from the event time)"),
+			"expired_secret_retention": retention("expired secrets (counted from their expiry)",
+				" Until then an expired secret can be renewed."),
+			"deleted_secret_retention": retention("destroyed secrets (counted from their deletion)",
+				" Until then a destroyed secret's revisions stay in the bucket, so a mistaken destroy is recoverable."),
+			"revision_retention": retention("superseded revisions (counted from when they were superseded)",
+				" The current revision of a secret is never purged on its own."),
+			"audit_event_retention": retention("audit events (counted from the event time)", ""),
 			"purgeable_secrets": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "Expired and deleted secrets past their retention, as counted at the last refresh.",

@@ -151,14 +151,11 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 		api = p.wrapStore(api)
 	}
 	data := &providerData{
-		Store:               api,
-		Namespaces:          namespacePolicy{Patterns: cfg.AllowedNamespaces},
-		DefaultTTL:          cfg.DefaultTTL,
-		AuditReads:          cfg.AuditReads,
-		Now:                 p.now,
-		Actor:               cfg.Actor,
-		URL:                 redactURL(cfg.URL),
-		HasPreviousRootKeys: len(cfg.PreviousRootKeys) > 0,
+		Store:      api,
+		Namespaces: namespacePolicy{Patterns: cfg.AllowedNamespaces},
+		DefaultTTL: cfg.DefaultTTL,
+		AuditReads: cfg.AuditReads,
+		Now:        p.now,
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

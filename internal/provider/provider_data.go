@@ -24,14 +24,6 @@ type providerData struct {
 	AuditReads bool
 	// Now is the clock (tests inject one through NewTestProvider).
 	Now func() time.Time
-	// Actor is who audit events name (already resolved from config,
-	// environment, Terraform Cloud or user@host).
-	Actor string
-	// URL is the bucket URL the store was opened with (never holds keys).
-	URL string
-	// HasPreviousRootKeys reports whether previous_root_keys is configured;
-	// the keys themselves live only inside Store.
-	HasPreviousRootKeys bool
 }
 
 // providerDataFrom converts the ProviderData of a Configure request of a

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -122,4 +123,70 @@ func parallelUnitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
 	t.Parallel()
 	resource.UnitTest(t, c)
+}
+
+func TestProviderSchema(t *testing.T) {
+	ctx := context.Background()
+	p := NewTestProvider("test", nil)()
+	var resp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	want := map[string]bool{ // attribute -> sensitive
+		"url": false, "root_key": true, "previous_root_keys": true, "actor": false,
+		"allowed_namespaces": false, "default_ttl": false, "audit_reads": false,
+	}
+	if len(resp.Schema.Attributes) != len(want) {
+		t.Errorf("provider attributes: %v", resp.Schema.Attributes)
+	}
+	for name, sensitive := range want {
+		a, ok := resp.Schema.Attributes[name]
+		if !ok {
+			t.Errorf("provider attribute %s missing", name)
+			continue
+		}
+		if a.IsSensitive() != sensitive || a.IsRequired() {
+			t.Errorf("provider attribute %s: sensitive %v required %v", name, a.IsSensitive(), a.IsRequired())
+		}
+	}
+
+	// The framework's own checks of every schema (write-only rules,
+	// validators) pass.
+	server, err := providerserver.NewProtocol6WithError(p)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sresp, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range sresp.Diagnostics {
+		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
+	}
+	secret := sresp.ResourceSchemas["secretstore_secret"]
+	if secret == nil {
+		t.Fatal("secretstore_secret not served")
+	}
+	for _, a := range secret.Block.Attributes {
+		switch a.Name {
+		case "value":
+			if !a.Sensitive || a.WriteOnly {
+				t.Errorf("value: sensitive %v write-only %v", a.Sensitive, a.WriteOnly)
+			}
+		case "value_wo":
+			if !a.Sensitive || !a.WriteOnly {
+				t.Errorf("value_wo: sensitive %v write-only %v", a.Sensitive, a.WriteOnly)
+			}
+		}
+	}
+	kv := sresp.ResourceSchemas["secretstore_key_version"]
+	if kv == nil {
+		t.Fatal("secretstore_key_version not served")
+	}
+	for _, a := range kv.Block.Attributes {
+		if a.Name == "key_material_wo" && (!a.Sensitive || !a.WriteOnly) {
+			t.Errorf("key_material_wo: sensitive %v write-only %v", a.Sensitive, a.WriteOnly)
+		}
+	}
 }

@@ -854,3 +854,30 @@ provider "secretstore" {
 		},
 	})
 }
+
+// TestAccSecretResource_rename: a new name replaces the secret: the old one
+// reads as not_found (tombstone), the new one holds the value.
+func TestAccSecretResource_rename(t *testing.T) {
+	ts := newTestStore(t)
+	addr := "secretstore_secret.s"
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		CheckDestroy:             checkSecretDestroyed(t, ts, "app:prod", "new-name"),
+		Steps: []resource.TestStep{
+			{Config: ts.providerBlock("") + kvBlock + secretBlock("app:prod", "old-name", `  value = "v"`)},
+			{
+				Config: ts.providerBlock("") + kvBlock + secretBlock("app:prod", "new-name", `  value = "v"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("app:prod/new-name")),
+					},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkSecretDestroyed(t, ts, "app:prod", "old-name"),
+					checkStored(t, ts, "app:prod", "new-name", "v", 1),
+				),
+			},
+		},
+	})
+}
