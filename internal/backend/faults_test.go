@@ -642,13 +642,20 @@ func TestFaultsCleanup(t *testing.T) {
 				if !fired && (err != nil || res != plan) {
 					t.Fatalf("Cleanup without a fault = %+v, %v; planned %+v", res, err, plan)
 				}
-				verifyAcked(t, e.checker(), acked, nil, "after the fault")
+				c := e.checker()
+				verifyAcked(t, c, acked, nil, "after the fault")
+				// An interrupted purge never brings back an older revision.
+				for _, id := range gone {
+					if sec, err := c.Get(ctx, id.ns, id.name, GetOptions{}); err == nil || !(errors.Is(err, ErrNotFound) || errors.Is(err, ErrExpired)) {
+						t.Fatalf("%v after an interrupted cleanup: Get = %q, %v; want not found or expired", id, sec.Value, err)
+					}
+				}
 
 				e.clock.Advance(time.Second)
 				if _, err := e.s.Cleanup(ctx, CleanupInput{Retention: retention}); err != nil {
 					t.Fatalf("rerun of Cleanup: %v", err)
 				}
-				c := e.checker()
+				c = e.checker()
 				verifyAcked(t, c, acked, nil, "after the rerun")
 				if plan, err := c.PlanCleanup(ctx, CleanupInput{Retention: retention}); err != nil || plan.Secrets != 0 || plan.Revisions != 0 {
 					t.Fatalf("PlanCleanup after the rerun = %+v, %v", plan, err)
