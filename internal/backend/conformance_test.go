@@ -120,11 +120,22 @@ func envTarget(t *testing.T) target {
 		t.Skipf("%s is not set", envTestBucketURL)
 	}
 	prefix := "secretstore-conformance/" + randomHex(8) + "/"
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
+	var u string
+	if rest, ok := strings.CutPrefix(base, "file://"); ok {
+		// The store takes no options in file:// URLs: use a new directory.
+		dir := filepath.Join(filepath.FromSlash(rest), filepath.FromSlash(prefix))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatalf("creating %s: %v", dir, err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(dir) })
+		u = fileURL(dir)
+	} else {
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		u = base + sep + "prefix=" + url.QueryEscape(prefix)
 	}
-	u := base + sep + "prefix=" + url.QueryEscape(prefix)
 	raw := openRaw(t, u)
 	t.Cleanup(func() {
 		ctx := context.Background()

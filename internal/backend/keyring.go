@@ -230,7 +230,7 @@ func (s *Store) primary(ctx context.Context) (int, []byte, error) {
 // ErrKeyVersionExists, a ValidationError for a bad version number or
 // material (including material that another version already uses).
 func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error) {
-	if version < 1 || version > math.MaxUint32 {
+	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid("version", "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
 	if material != nil && len(material) != envelope.KeySize {

@@ -261,7 +261,7 @@ func parseKeyVersionKey(key string) (version int, rev int64, ok bool) {
 		return 0, 0, false
 	}
 	v, err := strconv.Atoi(rest[:10])
-	if err != nil || v < 1 || v > math.MaxUint32 {
+	if err != nil || v < 1 || int64(v) > math.MaxUint32 {
 		return 0, 0, false
 	}
 	rev, ok = uninvert(rest[12:])

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -83,13 +82,15 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				MarkdownDescription: "Only events of secrets in this namespace. When the provider sets " +
 					"`allowed_namespaces`, it must match one of its patterns. Unset: every namespace, " +
 					"and the key version events, which belong to none.",
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{namespaceValidator},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Only events of the secret with this name. Requires `namespace`.",
 				Optional:            true,
 				Validators: []validator.String{
 					stringvalidator.AlsoRequires(path.MatchRoot("namespace")),
+					nameValidator,
 				},
 			},
 			"operations": schema.SetAttribute{
@@ -196,32 +197,20 @@ func (d *auditEventsDataSource) ValidateConfig(ctx context.Context, req datasour
 		return // reported by rfc3339Validator
 	}
 	if !u.After(s) {
-		resp.Diagnostics.AddAttributeError(path.Root("until"), "Empty time range",
-			fmt.Sprintf("until (%s) must be after since (%s): since is inclusive and until exclusive, "+
-				"so this range matches no event. Swap or widen them.", until.ValueString(), since.ValueString()))
+		resp.Diagnostics.Append(diagEmptyTimeRange(since.ValueString(), until.ValueString()))
 	}
 }
 
 func (d *auditEventsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd := providerDataFrom(req.ProviderData, &resp.Diagnostics)
-	d.data = pd
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m auditEventsDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !dataSourceReady(d.data, req, resp) {
 		return
 	}
-	if d.data == nil {
-		if req.ClientCapabilities.DeferralAllowed {
-			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		resp.Diagnostics.Append(diagProviderNotConfigured())
-		return
-	}
-
 	f, diags := m.filter()
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -240,7 +229,7 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		f.Limit = limit - len(m.Events)
 		page, err := d.data.Store.ListEvents(ctx, f)
 		if err != nil {
-			resp.Diagnostics.Append(auditEventsDiagnostic(err))
+			resp.Diagnostics.Append(diagAuditEventsFailed(err))
 			return
 		}
 		for _, e := range page.Events {
@@ -279,7 +268,7 @@ func (m *auditEventsDataSourceModel) filter() (backend.EventFilter, diag.Diagnos
 		}
 		parsed, err := time.Parse(time.RFC3339, t.v.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root(t.attr), "Invalid time", rfc3339Problem(t.v.ValueString()))
+			diags.Append(diagInvalidTime(path.Root(t.attr), t.v.ValueString()))
 			continue
 		}
 		*t.dst = parsed
@@ -307,26 +296,6 @@ func auditEventValue(e backend.Event) auditEvent {
 		Actor:      types.StringValue(e.Actor),
 		Reason:     optionalString(e.Reason),
 		Metadata:   metadataMap(e.Metadata),
-	}
-}
-
-// auditEventsDiagnostic reports a failed audit query. A tampered or forged
-// event is its own error; the store's message names the event.
-func auditEventsDiagnostic(err error) diag.Diagnostic {
-	var verr *backend.ValidationError
-	switch {
-	case errors.Is(err, backend.ErrIntegrity):
-		return diag.NewErrorDiagnostic("Audit event failed its integrity check",
-			"An audit event in the bucket was altered, or forged by someone without the store's keys: "+
-				"its MAC does not verify, so the audit log cannot be trusted as returned and no event was listed. "+
-				"Investigate who can write to the bucket; the event is named below."+storeErrorSuffix(err))
-	case errors.As(err, &verr):
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid audit filter",
-			fmt.Sprintf("%s: %s", verr.Field, verr.Reason))
-	default:
-		return diag.NewErrorDiagnostic("Cannot read the audit log",
-			"Listing audit events failed. Check that the bucket is reachable and that root_key is the "+
-				"store's root key, then retry."+storeErrorSuffix(err))
 	}
 }
 

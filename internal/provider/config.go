@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -43,12 +44,31 @@ type providerModel struct {
 	AuditReads        types.Bool   `tfsdk:"audit_reads"`
 }
 
-// unknown reports whether any attribute is unknown (e.g. a URL that comes
-// from a resource not yet created).
+// unknown reports whether any attribute, or any element of a list, is
+// unknown (e.g. a URL that comes from a resource not yet created).
 func (m providerModel) unknown() bool {
-	return m.URL.IsUnknown() || m.RootKey.IsUnknown() || m.PreviousRootKeys.IsUnknown() ||
-		m.Actor.IsUnknown() || m.AllowedNamespaces.IsUnknown() || m.DefaultTTL.IsUnknown() ||
+	return m.URL.IsUnknown() || m.RootKey.IsUnknown() || listUnknown(m.PreviousRootKeys) ||
+		m.Actor.IsUnknown() || listUnknown(m.AllowedNamespaces) || m.DefaultTTL.IsUnknown() ||
 		m.AuditReads.IsUnknown()
+}
+
+// listUnknown reports whether l or any of its elements is unknown.
+func listUnknown(l types.List) bool {
+	if l.IsUnknown() {
+		return true
+	}
+	for _, e := range l.Elements() {
+		if e.IsUnknown() {
+			return true
+		}
+	}
+	return false
+}
+
+// Format prints the provider block like providerConfig.Format.
+func (m providerModel) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{URL:%s RootKey:<redacted> PreviousRootKeys:<%d redacted> Actor:%s AllowedNamespaces:%s DefaultTTL:%s AuditReads:%s}",
+		redactURL(m.URL.ValueString()), len(m.PreviousRootKeys.Elements()), m.Actor, m.AllowedNamespaces, m.DefaultTTL, m.AuditReads)
 }
 
 // providerConfig is the resolved configuration: attributes, then
@@ -67,10 +87,11 @@ type providerConfig struct {
 	CreateDir string
 }
 
-// Format prints the configuration without key material, whatever the verb.
+// Format prints the configuration without key material (nor the URL's
+// user info and query, which may carry credentials), whatever the verb.
 func (c providerConfig) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "{URL:%s RootKey:<redacted> PreviousRootKeys:<%d redacted> Actor:%s AllowedNamespaces:%q DefaultTTL:%s AuditReads:%t}",
-		c.URL, len(c.PreviousRootKeys), c.Actor, c.AllowedNamespaces, c.DefaultTTL, c.AuditReads)
+		redactURL(c.URL), len(c.PreviousRootKeys), c.Actor, c.AllowedNamespaces, c.DefaultTTL, c.AuditReads)
 }
 
 // environment abstracts os.Getenv and the working directory for tests.
@@ -110,38 +131,23 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	c.URL = stringOr(m.URL, env.Getenv(envURL))
 	if c.URL == "" {
 		if runID := env.Getenv("TFC_RUN_ID"); runID != "" {
-			diags.AddAttributeError(path.Root("url"), "Store URL required in Terraform Cloud",
-				"Neither url nor "+envURL+" is set, and this run executes in Terraform Cloud (TFC_RUN_ID is set), "+
-					"where the working directory and a local .secretstore directory in it are discarded after the run. "+
-					"Set url (or the "+envURL+" workspace variable) to a bucket that outlives the run, "+
-					"for example s3://my-bucket?region=eu-west-1, gs://my-bucket or azblob://my-container.")
+			diags.Append(diagTerraformCloudNeedsURL())
 		} else if wd, err := env.Getwd(); err != nil {
-			diags.AddAttributeError(path.Root("url"), "Store URL required",
-				"Neither url nor "+envURL+" is set and the working directory cannot be determined for the default "+
-					".secretstore directory: "+err.Error()+". Set url to a bucket URL such as file:///path/to/dir.")
+			diags.Append(diagNoWorkingDirectory(err))
 		} else {
 			c.CreateDir = filepath.Join(wd, defaultStoreDir)
 			c.URL = fileURL(c.CreateDir)
 		}
 	} else if err := checkBucketURL(c.URL); err != nil {
-		diags.AddAttributeError(path.Root("url"), "Invalid store URL",
-			fmt.Sprintf("The store URL %q is not usable: %s. Use a gocloud.dev bucket URL: file:///abs/dir, mem://, "+
-				"s3://bucket?region=..., gs://bucket or azblob://container.", redactURL(c.URL), err))
+		diags.Append(diagInvalidURL(redactURL(c.URL), err))
 	}
 
 	// root_key
 	c.RootKey = stringOr(m.RootKey, env.Getenv(envRootKey))
 	if c.RootKey == "" {
-		diags.AddAttributeError(path.Root("root_key"), "Root key required",
-			"Neither root_key nor "+envRootKey+" is set. The root key encrypts the store's key versions. "+
-				"Generate a local key with `openssl rand -base64 32` and export it as "+envRootKey+
-				" (keep it out of your configuration and version control), or use a KMS keeper URL such as "+
-				"awskms://alias/my-key?region=eu-west-1, gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k "+
-				"or azurekeyvault://my-vault.vault.azure.net/keys/my-key.")
+		diags.Append(diagRootKeyRequired())
 	} else if err := checkRootKey(c.RootKey); err != nil {
-		diags.AddAttributeError(path.Root("root_key"), "Invalid root key",
-			"The root key (from root_key or "+envRootKey+") is not usable: "+err.Error()+
-				". Generate one with `openssl rand -base64 32`, or use a KMS keeper URL.")
+		diags.Append(diagInvalidRootKey(path.Root("root_key"), "The root key (from root_key or "+envRootKey+")", err))
 	}
 
 	// previous_root_keys
@@ -150,13 +156,13 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		diags.Append(m.PreviousRootKeys.ElementsAs(ctx, &keys, false)...)
 		for i, k := range keys {
 			if k.IsNull() || k.ValueString() == "" {
-				diags.AddAttributeError(path.Root("previous_root_keys").AtListIndex(i), "Invalid previous root key",
-					"A previous root key is empty. Remove the empty entry.")
+				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys").AtListIndex(i),
+					fmt.Sprintf("Previous root key %d", i), errors.New("it is empty; remove the empty entry")))
 				continue
 			}
 			if err := checkRootKey(k.ValueString()); err != nil {
-				diags.AddAttributeError(path.Root("previous_root_keys").AtListIndex(i), "Invalid previous root key",
-					fmt.Sprintf("Previous root key %d is not usable: %s.", i, err))
+				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys").AtListIndex(i),
+					fmt.Sprintf("Previous root key %d", i), err))
 				continue
 			}
 			c.PreviousRootKeys = append(c.PreviousRootKeys, k.ValueString())
@@ -168,8 +174,8 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 				continue
 			}
 			if err := checkRootKey(k); err != nil {
-				diags.AddAttributeError(path.Root("previous_root_keys"), "Invalid previous root key",
-					fmt.Sprintf("Entry %d of %s is not usable: %s.", i, envPreviousRootKeys, err))
+				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys"),
+					fmt.Sprintf("Entry %d of %s", i, envPreviousRootKeys), err))
 				continue
 			}
 			c.PreviousRootKeys = append(c.PreviousRootKeys, k)
@@ -187,8 +193,8 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		var pats []types.String
 		diags.Append(m.AllowedNamespaces.ElementsAs(ctx, &pats, false)...)
 		for i, p := range pats {
-			if err := validatePatterns([]string{p.ValueString()}); err != nil {
-				diags.AddAttributeError(path.Root("allowed_namespaces").AtListIndex(i), "Invalid namespace pattern", err.Error()+".")
+			if err := validatePattern(p.ValueString()); err != nil {
+				diags.Append(diagInvalidPattern(path.Root("allowed_namespaces").AtListIndex(i), err))
 				continue
 			}
 			c.AllowedNamespaces = append(c.AllowedNamespaces, p.ValueString())
@@ -200,8 +206,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			}
 		}
 		if err := validatePatterns(c.AllowedNamespaces); err != nil {
-			diags.AddAttributeError(path.Root("allowed_namespaces"), "Invalid namespace pattern",
-				"In "+envAllowedNS+": "+err.Error()+".")
+			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), fmt.Errorf("in %s: %w", envAllowedNS, err)))
 		}
 	}
 
@@ -209,7 +214,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	if ttl := stringOr(m.DefaultTTL, env.Getenv(envDefaultTTL)); ttl != "" {
 		d, err := parseTTL(ttl)
 		if err != nil {
-			diags.AddAttributeError(path.Root("default_ttl"), "Invalid default TTL", err.Error())
+			diags.Append(diagInvalidDuration(path.Root("default_ttl"), err))
 		}
 		c.DefaultTTL = d
 	}
@@ -220,8 +225,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	} else if v := env.Getenv(envAuditReads); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			diags.AddAttributeError(path.Root("audit_reads"), "Invalid audit_reads",
-				fmt.Sprintf("%s=%q is not a boolean; use true or false.", envAuditReads, v))
+			diags.Append(diagInvalidAuditReadsEnv(v))
 		}
 		c.AuditReads = b
 	}

@@ -48,8 +48,69 @@ func diagProviderNotConfigured() diag.Diagnostic {
 // namespace and the patterns.
 func diagNamespaceNotAllowed(p path.Path, err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(p, "Namespace not allowed",
-		"The provider's allowed_namespaces forbids this namespace: "+err.Error()+
-			". Use a namespace that matches one of the patterns, or add a pattern to allowed_namespaces.")
+		"The "+err.Error()+" set in the provider configuration (allowed_namespaces or "+envAllowedNS+"), "+
+			"so nothing was read or written. Use a namespace that matches one of the patterns, "+
+			"or add a pattern to allowed_namespaces.")
+}
+
+// diagTerraformCloudNeedsURL refuses the default local store directory in
+// a Terraform Cloud run, whose working directory is discarded.
+func diagTerraformCloudNeedsURL() diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(pathURL, "Store URL required in Terraform Cloud",
+		"Neither url nor "+envURL+" is set, and this run executes in Terraform Cloud (TFC_RUN_ID is set), "+
+			"where the working directory and a local .secretstore directory in it are discarded after the run. "+
+			"Set url (or the "+envURL+" workspace variable) to a bucket that outlives the run, "+
+			"for example s3://my-bucket?region=eu-west-1, gs://my-bucket or azblob://my-container.")
+}
+
+// diagNoWorkingDirectory reports that the default store directory cannot be
+// placed because the working directory is unknown.
+func diagNoWorkingDirectory(err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(pathURL, "Store URL required",
+		"Neither url nor "+envURL+" is set and the working directory cannot be determined for the default "+
+			".secretstore directory: "+err.Error()+". Set url to a bucket URL such as file:///path/to/dir.")
+}
+
+// diagInvalidURL reports a store URL that is not a URL; url is redacted.
+func diagInvalidURL(url string, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(pathURL, "Invalid store URL",
+		fmt.Sprintf("The store URL %q is not usable: %s. Use a gocloud.dev bucket URL: file:///abs/dir, mem://, "+
+			"s3://bucket?region=..., gs://bucket or azblob://container.", url, err))
+}
+
+// diagRootKeyRequired reports a missing root key and how to make one.
+func diagRootKeyRequired() diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("root_key"), "Root key required",
+		"Neither root_key nor "+envRootKey+" is set. The root key encrypts the store's key versions. "+
+			"Generate a local key with `openssl rand -base64 32` and export it as "+envRootKey+
+			" (keep it out of your configuration and version control), or use a KMS keeper URL such as "+
+			"awskms://alias/my-key?region=eu-west-1, gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k "+
+			"or azurekeyvault://my-vault.vault.azure.net/keys/my-key.")
+}
+
+// diagInvalidRootKey reports an unusable root key or previous root key at
+// p; what names it ("Previous root key 1") and err (from checkRootKey)
+// never contains the key.
+func diagInvalidRootKey(p path.Path, what string, err error) diag.Diagnostic {
+	summary := "Invalid root key"
+	if !p.Equal(path.Root("root_key")) {
+		summary = "Invalid previous root key"
+	}
+	return diag.NewAttributeErrorDiagnostic(p, summary,
+		what+" is not usable: "+err.Error()+". Generate a key with `openssl rand -base64 32`, or use a KMS keeper URL.")
+}
+
+// diagInvalidPattern reports a malformed allowed_namespaces pattern.
+func diagInvalidPattern(p path.Path, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid namespace pattern",
+		"allowed_namespaces is not usable: "+err.Error()+".")
+}
+
+// diagInvalidAuditReadsEnv reports a SECRETSTORE_AUDIT_READS that is not a
+// boolean.
+func diagInvalidAuditReadsEnv(value string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("audit_reads"), "Invalid audit_reads",
+		fmt.Sprintf("%s=%q is not a boolean; use true or false.", envAuditReads, value))
 }
 
 // diagCleanupNoRetention reports a secretstore_cleanup without any retention.
@@ -168,6 +229,164 @@ func diagRootKeyRewrapFailed(version int, err error) diag.Diagnostic {
 func diagInvalidImportID(id, want string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Invalid import ID",
 		fmt.Sprintf("The import ID %q is not valid: expected %s.", id, want))
+}
+
+// diagSecretRead reports a failed read of a secret (data source, ephemeral
+// resource, or the refresh of a secretstore_secret). The summary names the
+// secret; the detail of a missing, expired or undecryptable secret starts
+// with the store's reason word (not_found, expired, key_version_unavailable)
+// and says what to do. An integrity failure has its own wording and never
+// carries a reason word of its own. expiresAt, when known, says when an
+// expired secret expired.
+func diagSecretRead(namespace, name string, revision int64, expiresAt time.Time, err error) diag.Diagnostic {
+	id := secretID(namespace, name)
+	what := fmt.Sprintf("secret %q", id)
+	if revision > 0 {
+		what = fmt.Sprintf("revision %d of secret %q", revision, id)
+	}
+	var verr *backend.ValidationError
+	switch {
+	case errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name" || verr.Field == "revision"):
+		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
+			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, verr.Field, verr.Reason))
+	case errors.Is(err, backend.ErrIntegrity):
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q failed its integrity check", id),
+			fmt.Sprintf("The stored object for %s was modified or corrupted outside this provider: its "+
+				"authentication tag or MAC does not verify, so nothing was decrypted. The secret exists; do not "+
+				"re-create it. Find out who can write to the bucket, and restore the object from a backup or "+
+				"write a new value.", what)+storeErrorSuffix(err))
+	case errors.Is(err, backend.ErrNotFound):
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q not found", id),
+			fmt.Sprintf("not_found: %s does not exist in the store: it was never written, it was deleted, or "+
+				"cleanup purged it. Check the namespace and name (the secretstore_secrets data source lists a "+
+				"namespace), or write it with a secretstore_secret resource.", what)+storeErrorSuffix(err))
+	case errors.Is(err, backend.ErrExpired):
+		when := "its expiry has passed"
+		if !expiresAt.IsZero() {
+			when = "it expired at " + expiresAt.UTC().Format(time.RFC3339)
+		}
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q has expired", id),
+			fmt.Sprintf("expired: %s can no longer be read because %s. Renew it by writing a new value, or a "+
+				"later expires_at or a ttl, in its secretstore_secret resource and applying.", what, when)+
+				storeErrorSuffix(err))
+	case errors.Is(err, backend.ErrKeyVersionUnavailable):
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q cannot be decrypted", id),
+			fmt.Sprintf("key_version_unavailable: %s is wrapped under a key version that is not in the store's "+
+				"keyring. Restore that key version (a secretstore_key_version resource with the same version "+
+				"and its original key_material_wo), or write the secret again with a new value.", what)+
+				storeErrorSuffix(err))
+	}
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot read secret %q", id),
+		fmt.Sprintf("Reading %s failed. Check that the bucket is reachable and retry.", what)+storeErrorSuffix(err))
+}
+
+// diagNotText reports a stored value that is not UTF-8 and so cannot be a
+// Terraform string.
+func diagNotText(id string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q is not text", id),
+		"The stored value is not valid UTF-8, and Terraform strings must be. It was written outside "+
+			"Terraform; write it again as text (for example base64-encoded).")
+}
+
+// diagReadAuditFailed reports a read that audit_reads requires to be
+// audited, whose read event could not be written.
+func diagReadAuditFailed(id string, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot audit the read of secret %q", id),
+		"The provider sets audit_reads, so every read must append a read event to the audit log, and "+
+			"writing that event failed; the value was not returned. Check that the bucket is writable, "+
+			"then retry."+storeErrorSuffix(err))
+}
+
+// diagListFailed reports a failed listing of a namespace's secrets.
+func diagListFailed(namespace string, err error) diag.Diagnostic {
+	var verr *backend.ValidationError
+	if errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name_prefix") {
+		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
+			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, verr.Field, verr.Reason))
+	}
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot list namespace %q", namespace),
+		"Listing the namespace's secrets failed. Check that the bucket is reachable and retry."+storeErrorSuffix(err))
+}
+
+// diagAuditEventsFailed reports a failed audit query. A tampered or forged
+// event is its own error; the store's message names the event.
+func diagAuditEventsFailed(err error) diag.Diagnostic {
+	var verr *backend.ValidationError
+	switch {
+	case errors.Is(err, backend.ErrIntegrity):
+		return diag.NewErrorDiagnostic("Audit event failed its integrity check",
+			"An audit event in the bucket was altered, or forged by someone without the store's keys: its MAC "+
+				"does not verify, so the audit log cannot be trusted as returned and no event was listed. "+
+				"Investigate who can write to the bucket; the event is named below."+storeErrorSuffix(err))
+	case errors.As(err, &verr):
+		switch verr.Field {
+		case "namespace", "name", "operations", "since", "until", "limit":
+			return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid audit filter",
+				verr.Field+" "+verr.Reason+".")
+		}
+	}
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Cannot read the audit log",
+		"Listing audit events failed. Check that the bucket is reachable and that root_key is the store's "+
+			"root key, then retry."+storeErrorSuffix(err))
+}
+
+// diagKeyVersionsFailed reports a failed listing of the keyring.
+func diagKeyVersionsFailed(err error) diag.Diagnostic {
+	if d, ok := commonStoreDiagnostic(err); ok {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Cannot list key versions",
+		"Reading the store's keyring failed. Check that the bucket is reachable and that root_key is the "+
+			"store's root key, then retry."+storeErrorSuffix(err))
+}
+
+// diagEmptyTimeRange reports an audit query whose until is not after since.
+func diagEmptyTimeRange(since, until string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("until"), "Empty time range",
+		fmt.Sprintf("until (%s) must be after since (%s): since is inclusive and until exclusive, so this "+
+			"range matches no event. Swap or widen them.", until, since))
+}
+
+// diagInvalidTime reports a value at p that is not an RFC 3339 time.
+func diagInvalidTime(p path.Path, value string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid time",
+		fmt.Sprintf("%q is not an RFC 3339 time. Use a full date, time and zone, for example "+
+			"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", value))
+}
+
+// diagInvalidDuration reports a value at p that parseTTL refused; err is
+// parseTTL's full-sentence error.
+func diagInvalidDuration(p path.Path, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", err.Error())
+}
+
+// diagMissingValue reports a create without value or value_wo.
+func diagMissingValue() diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("value_wo"), "Missing value",
+		"Set exactly one of value or value_wo (with value_wo_version). Nothing was written.")
+}
+
+// diagMissingValueWO reports a changed value_wo_version without value_wo.
+func diagMissingValueWO() diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("value_wo"), "Missing value_wo",
+		"value_wo_version changed but value_wo is not set. Set value_wo to the new value. Nothing was written.")
+}
+
+// diagCreateStoreDir reports a default store directory that cannot be
+// created.
+func diagCreateStoreDir(dir string, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(pathURL, "Cannot create the default store directory",
+		fmt.Sprintf("The default store directory %s cannot be created: %s. Set url (or %s) to a writable "+
+			"location.", dir, err, envURL))
 }
 
 // diagStoreError maps an error of a store operation to a diagnostic.

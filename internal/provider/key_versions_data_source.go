@@ -78,24 +78,16 @@ func (d *keyVersionsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 }
 
 func (d *keyVersionsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd := providerDataFrom(req.ProviderData, &resp.Diagnostics)
-	d.data = pd
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *keyVersionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		if req.ClientCapabilities.DeferralAllowed {
-			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		resp.Diagnostics.Append(diagProviderNotConfigured())
+	if !dataSourceReady(d.data, req, resp) {
 		return
 	}
 	kvs, err := d.data.Store.KeyVersions(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list key versions",
-			"Reading the store's keyring failed. Check that the bucket is reachable and that root_key "+
-				"is the store's root key, then retry."+storeErrorSuffix(err))
+		resp.Diagnostics.Append(diagKeyVersionsFailed(err))
 		return
 	}
 	sort.Slice(kvs, func(i, j int) bool { return kvs[i].Version < kvs[j].Version })

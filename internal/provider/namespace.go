@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -13,17 +15,43 @@ type namespacePolicy struct {
 	Patterns []string
 }
 
-// errNamespaceNotAllowed is wrapped by the error of namespacePolicy.Check.
-var errNamespaceNotAllowed = fmt.Errorf("namespace not allowed")
+// errNamespaceNotAllowed matches (errors.Is) every error of
+// namespacePolicy.Check.
+var errNamespaceNotAllowed = errors.New("namespace not allowed")
 
-// validatePatterns returns an error naming the first malformed pattern.
+// namespaceNotAllowedError names the refused namespace and every pattern.
+type namespaceNotAllowedError struct {
+	namespace string
+	patterns  []string
+}
+
+func (e *namespaceNotAllowedError) Error() string {
+	quoted := make([]string, len(e.patterns))
+	for i, pat := range e.patterns {
+		quoted[i] = strconv.Quote(pat)
+	}
+	return fmt.Sprintf("namespace %q matches none of the allowed_namespaces patterns [%s]",
+		e.namespace, strings.Join(quoted, ", "))
+}
+
+func (e *namespaceNotAllowedError) Is(target error) bool { return target == errNamespaceNotAllowed }
+
+// validatePattern returns an error saying why p is not a usable glob.
+func validatePattern(p string) error {
+	if strings.TrimSpace(p) == "" {
+		return errors.New("a pattern is empty; use a glob such as \"*:production\"")
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return fmt.Errorf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %w", p, err)
+	}
+	return nil
+}
+
+// validatePatterns returns the error of the first malformed pattern.
 func validatePatterns(patterns []string) error {
-	for i, p := range patterns {
-		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("pattern %d is empty; use a glob such as \"*:production\"", i)
-		}
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %w", p, err)
+	for _, p := range patterns {
+		if err := validatePattern(p); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -40,10 +68,5 @@ func (p namespacePolicy) Check(namespace string) error {
 			return nil
 		}
 	}
-	quoted := make([]string, len(p.Patterns))
-	for i, pat := range p.Patterns {
-		quoted[i] = fmt.Sprintf("%q", pat)
-	}
-	return fmt.Errorf("%w: namespace %q matches none of the allowed_namespaces patterns [%s]",
-		errNamespaceNotAllowed, namespace, strings.Join(quoted, ", "))
+	return &namespaceNotAllowedError{namespace: namespace, patterns: p.Patterns}
 }

@@ -128,9 +128,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 	}
 	if cfg.CreateDir != "" {
 		if err := os.MkdirAll(cfg.CreateDir, 0o700); err != nil {
-			resp.Diagnostics.AddAttributeError(pathURL, "Cannot create the default store directory",
-				"The default store directory "+cfg.CreateDir+" cannot be created: "+err.Error()+
-					". Set url to a writable location.")
+			resp.Diagnostics.Append(diagCreateStoreDir(cfg.CreateDir, err))
 			return
 		}
 	}

@@ -3,7 +3,9 @@ package provider
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
@@ -49,6 +51,35 @@ func requireProviderData(pd *providerData, diags *diag.Diagnostics) bool {
 		return true
 	}
 	diags.Append(diagProviderNotConfigured())
+	return false
+}
+
+// dataSourceReady reports whether a data source read can reach the store.
+// While the provider configuration is unknown (pd nil) it defers the read
+// when Terraform allows deferrals, else it reports
+// diagProviderNotConfigured; either way it returns false.
+func dataSourceReady(pd *providerData, req datasource.ReadRequest, resp *datasource.ReadResponse) bool {
+	if pd != nil {
+		return true
+	}
+	if req.ClientCapabilities.DeferralAllowed {
+		resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
+		return false
+	}
+	resp.Diagnostics.Append(diagProviderNotConfigured())
+	return false
+}
+
+// ephemeralReady is dataSourceReady for an ephemeral resource's Open.
+func ephemeralReady(pd *providerData, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) bool {
+	if pd != nil {
+		return true
+	}
+	if req.ClientCapabilities.DeferralAllowed {
+		resp.Deferred = &ephemeral.Deferred{Reason: ephemeral.DeferredReasonProviderConfigUnknown}
+		return false
+	}
+	resp.Diagnostics.Append(diagProviderNotConfigured())
 	return false
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
@@ -188,5 +191,157 @@ func TestProviderSchema(t *testing.T) {
 		if a.Name == "key_material_wo" && (!a.Sensitive || !a.WriteOnly) {
 			t.Errorf("key_material_wo: sensitive %v write-only %v", a.Sensitive, a.WriteOnly)
 		}
+	}
+}
+
+// protoProvider is the provider served in-process at the protocol level,
+// for what terraform-plugin-testing cannot show: warnings, and requests
+// Terraform sends only in special cases (unknown provider configuration,
+// deferrals).
+type protoProvider struct {
+	t      *testing.T
+	server tfprotov6.ProviderServer
+	schema *tfprotov6.GetProviderSchemaResponse
+}
+
+func newProtoProvider(t *testing.T, now func() time.Time) *protoProvider {
+	t.Helper()
+	server, err := providerserver.NewProtocol6WithError(NewTestProvider("test", now)())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &protoProvider{t: t, server: server, schema: schema}
+}
+
+// value encodes an object of type typ; attributes not in attrs are null.
+func (p *protoProvider) value(typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	p.t.Helper()
+	obj := typ.(tftypes.Object)
+	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
+	for name, at := range obj.AttributeTypes {
+		if v, ok := attrs[name]; ok {
+			vals[name] = v
+		} else {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return &dv
+}
+
+// configure sends ConfigureProvider with the given provider attributes.
+func (p *protoProvider) configure(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+	p.t.Helper()
+	resp, err := p.server.ConfigureProvider(context.Background(), &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.11.4",
+		Config:           p.value(p.schema.Provider.ValueType(), attrs),
+	})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return resp.Diagnostics
+}
+
+// decode returns the attributes of an object value of type typ.
+func (p *protoProvider) decode(typ tftypes.Type, dv *tfprotov6.DynamicValue) map[string]tftypes.Value {
+	p.t.Helper()
+	v, err := dv.Unmarshal(typ)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		p.t.Fatal(err)
+	}
+	return attrs
+}
+
+// diagnosticsText renders protocol diagnostics for assertions and messages.
+func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "[%s] %s: %s\n", d.Severity, d.Summary, d.Detail)
+	}
+	return b.String()
+}
+
+func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+// TestConfigureUnknownConfiguration: while any provider attribute, or any
+// element of a list attribute, is unknown (a value from a resource not yet
+// created), Configure neither validates nor opens anything; data source
+// reads and ephemeral opens are deferred when Terraform allows it and
+// otherwise fail with a diagnostic that says what to do.
+func TestConfigureUnknownConfiguration(t *testing.T) {
+	ts := newTestStore(t)
+	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	list := func(vals ...tftypes.Value) tftypes.Value {
+		return tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vals)
+	}
+	for name, attrs := range map[string]map[string]tftypes.Value{
+		"url":                        {"url": unknown, "root_key": tfString(ts.RootKey)},
+		"root_key":                   {"url": tfString(ts.URL), "root_key": unknown},
+		"allowed_namespaces element": {"url": tfString(ts.URL), "root_key": tfString(ts.RootKey), "allowed_namespaces": list(tfString("*:production"), unknown)},
+		"previous_root_keys element": {"url": tfString(ts.URL), "root_key": tfString(ts.RootKey), "previous_root_keys": list(unknown)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := newProtoProvider(t, nil)
+			if diags := p.configure(attrs); len(diags) != 0 {
+				t.Fatalf("Configure with an unknown %s: %s", name, diagnosticsText(diags))
+			}
+			ctx := context.Background()
+			dsType := p.schema.DataSourceSchemas["secretstore_key_versions"].ValueType()
+			for _, deferral := range []bool{true, false} {
+				resp, err := p.server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
+					TypeName:           "secretstore_key_versions",
+					Config:             p.value(dsType, nil),
+					ClientCapabilities: &tfprotov6.ReadDataSourceClientCapabilities{DeferralAllowed: deferral},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkNotConfigured(t, "data source read", deferral, resp.Deferred, resp.Diagnostics)
+			}
+			ephType := p.schema.EphemeralResourceSchemas["secretstore_secret"].ValueType()
+			for _, deferral := range []bool{true, false} {
+				resp, err := p.server.OpenEphemeralResource(ctx, &tfprotov6.OpenEphemeralResourceRequest{
+					TypeName: "secretstore_secret",
+					Config: p.value(ephType, map[string]tftypes.Value{
+						"namespace": tfString("app:production"), "name": tfString("db"),
+					}),
+					ClientCapabilities: &tfprotov6.OpenEphemeralResourceClientCapabilities{DeferralAllowed: deferral},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkNotConfigured(t, "ephemeral open", deferral, resp.Deferred, resp.Diagnostics)
+			}
+			if _, err := os.Stat(defaultStoreDir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("an unknown configuration created the default store directory: %v", err)
+			}
+		})
+	}
+}
+
+// checkNotConfigured expects a deferral (when allowed) or the
+// provider-not-configured error, and nothing else.
+func checkNotConfigured(t *testing.T, what string, deferral bool, deferred *tfprotov6.Deferred, diags []*tfprotov6.Diagnostic) {
+	t.Helper()
+	if deferral {
+		if deferred == nil || deferred.Reason != tfprotov6.DeferredReasonProviderConfigUnknown || len(diags) != 0 {
+			t.Errorf("%s with deferrals allowed: deferred %v, diagnostics %s", what, deferred, diagnosticsText(diags))
+		}
+		return
+	}
+	if deferred != nil || len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError ||
+		diags[0].Summary != "Provider not configured" || !strings.Contains(diags[0].Detail, "-target") {
+		t.Errorf("%s without deferrals: deferred %v, diagnostics %s", what, deferred, diagnosticsText(diags))
 	}
 }

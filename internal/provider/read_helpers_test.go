@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -203,45 +204,54 @@ func checkReadEvents(t *testing.T, ts testStore, namespace, name string, want bo
 
 // TestSecretReadDiagnosticWords pins the reason word and summary of each
 // read failure, and that an integrity failure is never worded as not_found,
-// even when the store's error also wraps ErrNotFound.
+// even when the store's error also wraps ErrNotFound (the reason words may
+// then appear only in the quoted store error, never in the provider's text).
 func TestSecretReadDiagnosticWords(t *testing.T) {
-	ctx := context.Background()
+	reasonWords := []string{"not_found", "expired:", "key_version_unavailable"}
 	for _, tc := range []struct {
-		err      error
-		summary  string
-		word     string
-		notWords []string
+		err     error
+		summary string
+		word    string
 	}{
-		{backend.ErrNotFound, `Secret "ns/a" not found`, "not_found:", nil},
-		{backend.ErrExpired, `Secret "ns/a" has expired`, "expired:", nil},
-		{backend.ErrKeyVersionUnavailable, `Secret "ns/a" cannot be decrypted`, "key_version_unavailable:", nil},
-		{fmt.Errorf("revision 3: %w", backend.ErrIntegrity), `Secret "ns/a" failed its integrity check`, "modified or corrupted", []string{"not_found"}},
-		{errors.Join(backend.ErrIntegrity, backend.ErrNotFound), `Secret "ns/a" failed its integrity check`, "modified or corrupted", []string{"not_found:"}},
+		{backend.ErrNotFound, `Secret "ns/a" not found`, "not_found"},
+		{backend.ErrExpired, `Secret "ns/a" has expired`, "expired:"},
+		{backend.ErrKeyVersionUnavailable, `Secret "ns/a" cannot be decrypted`, "key_version_unavailable"},
+		{fmt.Errorf("revision 3: %w", backend.ErrIntegrity), `Secret "ns/a" failed its integrity check`, ""},
+		{errors.Join(backend.ErrIntegrity, backend.ErrNotFound), `Secret "ns/a" failed its integrity check`, ""},
+		{fmt.Errorf("%w (%w)", backend.ErrIntegrity, backend.ErrKeyVersionUnavailable), `Secret "ns/a" failed its integrity check`, ""},
 	} {
-		d := secretReadDiagnostic(ctx, failingHead{}, "ns", "a", 0, tc.err)
+		d := diagSecretRead("ns", "a", 0, time.Time{}, tc.err)
 		if d.Severity() != diag.SeverityError || d.Summary() != tc.summary {
 			t.Errorf("%v: summary %q, want error %q", tc.err, d.Summary(), tc.summary)
 		}
-		if !strings.Contains(d.Detail(), tc.word) {
-			t.Errorf("%v: detail %q lacks %q", tc.err, d.Detail(), tc.word)
+		own, quoted, _ := strings.Cut(d.Detail(), "\n\nStore error: ")
+		if quoted != tc.err.Error() {
+			t.Errorf("%v: detail does not end with the store error: %q", tc.err, d.Detail())
 		}
-		for _, w := range tc.notWords {
-			if strings.HasPrefix(d.Detail(), w) {
-				t.Errorf("%v: detail %q starts with %q", tc.err, d.Detail(), w)
+		for _, w := range reasonWords {
+			switch {
+			case w == tc.word && !strings.HasPrefix(own, w):
+				t.Errorf("%v: detail %q does not start with %q", tc.err, own, w)
+			case w != tc.word && strings.Contains(own, w):
+				t.Errorf("%v: detail %q carries the reason word %q", tc.err, own, w)
 			}
 		}
+		if tc.word == "" && !strings.Contains(own, "modified or corrupted") {
+			t.Errorf("%v: integrity detail %q does not say the object was modified", tc.err, own)
+		}
 	}
-	d := secretReadDiagnostic(ctx, failingHead{}, "ns", "a", 7, backend.ErrNotFound)
+	d := diagSecretRead("ns", "a", 7, time.Time{}, backend.ErrNotFound)
 	if !strings.Contains(d.Detail(), `revision 7 of secret "ns/a"`) {
 		t.Errorf("a missing revision's detail %q does not name the revision", d.Detail())
 	}
-}
-
-// failingHead is a store whose Head fails; other methods are not called.
-type failingHead struct{ backend.StoreAPI }
-
-func (failingHead) Head(context.Context, string, string) (backend.Secret, error) {
-	return backend.Secret{}, backend.ErrNotFound
+	d = diagSecretRead("ns", "a", 0, mustTime(t, "2030-01-02T03:04:05Z"), backend.ErrExpired)
+	if !strings.Contains(d.Detail(), "it expired at 2030-01-02T03:04:05Z") {
+		t.Errorf("an expired secret's detail %q does not say when it expired", d.Detail())
+	}
+	d = diagSecretRead("ns", "a/b", 0, time.Time{}, &backend.ValidationError{Field: "name", Reason: "contains '/'"})
+	if wp, ok := d.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("name")) {
+		t.Errorf("an invalid name is not reported on the name attribute: %#v", d)
+	}
 }
 
 // removeKeyVersionAfter creates key version version (it becomes primary),

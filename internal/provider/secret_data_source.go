@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -36,75 +34,46 @@ func (d *secretDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"to state or plans; feed it into write-only arguments such as `value_wo`. " +
 			"Use this data source only with Terraform older than 1.10.\n\n" +
 			"When the provider sets `audit_reads`, every read appends a `read` event to the audit log.",
-		Attributes: map[string]schema.Attribute{
-			"namespace": schema.StringAttribute{
-				MarkdownDescription: readNamespaceDescription,
-				Required:            true,
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: readNameDescription,
-				Required:            true,
-			},
-			"revision": schema.Int64Attribute{
-				MarkdownDescription: readRevisionDescription,
-				Optional:            true,
-				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"value": schema.StringAttribute{
-				MarkdownDescription: "The decrypted value. Sensitive, and stored in state: prefer the ephemeral resource.",
-				Computed:            true,
-				Sensitive:           true,
-			},
-			"metadata": schema.MapAttribute{
-				MarkdownDescription: readMetadataDescription,
-				ElementType:         types.StringType,
-				Computed:            true,
-			},
-			"key_version": schema.Int64Attribute{
-				MarkdownDescription: readKeyVersionDesc,
-				Computed:            true,
-			},
-			"created_at": schema.StringAttribute{
-				MarkdownDescription: readCreatedAtDesc,
-				Computed:            true,
-			},
-			"updated_at": schema.StringAttribute{
-				MarkdownDescription: readUpdatedAtDesc,
-				Computed:            true,
-			},
-			"expires_at": schema.StringAttribute{
-				MarkdownDescription: readExpiresAtDesc,
-				Computed:            true,
-			},
-		},
+		Attributes: dataSourceAttributes(secretReadAttributes(
+			"The decrypted value. Sensitive, and stored in state: prefer the ephemeral resource.")),
 	}
 }
 
+// dataSourceAttributes builds data source schema attributes.
+func dataSourceAttributes(attrs map[string]secretReadAttribute) map[string]schema.Attribute {
+	out := make(map[string]schema.Attribute, len(attrs))
+	for name, a := range attrs {
+		switch a.kind {
+		case kindString:
+			out[name] = schema.StringAttribute{MarkdownDescription: a.description, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
+		case kindInt64:
+			out[name] = schema.Int64Attribute{MarkdownDescription: a.description, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
+		case kindStringMap:
+			out[name] = schema.MapAttribute{ElementType: types.StringType, MarkdownDescription: a.description,
+				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
+		}
+	}
+	return out
+}
+
 func (d *secretDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd := providerDataFrom(req.ProviderData, &resp.Diagnostics)
-	d.data = pd
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *secretDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m secretReadModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !dataSourceReady(d.data, req, resp) {
 		return
 	}
-	if d.data == nil {
-		if req.ClientCapabilities.DeferralAllowed {
-			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		resp.Diagnostics.Append(diagProviderNotConfigured())
-		return
-	}
-	s, diags := readSecret(ctx, d.data, m.Namespace.ValueString(), m.Name.ValueString(), m.Revision.ValueInt64())
+	s, diags := readSecret(ctx, d.data, m)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	m.fill(s)
+	clear(s.Value)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -34,75 +32,45 @@ func (e *secretEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"(for example `value_wo` of `secretstore_secret`, Terraform 1.11 and later), provider blocks, " +
 			"other ephemeral resources and locals. Terraform opens the resource in every plan and apply that needs it.\n\n" +
 			"When the provider sets `audit_reads`, every open appends a `read` event to the audit log.",
-		Attributes: map[string]schema.Attribute{
-			"namespace": schema.StringAttribute{
-				MarkdownDescription: readNamespaceDescription,
-				Required:            true,
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: readNameDescription,
-				Required:            true,
-			},
-			"revision": schema.Int64Attribute{
-				MarkdownDescription: readRevisionDescription,
-				Optional:            true,
-				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"value": schema.StringAttribute{
-				MarkdownDescription: "The decrypted value (sensitive, ephemeral).",
-				Computed:            true,
-				Sensitive:           true,
-			},
-			"metadata": schema.MapAttribute{
-				MarkdownDescription: readMetadataDescription,
-				ElementType:         types.StringType,
-				Computed:            true,
-			},
-			"key_version": schema.Int64Attribute{
-				MarkdownDescription: readKeyVersionDesc,
-				Computed:            true,
-			},
-			"created_at": schema.StringAttribute{
-				MarkdownDescription: readCreatedAtDesc,
-				Computed:            true,
-			},
-			"updated_at": schema.StringAttribute{
-				MarkdownDescription: readUpdatedAtDesc,
-				Computed:            true,
-			},
-			"expires_at": schema.StringAttribute{
-				MarkdownDescription: readExpiresAtDesc,
-				Computed:            true,
-			},
-		},
+		Attributes: ephemeralAttributes(secretReadAttributes("The decrypted value (sensitive, ephemeral).")),
 	}
 }
 
+// ephemeralAttributes builds ephemeral resource schema attributes.
+func ephemeralAttributes(attrs map[string]secretReadAttribute) map[string]schema.Attribute {
+	out := make(map[string]schema.Attribute, len(attrs))
+	for name, a := range attrs {
+		switch a.kind {
+		case kindString:
+			out[name] = schema.StringAttribute{MarkdownDescription: a.description, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
+		case kindInt64:
+			out[name] = schema.Int64Attribute{MarkdownDescription: a.description, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
+		case kindStringMap:
+			out[name] = schema.MapAttribute{ElementType: types.StringType, MarkdownDescription: a.description,
+				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
+		}
+	}
+	return out
+}
+
 func (e *secretEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	pd := providerDataFrom(req.ProviderData, &resp.Diagnostics)
-	e.data = pd
+	e.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *secretEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m secretReadModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !ephemeralReady(e.data, req, resp) {
 		return
 	}
-	if e.data == nil {
-		if req.ClientCapabilities.DeferralAllowed {
-			resp.Deferred = &ephemeral.Deferred{Reason: ephemeral.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		resp.Diagnostics.Append(diagProviderNotConfigured())
-		return
-	}
-	s, diags := readSecret(ctx, e.data, m.Namespace.ValueString(), m.Name.ValueString(), m.Revision.ValueInt64())
+	s, diags := readSecret(ctx, e.data, m)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	m.fill(s)
+	clear(s.Value)
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }

@@ -57,6 +57,11 @@ type secretModel struct {
 	Expired        types.Bool   `tfsdk:"expired"`
 }
 
+// Format prints the model without its value, whatever the verb.
+func (m secretModel) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{ID:%s Revision:%s Value:<redacted> ValueWO:<redacted>}", m.ID, m.Revision)
+}
+
 func (m secretModel) id() string { return secretID(m.Namespace.ValueString(), m.Name.ValueString()) }
 
 func (r *secretResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -84,20 +89,21 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"for example `openai:production`. It must match the " +
 					"provider's `allowed_namespaces` when that is set (checked during plan). Changing it replaces the secret.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{storeNameValidator{what: "namespace", check: backend.ValidateNamespace}},
+				Validators:    []validator.String{namespaceValidator},
 			},
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Name of the secret within its namespace: 1 to 256 bytes of visible characters " +
 					"without `/`, `\\` or spaces, for example `OPENAI_API_KEY`. Changing it replaces the secret.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{storeNameValidator{what: "name", check: backend.ValidateName}},
+				Validators:    []validator.String{nameValidator},
 			},
 			"value": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "The secret value. Stored in Terraform state (sensitive): prefer `value_wo` on " +
-					"Terraform 1.11 and later. A value changed outside this configuration shows as a planned update.",
+					"Terraform 1.11 and later. A value changed outside this configuration shows as a planned update. " +
+					"Import never decrypts, so the first apply after `terraform import` writes `value` as a new revision.",
 			},
 			"value_wo": schema.StringAttribute{
 				Optional:  true,
@@ -248,8 +254,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	value, writeOnly := newValue(plan, config, secretModel{}, true)
 	if value == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("value_wo"), "Missing value",
-			"Set exactly one of value or value_wo (with value_wo_version). Nothing was written.")
+		resp.Diagnostics.Append(diagMissingValue())
 		return
 	}
 	ctx = maskValue(ctx, value)
@@ -289,10 +294,12 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
 	imported := state.Revision.IsNull()
-	// For value_wo the provider never decrypts: Head reads the record only.
-	// For value (and on import) it decrypts, so out-of-band changes of the
-	// value show as a planned update.
-	wantValue := !state.Value.IsNull() || imported
+	// Only a secret managed with value is decrypted, so that a value changed
+	// outside this configuration shows as a planned update. With value_wo,
+	// and on import (which cannot tell which of the two the configuration
+	// uses), Head reads the authenticated record without decrypting, so no
+	// plaintext reaches state.
+	wantValue := !state.Value.IsNull()
 
 	var (
 		s       backend.Secret
@@ -302,8 +309,9 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if wantValue {
 		s, err = r.data.Store.Get(ctx, ns, name, backend.GetOptions{})
 		if errors.Is(err, backend.ErrExpired) {
-			expired = true
-			s, err = r.data.Store.Head(ctx, ns, name)
+			// s carries every field but the value; state keeps the
+			// recorded value.
+			expired, err = true, nil
 		}
 	} else {
 		s, err = r.data.Store.Head(ctx, ns, name)
@@ -314,7 +322,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading secret %q", id), err, nil))
+		resp.Diagnostics.Append(diagSecretRead(ns, name, 0, time.Time{}, err))
 		return
 	}
 	if !imported && s.Revision < state.Revision.ValueInt64() {
@@ -324,9 +332,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if wantValue && !expired {
 		if !utf8.Valid(s.Value) {
 			clear(s.Value)
-			resp.Diagnostics.AddError(fmt.Sprintf("Secret %q is not text", id),
-				"The stored value is not valid UTF-8, and Terraform strings must be. It was written outside Terraform; "+
-					"write it again as text (for example base64-encoded).")
+			resp.Diagnostics.Append(diagNotText(id))
 			return
 		}
 		state.Value = types.StringValue(string(s.Value))
@@ -358,8 +364,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	value, writeOnly := newValue(plan, config, state, false)
 	if writeOnly && value == nil && (state.ValueWOVersion.IsNull() || !plan.ValueWOVersion.Equal(state.ValueWOVersion)) {
-		resp.Diagnostics.AddAttributeError(path.Root("value_wo"), "Missing value_wo",
-			"value_wo_version changed but value_wo is not set. Set value_wo to the new value. Nothing was written.")
+		resp.Diagnostics.Append(diagMissingValueWO())
 		return
 	}
 	ctx = maskValue(ctx, value)
@@ -511,7 +516,7 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	case !plan.ExpiresAt.IsNull():
 		t, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("expires_at"), "Invalid expires_at", rfc3339Problem(plan.ExpiresAt.ValueString()))
+			diags.Append(diagInvalidTime(path.Root("expires_at"), plan.ExpiresAt.ValueString()))
 			return backend.Expiry{}
 		}
 		if !create && plan.ExpiresAt.Equal(state.ExpiresAt) {
@@ -521,7 +526,7 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	case !plan.TTL.IsNull():
 		d, err := parseTTL(plan.TTL.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("ttl"), "Invalid ttl", err.Error())
+			diags.Append(diagInvalidDuration(path.Root("ttl"), err))
 			return backend.Expiry{}
 		}
 		return backend.Expiry{Set: true, TTL: d}

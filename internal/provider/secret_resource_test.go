@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -44,12 +47,20 @@ resource "secretstore_secret" "s" {
 `, namespace, name, body)
 }
 
-// checkSecretDestroyed is a CheckDestroy: the secret reads as not_found.
+// checkSecretDestroyed is a CheckDestroy that looks in the bucket: the
+// secret reads as not_found, yet its first revision is still there, since
+// destroy writes a tombstone and only cleanup removes bytes.
 func checkSecretDestroyed(t *testing.T, ts testStore, namespace, name string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		_, err := ts.open(t).Get(context.Background(), namespace, name, backendGetCurrent)
+		store := ts.open(t)
+		_, err := store.Get(context.Background(), namespace, name, backendGetCurrent)
 		if !errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("after destroy, reading %s/%s: got %v, want not_found", namespace, name, err)
+		}
+		_, err = store.Get(context.Background(), namespace, name, backend.GetOptions{Revision: 1})
+		if err != nil && !errors.Is(err, backend.ErrExpired) {
+			return fmt.Errorf("after destroy, revision 1 of %s/%s is no longer readable (%v): destroy must write a "+
+				"tombstone and keep the bytes until cleanup", namespace, name, err)
 		}
 		return nil
 	}
@@ -116,10 +127,14 @@ func TestAccSecretResource_value(t *testing.T) {
 				Check: checkStored(t, ts, "openai:production", "api-key", "sk-first", 1),
 			},
 			{
-				ResourceName:      addr,
-				ImportState:       true,
-				ImportStateId:     "openai:production/api-key",
-				ImportStateVerify: true,
+				// Import never decrypts (it cannot tell value from value_wo),
+				// so value is the one attribute that differs.
+				ResourceName:            addr,
+				ImportState:             true,
+				ImportStateId:           "openai:production/api-key",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"value"},
+				ImportStateCheck:        checkImportedWithoutValue,
 			},
 			{
 				Config: cfg("sk-second", `{ owner = "payments", rotated = "yes" }`),
@@ -153,6 +168,20 @@ func TestAccSecretResource_value(t *testing.T) {
 			},
 		},
 	})
+}
+
+// checkImportedWithoutValue is an ImportStateCheck: no imported secret
+// holds a value in state.
+func checkImportedWithoutValue(states []*terraform.InstanceState) error {
+	if len(states) == 0 {
+		return fmt.Errorf("nothing was imported")
+	}
+	for _, s := range states {
+		if v, ok := s.Attributes["value"]; ok && v != "" {
+			return fmt.Errorf("import of %s put the decrypted value in state", s.ID)
+		}
+	}
+	return nil
 }
 
 // countingStore counts decrypting reads.
@@ -241,7 +270,13 @@ func TestAccSecretResource_valueWO(t *testing.T) {
 				ImportState:             true,
 				ImportStateId:           "app:production/db-password",
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"value", "value_wo", "value_wo_version"},
+				ImportStateVerifyIgnore: []string{"value_wo_version"},
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if err := noDecrypt(nil); err != nil {
+						return err
+					}
+					return checkImportedWithoutValue(states)
+				},
 			},
 		},
 	})
@@ -431,8 +466,10 @@ func TestAccSecretResource_namespaceNotAllowed(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
+				// Refused by terraform plan alone.
 				Config: ts.providerBlock(`  allowed_namespaces = ["*:production", "shared"]`) + kvBlock +
 					secretBlock("payments:staging", "k", `  value = "v"`),
+				PlanOnly:    true,
 				ExpectError: wrappedRe(`Namespace not allowed.*"payments:staging".*"\*:production", "shared"`),
 			},
 			{
@@ -466,10 +503,20 @@ func TestAccSecretResource_invalidInputs(t *testing.T) {
 		{`  value = "a"` + "\n  expires_at = \"tomorrow\"", `Invalid time.*"tomorrow" is not an RFC 3339 time`},
 		{`  value = "a"` + "\n  ttl = \"30d\"", `Invalid duration.*"30d" is not a duration`},
 		{`  value = "a"` + "\n  ttl = \"1h\"\n  expires_at = \"2030-01-01T00:00:00Z\"", `Invalid Attribute Combination.*ttl`},
+		{`  value = "a"` + "\n  ttl = \"-5m\"", `Invalid duration.*"-5m" is not positive`},
 	}
 	var testSteps []resource.TestStep
 	for _, s := range steps {
 		testSteps = append(testSteps, resource.TestStep{Config: cfg(s.body), PlanOnly: true, ExpectError: wrappedRe(s.want)})
+	}
+	for _, s := range []struct{ namespace, name, want string }{
+		{"app dev", "x", `Invalid namespace.*namespace "app dev" is not valid: contains ' '`},
+		{"app:dev", "a/b", `Invalid name.*name "a/b" is not valid: contains '/'`},
+	} {
+		testSteps = append(testSteps, resource.TestStep{
+			Config:   ts.providerBlock("") + kvBlock + secretBlock(s.namespace, s.name, `  value = "a"`),
+			PlanOnly: true, ExpectError: wrappedRe(s.want),
+		})
 	}
 	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
@@ -714,7 +761,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 			},
 			{
 				Config:      ts.providerBlock(`  default_ttl = "a month"`) + body,
-				ExpectError: wrappedRe(`Invalid default TTL.*"a month" is not a duration`),
+				ExpectError: wrappedRe(`Invalid duration.*"a month" is not a duration`),
 			},
 			{
 				Config:      ts.providerBlock(`  allowed_namespaces = ["[oops"]`) + body,
@@ -880,4 +927,60 @@ func TestAccSecretResource_rename(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestSecretResourceReadExpired: refreshing an expired secret keeps it in
+// state with expired = true (and a value kept as recorded) and warns with
+// when it expired and how to renew it, whether the resource uses value
+// (decrypting read) or value_wo (record only).
+func TestSecretResourceReadExpired(t *testing.T) {
+	ts := newTestStore(t)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	seedClock := newStepClock(t0)
+	s := openSeedStore(t, ts, seedClock.Now)
+	expiresAt := t0.Add(time.Hour)
+	for _, name := range []string{"with-value", "with-value-wo"} {
+		mustPut(t, s, backend.PutInput{Namespace: "app:dev", Name: name, Value: []byte("v"),
+			Expiry: backend.Expiry{Set: true, At: expiresAt}})
+	}
+
+	p := newProtoProvider(t, func() time.Time { return t0.Add(2 * time.Hour) })
+	if diags := p.configure(map[string]tftypes.Value{"url": tfString(ts.URL), "root_key": tfString(ts.RootKey)}); len(diags) != 0 {
+		t.Fatal(diagnosticsText(diags))
+	}
+	typ := p.schema.ResourceSchemas["secretstore_secret"].ValueType()
+	for name, attrs := range map[string]map[string]tftypes.Value{
+		"with-value":    {"value": tfString("v")},
+		"with-value-wo": {"value_wo_version": tftypes.NewValue(tftypes.Number, 1)},
+	} {
+		attrs["id"], attrs["namespace"], attrs["name"] = tfString("app:dev/"+name), tfString("app:dev"), tfString(name)
+		attrs["expires_at"] = tfString(expiresAt.Format(time.RFC3339))
+		attrs["revision"] = tftypes.NewValue(tftypes.Number, 1)
+		attrs["key_version"] = tftypes.NewValue(tftypes.Number, 1)
+		attrs["expired"] = tftypes.NewValue(tftypes.Bool, false)
+		resp, err := p.server.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{
+			TypeName: "secretstore_secret", CurrentState: p.value(typ, attrs),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Diagnostics) != 1 || resp.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
+			resp.Diagnostics[0].Summary != "Secret expired" ||
+			!strings.Contains(resp.Diagnostics[0].Detail, "expired at "+expiresAt.Format(time.RFC3339)) ||
+			!strings.Contains(resp.Diagnostics[0].Detail, "To renew it") {
+			t.Errorf("%s: want one warning saying when it expired and how to renew it, got %s", name, diagnosticsText(resp.Diagnostics))
+		}
+		got := p.decode(typ, resp.NewState)
+		var expired bool
+		if err := got["expired"].As(&expired); err != nil || !expired {
+			t.Errorf("%s: expired = %v (%v), want true", name, got["expired"], err)
+		}
+		want, ok := attrs["value"]
+		if !ok {
+			want = tftypes.NewValue(tftypes.String, nil)
+		}
+		if !got["value"].Equal(want) {
+			t.Errorf("%s: the refresh changed value in state to %v", name, got["value"])
+		}
+	}
 }

@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
@@ -56,7 +54,8 @@ func (d *secretsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"namespace": schema.StringAttribute{
 				MarkdownDescription: "Namespace to list. When the provider sets `allowed_namespaces`, " +
 					"it must match one of its patterns; otherwise the read fails during plan.",
-				Required: true,
+				Required:   true,
+				Validators: []validator.String{namespaceValidator},
 			},
 			"name_prefix": schema.StringAttribute{
 				MarkdownDescription: "Only list secrets whose name starts with this prefix.",
@@ -108,22 +107,13 @@ func (d *secretsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 }
 
 func (d *secretsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd := providerDataFrom(req.ProviderData, &resp.Diagnostics)
-	d.data = pd
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *secretsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m secretsDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if d.data == nil {
-		if req.ClientCapabilities.DeferralAllowed {
-			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		resp.Diagnostics.Append(diagProviderNotConfigured())
+	if resp.Diagnostics.HasError() || !dataSourceReady(d.data, req, resp) {
 		return
 	}
 	namespace := m.Namespace.ValueString()
@@ -137,7 +127,7 @@ func (d *secretsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	for {
 		page, err := d.data.Store.List(ctx, in)
 		if err != nil {
-			resp.Diagnostics.Append(listDiagnostic(namespace, err))
+			resp.Diagnostics.Append(diagListFailed(namespace, err))
 			return
 		}
 		for _, s := range page.Secrets {
@@ -158,16 +148,4 @@ func (d *secretsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		in.PageToken = page.NextPageToken
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// listDiagnostic reports a failed listing of a namespace.
-func listDiagnostic(namespace string, err error) diag.Diagnostic {
-	var verr *backend.ValidationError
-	if errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name_prefix") {
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field),
-			"Invalid "+verr.Field, fmt.Sprintf("Cannot list namespace %q: %s", namespace, verr.Reason))
-	}
-	return diag.NewErrorDiagnostic(
-		fmt.Sprintf("Cannot list namespace %q", namespace),
-		"Listing the namespace's secrets failed. Check that the bucket is reachable and retry."+storeErrorSuffix(err))
 }

@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
@@ -44,12 +43,6 @@ func metadataMap(m map[string]string) types.Map {
 	return types.MapValueMust(types.StringType, elems)
 }
 
-// rfc3339Problem words an unparsable time.
-func rfc3339Problem(s string) string {
-	return fmt.Sprintf("%q is not an RFC 3339 time. Use a full date, time and zone, for example "+
-		"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", s)
-}
-
 // rfc3339Validator checks an RFC 3339 time during validate and plan.
 type rfc3339Validator struct{}
 
@@ -64,7 +57,7 @@ func (rfc3339Validator) ValidateString(_ context.Context, req validator.StringRe
 		return
 	}
 	if _, err := time.Parse(time.RFC3339, req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time", rfc3339Problem(req.ConfigValue.ValueString()))
+		resp.Diagnostics.Append(diagInvalidTime(req.Path, req.ConfigValue.ValueString()))
 	}
 }
 
@@ -82,9 +75,16 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 		return
 	}
 	if _, err := parseTTL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", err.Error())
+		resp.Diagnostics.Append(diagInvalidDuration(req.Path, err))
 	}
 }
+
+// namespaceValidator and nameValidator check a secret's namespace and name
+// with the store's own rules during validate and plan.
+var (
+	namespaceValidator = storeNameValidator{what: "namespace", check: backend.ValidateNamespace}
+	nameValidator      = storeNameValidator{what: "name", check: backend.ValidateName}
+)
 
 // storeNameValidator checks a namespace or name with the store's own rule
 // (backend.ValidateNamespace, backend.ValidateName) during validate and plan.
