@@ -5,18 +5,19 @@
 # three configurations of N resources each:
 #   tfdata:  N built-in terraform_data: Terraform core's own per-resource cost
 #            (the floor the targets are stated against)
-#   noop:    N benchnoop_item from scripts/benchnoop, a do-nothing provider on
-#            the same plugin framework: what any framework provider costs
-#            (plugin protocol, framework, its logging) with no store behind it
+#   shape:   N benchnoop_secret from scripts/benchnoop: a do-nothing resource
+#            with secretstore_secret's attributes, on the same plugin
+#            framework: what a resource of this shape costs in Terraform core,
+#            the plugin protocol and the framework, with no store behind it
 #   secrets: N secretstore_secret plus key version 1 on a local file:// store
 # Phases, each timed as one terraform command (default -parallelism):
 #   apply    create the N resources
 #   refresh  terraform apply -refresh-only
-#   update   tfdata/noop: change the input of all N (Terraform's cost of an
+#   update   tfdata/shape: change the value of all N (Terraform's cost of an
 #            apply that changes N resources); secrets: add key version 2
 #   rotate   secrets only: the apply whose plan shows pending_rewrap N -> 0
 #            and that rewraps the N secrets; compared with update of the floors
-# Ratios are secrets / tfdata and secrets / noop.
+# Ratios are secrets / tfdata and secrets / shape.
 #
 # Environment: BENCH_N ("100 1000"), TERRAFORM (terraform), BENCH_KEEP=1
 # keeps the work directory, BENCH_PARALLELISM (terraform's default, 10).
@@ -76,7 +77,7 @@ seconds() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 
-row() { # N phase tfdata noop secrets
+row() { # N phase tfdata shape secrets
 	printf '%-6s %-8s %9s %9s %9s %10s %9s\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$5" "$3")" "$(ratio "$5" "$4")"
 }
 
@@ -85,12 +86,12 @@ pending_rewrap() {
 	(cd "$1" && "$tf" state show -no-color "$2" 2>/dev/null | awk '$1 == "pending_rewrap" { print $3 }')
 }
 
-printf '%-6s %-8s %9s %9s %9s %10s %9s\n' N phase tfdata_s noop_s secrets_s vs_tfdata vs_noop
+printf '%-6s %-8s %9s %9s %9s %10s %9s\n' N phase tfdata_s shape_s secrets_s vs_tfdata vs_shape
 for n in $sizes; do
 	floor="$work/tfdata-$n"
-	noop="$work/noop-$n"
+	shape="$work/shape-$n"
 	prov="$work/secrets-$n"
-	mkdir -p "$floor" "$noop" "$prov/store"
+	mkdir -p "$floor" "$shape" "$prov/store"
 
 	cat >"$floor/main.tf" <<'EOF'
 variable "n" { type = number }
@@ -103,7 +104,7 @@ resource "terraform_data" "d" {
   input = "${var.prefix}${count.index}"
 }
 EOF
-	cat >"$noop/main.tf" <<'EOF'
+	cat >"$shape/main.tf" <<'EOF'
 terraform {
   required_providers {
     benchnoop = { source = "secretstore/benchnoop" }
@@ -112,11 +113,13 @@ terraform {
 variable "n" { type = number }
 variable "prefix" {
   type    = string
-  default = "v"
+  default = "value"
 }
-resource "benchnoop_item" "i" {
-  count = var.n
-  input = "${var.prefix}${count.index}"
+resource "benchnoop_secret" "s" {
+  count     = var.n
+  namespace = "bench"
+  name      = "s${count.index}"
+  value     = "${var.prefix}-${count.index}"
 }
 EOF
 	cat >"$prov/main.tf" <<'EOF'
@@ -149,17 +152,17 @@ EOF
 
 	(cd "$floor" && "$tf" init -input=false -no-color >init.log 2>&1)
 	f_apply=$(seconds "$floor" apply -auto-approve -var "n=$n")
-	o_apply=$(seconds "$noop" apply -auto-approve -var "n=$n")
+	o_apply=$(seconds "$shape" apply -auto-approve -var "n=$n")
 	p_apply=$(seconds "$prov" apply -auto-approve -var "n=$n")
 	row "$n" apply "$f_apply" "$o_apply" "$p_apply"
 
 	f_refresh=$(seconds "$floor" apply -refresh-only -auto-approve -var "n=$n")
-	o_refresh=$(seconds "$noop" apply -refresh-only -auto-approve -var "n=$n")
+	o_refresh=$(seconds "$shape" apply -refresh-only -auto-approve -var "n=$n")
 	p_refresh=$(seconds "$prov" apply -refresh-only -auto-approve -var "n=$n")
 	row "$n" refresh "$f_refresh" "$o_refresh" "$p_refresh"
 
 	f_update=$(seconds "$floor" apply -auto-approve -var "n=$n" -var prefix=w)
-	o_update=$(seconds "$noop" apply -auto-approve -var "n=$n" -var prefix=w)
+	o_update=$(seconds "$shape" apply -auto-approve -var "n=$n" -var prefix=w)
 	p_addkv=$(seconds "$prov" apply -auto-approve -var "n=$n" -var rotated=true)
 	row "$n" update "$f_update" "$o_update" "$p_addkv"
 

@@ -39,11 +39,12 @@ awk '
 	xr = ("x-read-floor" in m) ? sprintf("%.2f", m["x-read-floor"]) : "-"
 	heap = ("peak-heap-MB" in m) ? sprintf("%.1f", m["peak-heap-MB"]) : "-"
 	ev = ("events/query" in m) ? sprintf("%d", m["events/query"]) : "-"
-	rows[++n] = sprintf("%-44s %18s %14s %8s %12s %10s %8s", name, per, floor, xf, xr, heap, ev)
+	lf = ("list-floor-ns" in m) ? sprintf("%.0f", m["list-floor-ns"]) : "-"
+	rows[++n] = sprintf("%-44s %18s %14s %8s %12s %13s %10s %8s", name, per, floor, xf, xr, lf, heap, ev)
 }
 END {
 	if (n == 0) { print "no benchmark results"; exit 1 }
-	printf "%-44s %18s %14s %8s %12s %10s %8s\n", "benchmark", "cost", "floor ns/obj", "x-floor", "x-read-floor", "peak MB", "events"
+	printf "%-44s %18s %14s %8s %12s %13s %10s %8s\n", "benchmark", "cost", "floor ns/obj", "x-floor", "x-read-floor", "list floor ns", "peak MB", "events"
 	for (i = 1; i <= n; i++) print rows[i]
 }' "$out"
 if [[ -z "${BENCH_OUT:-}" ]]; then rm -f "$out"; fi

@@ -131,7 +131,7 @@ type Secret struct {
 	KeyVersion int
 	Metadata   map[string]string // nil when none
 	CreatedAt  time.Time         // time of the first revision
-	UpdatedAt  time.Time         // time of this revision
+	UpdatedAt  time.Time         // time of the last change to value, metadata or expiry (a rotation keeps it)
 	ExpiresAt  time.Time         // zero when the secret never expires
 	State      string            // StateActive or StateExpired
 	Value      []byte

@@ -69,6 +69,9 @@ import (
 const (
 	maxBatchEvents = 1000
 	eventMACLabel  = "secretstore/audit-event/v1"
+	// maxEnumeratedDays bounds the Since..Until ranges whose days a query
+	// visits directly instead of listing the day directories.
+	maxEnumeratedDays = 7
 )
 
 // eventBody is an event as stored.
@@ -383,27 +386,34 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 		}
 	}
 	var out []string
-	var token []byte
-	for {
-		objs, next, err := q.s.obj.listPage(ctx, q.index.base, "/", token, 1000)
+	if q.since != 0 && q.until != 0 && q.until-q.since <= int64(maxEnumeratedDays*24*time.Hour) {
+		// A short bounded range: visit its days without listing them
+		// (an empty day costs one LIST that finds nothing).
+		for t := time.Unix(0, q.since).UTC(); ; t = t.AddDate(0, 0, 1) {
+			day := t.Format("20060102")
+			if day > hi {
+				break
+			}
+			if day >= lo {
+				out = append(out, day)
+			}
+		}
+	} else {
+		dirs, err := q.s.obj.subdirs(ctx, q.index.base)
 		if err != nil {
 			return nil, fmt.Errorf("reading audit events: %w", err)
 		}
-		for _, o := range objs {
-			rest := strings.TrimSuffix(strings.TrimPrefix(o.Key, q.index.base), "/")
-			if !o.IsDir || len(rest) != 9 || rest[0] != 'y' {
+		for _, d := range dirs {
+			if len(d) != 9 || d[0] != 'y' {
 				continue
 			}
-			if day := rest[1:]; day >= lo && day <= hi {
+			if day := d[1:]; day >= lo && day <= hi {
 				if _, ok := dayStart(day); ok {
 					out = append(out, day)
 				}
 			}
 		}
-		if len(next) == 0 {
-			break
-		}
-		token = next
+		sort.Strings(out)
 	}
 	if q.f.Descending {
 		slices.Reverse(out)

@@ -116,6 +116,22 @@ func measureReadFloor(b *testing.B, driver string, n int) time.Duration {
 	return time.Since(start)
 }
 
+// measureListFloor times one LIST request (a page of one key, under a
+// prefix that matches nothing) on bucket: the driver's fixed cost of a
+// listing at this bucket size. memblob sorts every key of the bucket on
+// each LIST; fileblob walks only the directory named by the prefix.
+func measureListFloor(b *testing.B, bucket *blob.Bucket) time.Duration {
+	b.Helper()
+	const reps = 10
+	start := time.Now()
+	for i := 0; i < reps; i++ {
+		if _, _, err := bucket.ListPage(context.Background(), blob.FirstPageToken, 1, &blob.ListOptions{Prefix: "no-such-prefix/"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start) / reps
+}
+
 func reportRatio(b *testing.B, op, floor time.Duration, n int) {
 	b.ReportMetric(float64(op.Nanoseconds())/float64(n), "ns/secret")
 	b.ReportMetric(float64(floor.Nanoseconds())/float64(n), "floor-ns/obj")
@@ -412,6 +428,7 @@ func BenchmarkBackend(b *testing.B) {
 				b.StopTimer()
 				reportRatio(b, op, floor, gets)
 				b.ReportMetric(float64(gets), "gets")
+				b.ReportMetric(float64(measureListFloor(b, f.bb.raw).Nanoseconds()), "list-floor-ns")
 				b.ReportMetric(float64(op)/float64(readFloor), "x-read-floor")
 				_ = s.Close()
 			}
@@ -521,6 +538,7 @@ func BenchmarkBackend(b *testing.B) {
 					per := total / time.Duration(b.N*queryRepeats)
 					b.ReportMetric(float64(per.Nanoseconds()), "ns/query")
 					b.ReportMetric(float64(want), "events/query")
+					b.ReportMetric(float64(measureListFloor(b, f.bb.raw).Nanoseconds()), "list-floor-ns")
 					b.ReportMetric(float64(per)/float64(readFloor), "x-read-floor")
 				})
 			}

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"gocloud.dev/blob"
@@ -54,6 +58,47 @@ type objects struct {
 	bucket *blob.Bucket
 	w      writer
 	conc   int
+	// localRoot is the directory of a file:// store opened by URL.
+	localRoot string
+}
+
+// subdirs returns the names of the "directories" directly under prefix
+// (which ends with '/'), in no particular order. On a local directory it
+// reads the directory itself: fileblob answers a delimiter listing by
+// walking every file below the prefix.
+func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	if o.localRoot != "" {
+		entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(prefix)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", prefix, err)
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				out = append(out, e.Name())
+			}
+		}
+		return out, nil
+	}
+	var token []byte
+	for {
+		objs, next, err := o.listPage(ctx, prefix, "/", token, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range objs {
+			if obj.IsDir {
+				out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
+			}
+		}
+		if len(next) == 0 {
+			return out, nil
+		}
+		token = next
+	}
 }
 
 // maxObjectLen bounds every read: no stored object of this format is

@@ -322,7 +322,9 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 	// deleted.
 	live := found && (prevErr != nil || !prevHdr.Tombstone)
 	switch {
-	case in.IfRevision > 0 && (!found || rev != in.IfRevision):
+	case in.IfRevision > 0 && !found:
+		return Secret{}, fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
+	case in.IfRevision > 0 && rev != in.IfRevision:
 		return Secret{}, fmt.Errorf("secret %s is at revision %d, not the expected %d: %w", ref, rev, in.IfRevision, ErrConcurrentModification)
 	case in.IfRevision < 0 && live:
 		return Secret{}, fmt.Errorf("secret %s already exists at revision %d: %w", ref, rev, ErrConcurrentModification)

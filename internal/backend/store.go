@@ -144,6 +144,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s.obj = &objects{bucket: bucket, conc: s.conc}
 	if s.local != nil {
 		s.obj.w = s.local
+		s.obj.localRoot = s.local.root
 	} else {
 		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
 	}
@@ -273,7 +274,8 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter,
 		return nil, nil, invalid("url", "file URL has host %q; use file:///absolute/path or file://./relative/path", u.Host)
 	}
 	for k := range u.Query() {
-		if k != "create_dir" {
+		// create_dir and no_tmp_dir describe what the store does anyway.
+		if k != "create_dir" && k != "no_tmp_dir" {
 			return nil, nil, invalid("url", "file URL parameter %q is not supported; the store chooses its own file options", k)
 		}
 	}

@@ -124,7 +124,7 @@ func TestAccAuditEventsDataSource_filters(t *testing.T) {
 	read.revision = h.dbRevisionAt[4]
 	attr := func(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
@@ -243,7 +243,7 @@ func TestAccAuditEventsDataSource_validation(t *testing.T) {
 			ExpectError: diagRegexp(tc.want...),
 		})
 	}
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps:                    steps,
 	})
@@ -300,7 +300,7 @@ func TestAccAuditEventsDataSource_tampered(t *testing.T) {
 				knownvalue.ListSizeExact(1)),
 		},
 	})
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps:                    steps,
 	})

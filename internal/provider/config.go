@@ -272,34 +272,40 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// checkRootKey accepts a keeper URL (scheme://...) or a bare standard base64
-// encoding of exactly 32 bytes. The error never includes the key.
+// checkRootKey accepts a keeper URL (scheme://...) or a bare base64 encoding
+// of exactly 32 bytes, standard or URL-safe, padded or not (the encodings
+// the store accepts). The error never includes the key.
 func checkRootKey(k string) error {
 	if strings.Contains(k, "://") {
 		if _, err := url.Parse(k); err != nil {
-			return fmt.Errorf("it looks like a keeper URL but cannot be parsed")
+			return errors.New("it looks like a keeper URL but cannot be parsed")
 		}
 		return nil
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
-	if err != nil {
-		return fmt.Errorf("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://, hashivault://) nor valid standard base64")
+	k = strings.TrimSpace(k)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		raw, err := enc.DecodeString(k)
+		if err != nil {
+			continue
+		}
+		clear(raw)
+		if len(raw) != 32 {
+			return fmt.Errorf("it decodes to %d bytes; a bare root key must be exactly 32 bytes", len(raw))
+		}
+		return nil
 	}
-	if len(raw) != 32 {
-		return fmt.Errorf("it decodes to %d bytes; a bare root key must be exactly 32 bytes", len(raw))
-	}
-	return nil
+	return errors.New("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://, hashivault://) nor valid base64")
 }
 
-// parseTTL parses a positive Go duration ("720h", "90m"); the error is a
-// full sentence naming the input.
+// parseTTL parses a positive Go duration ("720h", "90m"); the error names
+// the input and what is accepted.
 func parseTTL(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration. Use Go duration syntax with units h, m, s, for example \"720h\" for 30 days or \"90m\".", s)
+		return 0, fmt.Errorf("%q is not a duration; use Go duration syntax with units h, m, s, for example \"720h\" for 30 days or \"90m\"", s)
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q is not positive. Use a duration greater than zero, for example \"720h\".", s)
+		return 0, fmt.Errorf("%q is not positive; use a duration greater than zero, for example \"720h\"", s)
 	}
 	return d, nil
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -204,8 +205,36 @@ func TestProviderConfigFormatRedactsKeys(t *testing.T) {
 	}
 }
 
+// Models that hold a value or key material format without it.
+func TestModelFormatRedactsSecrets(t *testing.T) {
+	m := nullModel()
+	m.URL = types.StringValue("s3://bucket?access_key=AKIDSECRET")
+	m.RootKey = types.StringValue(keyA)
+	m.PreviousRootKeys = types.ListValueMust(types.StringType, []attr.Value{types.StringValue(keyB)})
+	canary := "canary-" + keyB
+	values := []any{
+		m,
+		secretModel{ID: types.StringValue("a/b"), Value: types.StringValue(canary), ValueWO: types.StringValue(canary)},
+		secretReadModel{Namespace: types.StringValue("a"), Value: types.StringValue(canary)},
+	}
+	for _, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			for _, secret := range []string{keyA, keyB, "AKIDSECRET"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s of %T reveals a secret: %s", verb, v, out)
+				}
+			}
+			if !strings.Contains(out, "<redacted>") {
+				t.Errorf("%s of %T does not use its redacting Format: %s", verb, v, out)
+			}
+		}
+	}
+}
+
 func TestCheckRootKey(t *testing.T) {
-	for _, ok := range []string{keyA, "base64key://" + keyA, "awskms://alias/k?region=eu-west-1"} {
+	urlSafe := base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff0123456789abcdef0123456789ab"))
+	for _, ok := range []string{keyA, urlSafe, "base64key://" + keyA, "awskms://alias/k?region=eu-west-1"} {
 		if err := checkRootKey(ok); err != nil {
 			t.Errorf("checkRootKey(%q) = %v", ok, err)
 		}

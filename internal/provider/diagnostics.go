@@ -363,10 +363,17 @@ func diagInvalidTime(p path.Path, value string) diag.Diagnostic {
 			"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", value))
 }
 
-// diagInvalidDuration reports a value at p that parseTTL refused; err is
-// parseTTL's full-sentence error.
+// diagInvalidDuration reports a value at p that parseTTL refused; err
+// names the value and what is accepted.
 func diagInvalidDuration(p path.Path, err error) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", err.Error())
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", "The duration "+err.Error()+".")
+}
+
+// diagInvalidSecretName reports a namespace or name (what) at p that the
+// store's naming rules refuse for reason.
+func diagInvalidSecretName(p path.Path, what, value, reason string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid "+what,
+		fmt.Sprintf("The %s %q is not valid: %s.", what, value, reason))
 }
 
 // diagMissingValue reports a create without value or value_wo.
@@ -420,7 +427,7 @@ func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
 				"every key version is rewrapped. Nothing was decrypted or written."+storeErrorSuffix(err)), true
 	case errors.Is(err, backend.ErrKeyVersionUnavailable):
 		return diag.NewErrorDiagnostic("Missing key version",
-			"The record is wrapped under a key version that is not in the store's keyring (never created in this "+
+			"key_version_unavailable: the record is wrapped under a key version that is not in the store's keyring (never created in this "+
 				"store, or its material is gone). Restore that version with a secretstore_key_version resource "+
 				"with the same version and its original key_material_wo, or write the secret again."+
 				storeErrorSuffix(err)), true

@@ -20,7 +20,7 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 		detail  string
 	}{
 		{backend.ErrRootKeyMismatch, "Root key does not match the store", "previous_root_keys"},
-		{backend.ErrKeyVersionUnavailable, "Missing key version", "key_material_wo"},
+		{backend.ErrKeyVersionUnavailable, "Missing key version", "key_version_unavailable: "},
 		{backend.ErrNoKeyVersion, "No key version", "secretstore_key_version"},
 		{backend.ErrIntegrity, "Integrity check failed", "modified or corrupted"},
 		{backend.ErrUnsupportedFormat, "Unsupported store format", "Upgrade the provider"},
@@ -111,4 +111,45 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestDiagReadListings: listing failures put a filter error on its
+// attribute only when the attribute exists, and word integrity and other
+// store sentinels as such rather than as an unreachable bucket.
+func TestDiagReadListings(t *testing.T) {
+	onPath := func(d diag.Diagnostic) string {
+		if wp, ok := d.(diag.DiagnosticWithPath); ok {
+			return wp.Path().String()
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		name    string
+		d       diag.Diagnostic
+		summary string
+		path    string
+	}{
+		{"audit filter", diagAuditEventsFailed(&backend.ValidationError{Field: "operations", Reason: `"x" is not an operation`}), "Invalid audit filter", "operations"},
+		{"audit page token", diagAuditEventsFailed(&backend.ValidationError{Field: "page_token", Reason: "is not a token"}), "Cannot read the audit log", ""},
+		{"audit integrity", diagAuditEventsFailed(fmt.Errorf("audit event e1 does not verify: %w", backend.ErrIntegrity)), "Audit event failed its integrity check", ""},
+		{"audit root key", diagAuditEventsFailed(backend.ErrRootKeyMismatch), "Root key does not match the store", ""},
+		{"list namespace", diagListFailed("a b", &backend.ValidationError{Field: "namespace", Reason: "contains ' '"}), "Invalid namespace", "namespace"},
+		{"list page size", diagListFailed("ns", &backend.ValidationError{Field: "page_size", Reason: "is 0"}), `Cannot list namespace "ns"`, ""},
+		{"list integrity", diagListFailed("ns", fmt.Errorf("secret ns/a revision 2: %w", backend.ErrIntegrity)), "Integrity check failed", ""},
+		{"key versions integrity", diagKeyVersionsFailed(fmt.Errorf("key version 1: %w", backend.ErrIntegrity)), "Integrity check failed", ""},
+		{"key versions", diagKeyVersionsFailed(errors.New("connection reset")), "Cannot list key versions", ""},
+	} {
+		if tc.d.Summary() != tc.summary || onPath(tc.d) != tc.path {
+			t.Errorf("%s: summary %q on %q, want %q on %q", tc.name, tc.d.Summary(), onPath(tc.d), tc.summary, tc.path)
+		}
+	}
+}
+
+func TestDiagNamespaceNotAllowedWording(t *testing.T) {
+	err := namespacePolicy{Patterns: []string{"*:production", "shared"}}.Check("app:staging")
+	d := diagNamespaceNotAllowed(path.Root("namespace"), err)
+	want := `The namespace "app:staging" matches none of the allowed_namespaces patterns ["*:production", "shared"] set in the provider configuration`
+	if d.Summary() != "Namespace not allowed" || !strings.HasPrefix(d.Detail(), want) || !strings.Contains(d.Detail(), "add a pattern") {
+		t.Errorf("namespace diagnostic = %q: %q", d.Summary(), d.Detail())
+	}
 }

@@ -44,7 +44,7 @@ func TestAccKeyVersionsDataSource(t *testing.T) {
 		})
 	}
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{{
 			Config: ts.providerBlock("") + `data "secretstore_key_versions" "all" {}`,

@@ -8,7 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -26,8 +28,7 @@ const (
 )
 
 // secretReadAttribute describes one attribute of the secretstore_secret
-// data source and ephemeral resource. Both build their schemas from
-// secretReadAttributes, so they always have the same arguments and results.
+// data source and ephemeral resource (see secretReadSchemas).
 type secretReadAttribute struct {
 	kind             attrKind
 	description      string
@@ -39,9 +40,9 @@ type secretReadAttribute struct {
 	int64Validators  []validator.Int64
 }
 
-// secretReadAttributes is the schema shared by the secretstore_secret data
-// source and ephemeral resource; only the description of value differs.
-func secretReadAttributes(valueDescription string) map[string]secretReadAttribute {
+// secretReadAttributes is the table both schemas are built from; the
+// description of value is set per object.
+func secretReadAttributes() map[string]secretReadAttribute {
 	return map[string]secretReadAttribute{
 		"namespace": {
 			kind: kindString, required: true,
@@ -62,10 +63,7 @@ func secretReadAttributes(valueDescription string) map[string]secretReadAttribut
 				"Superseded revisions can be read until `secretstore_cleanup` purges them.",
 			int64Validators: []validator.Int64{int64validator.AtLeast(1)},
 		},
-		"value": {
-			kind: kindString, computed: true, sensitive: true,
-			description: valueDescription,
-		},
+		"value": {kind: kindString, computed: true, sensitive: true},
 		"metadata": {
 			kind: kindStringMap, computed: true,
 			description: readMetadataDescription,
@@ -87,6 +85,40 @@ func secretReadAttributes(valueDescription string) map[string]secretReadAttribut
 			description: readExpiresAtDesc,
 		},
 	}
+}
+
+// secretReadSchemas returns the attributes of the secretstore_secret data
+// source and of the ephemeral resource, built from one table so that both
+// always have the same arguments and results.
+func secretReadSchemas() (map[string]dsschema.Attribute, map[string]ephschema.Attribute) {
+	attrs := secretReadAttributes()
+	ds := make(map[string]dsschema.Attribute, len(attrs))
+	eph := make(map[string]ephschema.Attribute, len(attrs))
+	for name, a := range attrs {
+		dsDesc, ephDesc := a.description, a.description
+		if name == "value" {
+			dsDesc = "The decrypted value. Sensitive, and stored in state: prefer the ephemeral resource."
+			ephDesc = "The decrypted value (sensitive, ephemeral)."
+		}
+		switch a.kind {
+		case kindString:
+			ds[name] = dsschema.StringAttribute{MarkdownDescription: dsDesc, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
+			eph[name] = ephschema.StringAttribute{MarkdownDescription: ephDesc, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
+		case kindInt64:
+			ds[name] = dsschema.Int64Attribute{MarkdownDescription: dsDesc, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
+			eph[name] = ephschema.Int64Attribute{MarkdownDescription: ephDesc, Required: a.required,
+				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
+		case kindStringMap:
+			ds[name] = dsschema.MapAttribute{ElementType: types.StringType, MarkdownDescription: dsDesc,
+				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
+			eph[name] = ephschema.MapAttribute{ElementType: types.StringType, MarkdownDescription: ephDesc,
+				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
+		}
+	}
+	return ds, eph
 }
 
 // Descriptions shared with the secretstore_secrets data source.

@@ -136,6 +136,24 @@ func createdFiles(before, after map[string]int64) []string {
 	return out
 }
 
+// tamperNewRevision writes a new revision of namespace/name with a 4 KiB
+// value and flips a byte in the middle of its record, inside the value's
+// ciphertext, as a bucket writer without the keys could.
+func tamperNewRevision(t *testing.T, ts testStore, s backend.StoreAPI, namespace, name string) {
+	t.Helper()
+	before := bucketFiles(t, ts.dir())
+	mustPut(t, s, backend.PutInput{Namespace: namespace, Name: name, Value: []byte(randomText(t, 4096))})
+	// The largest new object under the secrets prefix v1/s/ (layout.go) is
+	// the revision record holding the 4 KiB value's ciphertext.
+	for _, f := range createdFiles(before, bucketFiles(t, ts.dir())) {
+		if strings.HasPrefix(f, "v1/s/") {
+			flipByte(t, ts.dir(), f)
+			return
+		}
+	}
+	t.Fatal("writing a revision created no object under v1/s/ in the bucket")
+}
+
 // rewriteBucketFile replaces a bucket file's contents with edit's result,
 // inside dir only.
 func rewriteBucketFile(t *testing.T, dir, rel string, edit func([]byte) []byte) {

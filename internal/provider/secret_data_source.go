@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var (
@@ -25,6 +24,7 @@ func (d *secretDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 }
 
 func (d *secretDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	ds, _ := secretReadSchemas()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads and decrypts one secret.\n\n" +
 			"~> **Prefer the `secretstore_secret` ephemeral resource** (Terraform 1.10 and later). " +
@@ -34,28 +34,8 @@ func (d *secretDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"to state or plans; feed it into write-only arguments such as `value_wo`. " +
 			"Use this data source only with Terraform older than 1.10.\n\n" +
 			"When the provider sets `audit_reads`, every read appends a `read` event to the audit log.",
-		Attributes: dataSourceAttributes(secretReadAttributes(
-			"The decrypted value. Sensitive, and stored in state: prefer the ephemeral resource.")),
+		Attributes: ds,
 	}
-}
-
-// dataSourceAttributes builds data source schema attributes.
-func dataSourceAttributes(attrs map[string]secretReadAttribute) map[string]schema.Attribute {
-	out := make(map[string]schema.Attribute, len(attrs))
-	for name, a := range attrs {
-		switch a.kind {
-		case kindString:
-			out[name] = schema.StringAttribute{MarkdownDescription: a.description, Required: a.required,
-				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
-		case kindInt64:
-			out[name] = schema.Int64Attribute{MarkdownDescription: a.description, Required: a.required,
-				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
-		case kindStringMap:
-			out[name] = schema.MapAttribute{ElementType: types.StringType, MarkdownDescription: a.description,
-				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
-		}
-	}
-	return out
 }
 
 func (d *secretDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,15 +53,17 @@ resource "echo" %q {}
 }
 
 // readFailureSteps reads one secret through the data source, then through
-// the ephemeral resource, and expects both to fail with want.
+// the ephemeral resource, and expects terraform plan to fail with want.
 func readFailureSteps(ts testStore, providerExtra, namespace, name string, want *regexp.Regexp) []resource.TestStep {
 	return []resource.TestStep{
 		{
 			Config:      ts.providerBlock(providerExtra) + secretDataSourceConfig(namespace, name, ""),
+			PlanOnly:    true,
 			ExpectError: want,
 		},
 		{
 			Config:      ts.providerBlock(providerExtra) + secretEphemeralConfig(namespace, name, ""),
+			PlanOnly:    true,
 			ExpectError: want,
 		},
 	}
@@ -78,7 +79,7 @@ func TestAccSecretDataSource(t *testing.T) {
 		Expiry: backend.Expiry{Set: true, At: time.Now().Add(240 * time.Hour).Truncate(time.Second)},
 	})
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
@@ -128,7 +129,7 @@ func TestAccSecretRead_notFound(t *testing.T) {
 		Config:      ts.providerBlock("") + secretEphemeralConfig("app:production", "deleted", "  revision = 9"),
 		ExpectError: diagRegexp(`Secret "app:production/deleted" not found`, `not_found: revision 9 of secret`),
 	})
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps:                    steps,
@@ -153,7 +154,7 @@ func TestAccSecretRead_expired(t *testing.T) {
 	failing := readFailureSteps(ts, "", "app:production", "token",
 		diagRegexp(`Secret "app:production/token" has expired`, "expired:", "expired at "+expiresAt.Format(time.RFC3339), "Renew it"))
 	failing[0].PreConfig = func() { clock.Advance(2 * time.Hour) }
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(clock.Now),
 		Steps:                    append(steps, failing...),
@@ -164,24 +165,10 @@ func TestAccSecretRead_integrity(t *testing.T) {
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("v1")})
-	before := bucketFiles(t, ts.dir())
-	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte(randomText(t, 4096))})
-	// The largest new object under the secrets prefix v1/s/ (layout.go) is
-	// the revision record holding the 4 KiB value's ciphertext.
-	var record string
-	for _, f := range createdFiles(before, bucketFiles(t, ts.dir())) {
-		if strings.HasPrefix(f, "v1/s/") {
-			record = f
-			break
-		}
-	}
-	if record == "" {
-		t.Fatal("writing a revision created no object under v1/s/ in the bucket")
-	}
-	flipByte(t, ts.dir(), record)
+	tamperNewRevision(t, ts, s, "app:production", "db")
 
 	want := diagRegexp(`Secret "app:production/db" failed its integrity check`, "modified or corrupted", "do not re-create it")
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps:                    readFailureSteps(ts, "", "app:production", "db", want),
@@ -198,14 +185,16 @@ func TestAccSecretRead_namespaceNotAllowed(t *testing.T) {
 	steps = append(steps,
 		resource.TestStep{
 			Config:      ts.providerBlock(policy) + `data "secretstore_secrets" "l" { namespace = "app:staging" }`,
+			PlanOnly:    true,
 			ExpectError: want,
 		},
 		resource.TestStep{
 			Config:      ts.providerBlock(policy) + `data "secretstore_audit_events" "e" { namespace = "app:staging" }`,
+			PlanOnly:    true,
 			ExpectError: want,
 		},
 	)
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps:                    steps,
@@ -223,7 +212,7 @@ func TestAccSecretRead_auditReads(t *testing.T) {
 			secretDataSourceConfig("app:production", "via-data", "") +
 			secretEphemeralConfig("app:production", "via-ephemeral", "")
 	}
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps: []resource.TestStep{
@@ -251,10 +240,35 @@ func TestAccSecretRead_notText(t *testing.T) {
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "binary", Value: []byte{0xff, 0xfe, 0x00, 0x80}})
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps: readFailureSteps(ts, "", "app:production", "binary",
 			diagRegexp(`Secret "app:production/binary" is not text`, "not valid UTF-8")),
+	})
+}
+
+// An invalid namespace or name fails validation on the attribute, with the
+// validator's wording (not the store's), before anything is read.
+func TestAccSecretRead_invalidNames(t *testing.T) {
+	ts := newTestStore(t)
+	badNamespace := diagRegexp("Invalid namespace", `namespace "app staging" is not valid: contains ' '`)
+	badName := diagRegexp("Invalid name", `name "a/b" is not valid: contains '/'`)
+	steps := append(readFailureSteps(ts, "", "app staging", "db", badNamespace),
+		readFailureSteps(ts, "", "app:staging", "a/b", badName)...)
+	for _, c := range []struct {
+		config string
+		want   *regexp.Regexp
+	}{
+		{`data "secretstore_secrets" "l" { namespace = "app staging" }`, badNamespace},
+		{`data "secretstore_audit_events" "e" { namespace = "app staging" }`, badNamespace},
+		{"data \"secretstore_audit_events\" \"e\" {\n  namespace = \"app:staging\"\n  name = \"a/b\"\n}", badName},
+	} {
+		steps = append(steps, resource.TestStep{Config: ts.providerBlock("") + c.config, PlanOnly: true, ExpectError: c.want})
+	}
+	parallelUnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: readFactories(nil),
+		Steps:                    steps,
 	})
 }

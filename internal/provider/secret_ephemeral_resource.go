@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var (
@@ -25,6 +24,7 @@ func (e *secretEphemeralResource) Metadata(_ context.Context, req ephemeral.Meta
 }
 
 func (e *secretEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	_, eph := secretReadSchemas()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads and decrypts one secret without storing it: the value never reaches " +
 			"the Terraform state or plan files (Terraform 1.10 and later).\n\n" +
@@ -32,27 +32,8 @@ func (e *secretEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"(for example `value_wo` of `secretstore_secret`, Terraform 1.11 and later), provider blocks, " +
 			"other ephemeral resources and locals. Terraform opens the resource in every plan and apply that needs it.\n\n" +
 			"When the provider sets `audit_reads`, every open appends a `read` event to the audit log.",
-		Attributes: ephemeralAttributes(secretReadAttributes("The decrypted value (sensitive, ephemeral).")),
+		Attributes: eph,
 	}
-}
-
-// ephemeralAttributes builds ephemeral resource schema attributes.
-func ephemeralAttributes(attrs map[string]secretReadAttribute) map[string]schema.Attribute {
-	out := make(map[string]schema.Attribute, len(attrs))
-	for name, a := range attrs {
-		switch a.kind {
-		case kindString:
-			out[name] = schema.StringAttribute{MarkdownDescription: a.description, Required: a.required,
-				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.stringValidators}
-		case kindInt64:
-			out[name] = schema.Int64Attribute{MarkdownDescription: a.description, Required: a.required,
-				Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64Validators}
-		case kindStringMap:
-			out[name] = schema.MapAttribute{ElementType: types.StringType, MarkdownDescription: a.description,
-				Required: a.required, Optional: a.optional, Computed: a.computed, Sensitive: a.sensitive}
-		}
-	}
-	return out
 }
 
 func (e *secretEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {

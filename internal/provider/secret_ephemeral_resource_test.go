@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -31,7 +33,7 @@ func TestAccSecretEphemeralResource(t *testing.T) {
 	})
 	data := tfjsonpath.New("data")
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps: []resource.TestStep{
@@ -81,7 +83,7 @@ resource "secretstore_secret" "copy" {
   value_wo_version = 1
 }
 `
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{{
@@ -131,7 +133,7 @@ provider "echo" {
 
 resource "echo" "test" {}
 `, other.URL)
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps: []resource.TestStep{{
@@ -161,7 +163,7 @@ func TestAccSecretRead_keyVersionUnavailable(t *testing.T) {
 			statecheck.ExpectKnownValue("data.secretstore_secret.s", tfjsonpath.New("value"), knownvalue.StringExact("under version 1")),
 		},
 	})
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: readFactories(nil),
 		Steps:                    steps,
@@ -277,4 +279,26 @@ resource "secretstore_secret" "copy" {
 		t.Errorf("LEAK: %s", h)
 	}
 	t.Logf("scanned bytes: %v; bucket objects: %d", r.scanned, objects)
+}
+
+// The secretstore_secret data source has the same arguments and results as
+// the ephemeral resource, as served to Terraform.
+func TestSecretReadSchemasMatch(t *testing.T) {
+	p := newProtoProvider(t, nil)
+	shape := func(attrs []*tfprotov6.SchemaAttribute) map[string]string {
+		out := map[string]string{}
+		for _, a := range attrs {
+			out[a.Name] = fmt.Sprintf("%s required=%t optional=%t computed=%t sensitive=%t",
+				a.Type, a.Required, a.Optional, a.Computed, a.Sensitive)
+		}
+		return out
+	}
+	ds := shape(p.schema.DataSourceSchemas["secretstore_secret"].Block.Attributes)
+	eph := shape(p.schema.EphemeralResourceSchemas["secretstore_secret"].Block.Attributes)
+	if len(ds) != 9 || !maps.Equal(ds, eph) {
+		t.Errorf("data source attributes %v\ndiffer from ephemeral attributes %v", ds, eph)
+	}
+	if !strings.Contains(ds["value"], "sensitive=true") {
+		t.Errorf("value is not sensitive: %s", ds["value"])
+	}
 }

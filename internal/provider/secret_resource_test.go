@@ -55,7 +55,7 @@ func checkSecretDestroyed(t *testing.T, ts testStore, namespace, name string) re
 		store := ts.open(t)
 		_, err := store.Get(context.Background(), namespace, name, backendGetCurrent)
 		if !errors.Is(err, backend.ErrNotFound) {
-			return fmt.Errorf("after destroy, reading %s/%s: got %v, want not_found", namespace, name, err)
+			return fmt.Errorf("after destroy, reading %s/%s: got %w, want not_found", namespace, name, err)
 		}
 		_, err = store.Get(context.Background(), namespace, name, backend.GetOptions{Revision: 1})
 		if err != nil && !errors.Is(err, backend.ErrExpired) {
@@ -893,7 +893,7 @@ provider "secretstore" {
 					defer s.Close()
 					sec, err := s.Get(context.Background(), "app:prod", "kept", backendGetCurrent)
 					if err != nil || string(sec.Value) != "still-readable" {
-						return fmt.Errorf("secret not readable with the previous root key: %v", err)
+						return fmt.Errorf("secret not readable with the previous root key: %w", err)
 					}
 					return nil
 				},
@@ -981,6 +981,56 @@ func TestSecretResourceReadExpired(t *testing.T) {
 		}
 		if !got["value"].Equal(want) {
 			t.Errorf("%s: the refresh changed value in state to %v", name, got["value"])
+		}
+	}
+}
+
+// TestSecretResourceReadFailures: a refresh of a secret whose key version is
+// gone fails with key_version_unavailable, whether the resource decrypts
+// (value) or not (value_wo), and one whose value ciphertext was tampered
+// with fails its integrity check when the refresh decrypts (value; with
+// value_wo only readers that decrypt can see it). Neither is dropped from
+// state as if deleted.
+func TestSecretResourceReadFailures(t *testing.T) {
+	ts := newTestStore(t)
+	s := openSeedStore(t, ts, nil)
+	mustPut(t, s, backend.PutInput{Namespace: "app:dev", Name: "tampered", Value: []byte("v")})
+	tamperNewRevision(t, ts, s, "app:dev", "tampered")
+	removeKeyVersionAfter(t, ts, s, 2, func() {
+		mustPut(t, s, backend.PutInput{Namespace: "app:dev", Name: "orphan", Value: []byte("v")})
+	})
+
+	p := newProtoProvider(t, nil)
+	if diags := p.configure(map[string]tftypes.Value{"url": tfString(ts.URL), "root_key": tfString(ts.RootKey)}); len(diags) != 0 {
+		t.Fatal(diagnosticsText(diags))
+	}
+	typ := p.schema.ResourceSchemas["secretstore_secret"].ValueType()
+	for _, tc := range []struct {
+		name, want string
+		modes      []string
+	}{
+		{"orphan", "key_version_unavailable:", []string{"value", "value_wo"}},
+		{"tampered", "modified or corrupted", []string{"value"}},
+	} {
+		for _, mode := range tc.modes {
+			attrs := map[string]tftypes.Value{"value": tfString("v")}
+			if mode == "value_wo" {
+				attrs = map[string]tftypes.Value{"value_wo_version": tftypes.NewValue(tftypes.Number, 1)}
+			}
+			attrs["id"], attrs["namespace"], attrs["name"] = tfString("app:dev/"+tc.name), tfString("app:dev"), tfString(tc.name)
+			attrs["revision"] = tftypes.NewValue(tftypes.Number, 1)
+			resp, err := p.server.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{
+				TypeName: "secretstore_secret", CurrentState: p.value(typ, attrs),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := diagnosticsText(resp.Diagnostics)
+			if len(resp.Diagnostics) != 1 || resp.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityError ||
+				!strings.Contains(resp.Diagnostics[0].Summary, `"app:dev/`+tc.name+`"`) ||
+				!strings.Contains(resp.Diagnostics[0].Detail, tc.want) || strings.Contains(text, "not_found") {
+				t.Errorf("%s with %s: want one error naming the secret with %q, got %s", tc.name, mode, tc.want, text)
+			}
 		}
 	}
 }

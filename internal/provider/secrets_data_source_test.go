@@ -51,7 +51,7 @@ func TestAccSecretsDataSource(t *testing.T) {
 	owner := map[string]knownvalue.Check{"owner": knownvalue.StringExact("payments")} // kept by the second write
 	secrets := tfjsonpath.New("secrets")
 
-	resource.UnitTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(clock.Now),
 		Steps: []resource.TestStep{
 			{

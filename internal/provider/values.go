@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -106,8 +105,7 @@ func (v storeNameValidator) ValidateString(_ context.Context, req validator.Stri
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
-			fmt.Sprintf("The %s %q is not valid: %s.", v.what, req.ConfigValue.ValueString(), validationReason(err)))
+		resp.Diagnostics.Append(diagInvalidSecretName(req.Path, v.what, req.ConfigValue.ValueString(), validationReason(err)))
 	}
 }
 
