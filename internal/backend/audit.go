@@ -152,6 +152,7 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 			}
 			ops = append(ops, &writeOp{Key: auditEventKey(auditSecretIndex(b.Namespace, b.Name), b.Time, b.ID, b.Operation), Data: data})
 		}
+		// Batches never span a day: day directories are self-contained.
 		day := dayOf(b.Time)
 		if b.Namespace != "" {
 			add(group{auditNamespaceIndex(b.Namespace), b.Operation, day}, b)
@@ -421,7 +422,8 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// day merges the entries of one day directory.
+// day merges the entries of one day directory: every event of the query's
+// order that falls in it, until the page is full.
 func (q *eventQuery) day(ctx context.Context, day string) error {
 	dir := q.index.base + "y" + day + "/"
 	prefixes := []string{dir}

@@ -303,15 +303,18 @@ func openBench(b *testing.B, bb benchBucket, root string, now func() time.Time) 
 	return s
 }
 
-// heapPeak samples live heap bytes while an operation runs.
+// heapPeak samples the live heap (as marked by the latest GC, so garbage
+// not yet collected does not count) while an operation runs.
 type heapPeak struct {
-	stop chan struct{}
-	done chan struct{}
-	base uint64
-	peak uint64
+	stop   chan struct{}
+	done   chan struct{}
+	base   uint64
+	peak   uint64
+	gcs    uint64 // GC cycles completed at the start
+	cycles uint64 // GC cycles completed during the operation (each a live-heap sample)
 }
 
-const heapMetric = "/memory/classes/heap/objects:bytes"
+const heapMetric = "/gc/heap/live:bytes"
 
 func readHeap() uint64 {
 	s := []metrics.Sample{{Name: heapMetric}}
@@ -319,9 +322,15 @@ func readHeap() uint64 {
 	return s[0].Value.Uint64()
 }
 
+func readGCCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
 func startHeapPeak() *heapPeak {
 	runtime.GC()
-	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{}), base: readHeap()}
+	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{}), base: readHeap(), gcs: readGCCycles()}
 	h.peak = h.base
 	go func() {
 		defer close(h.done)
@@ -344,6 +353,7 @@ func (h *heapPeak) Stop() uint64 {
 	close(h.stop)
 	<-h.done
 	h.peak = max(h.peak, readHeap())
+	h.cycles = readGCCycles() - h.gcs
 	return h.peak - h.base
 }
 
@@ -460,6 +470,7 @@ func BenchmarkBackend(b *testing.B) {
 					reportRatio(b, op, floor, size)
 					b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
 					b.ReportMetric(float64(heap)/float64(size), "peak-heap-B/secret")
+					b.ReportMetric(float64(peak.cycles), "gc-cycles")
 					_ = s.Close()
 					_ = bb.raw.Close()
 				}

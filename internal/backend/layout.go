@@ -320,7 +320,7 @@ func auditSecretIndex(ns, name string) string {
 }
 
 // auditNamespaceIndex is a namespace's audit directory; its day
-// directories hold one directory of batches per operation, as does
+// directories hold one directory of batches per operation, as do
 // prefixAuditO's.
 func auditNamespaceIndex(ns string) string { return prefixAuditN + encodeNamespace(ns) + "/" }
 
@@ -328,6 +328,7 @@ func auditEventKey(index string, t int64, id, op string) string {
 	return fmt.Sprintf("%sy%s/e%020d_%s_%s", index, dayOf(t), t, id, op)
 }
 
+// auditBatchKey names a batch whose events all fall in the day of minT.
 func auditBatchKey(index, op string, minT, maxT int64, n int, id string) string {
 	return fmt.Sprintf("%sy%s/%s/b%020d_%020d_%d_%s", index, dayOf(minT), op, minT, maxT, n, id)
 }
@@ -351,11 +352,12 @@ func parseAuditKey(key string) (auditItem, bool) {
 	if n < 5 {
 		return auditItem{}, false
 	}
-	switch d := parts[n-2]; {
-	case len(d) == 9 && d[0] == 'y':
-		return parseAuditItem(key, parts[n-1], d[1:], "")
-	case len(parts[n-3]) == 9 && parts[n-3][0] == 'y' && isOperation(d):
-		return parseAuditItem(key, parts[n-1], parts[n-3][1:], d)
+	isDay := func(s string) bool { return len(s) == 9 && s[0] == 'y' }
+	switch {
+	case isDay(parts[n-2]):
+		return parseAuditItem(key, parts[n-1], parts[n-2][1:], "")
+	case isOperation(parts[n-2]) && isDay(parts[n-3]):
+		return parseAuditItem(key, parts[n-1], parts[n-3][1:], parts[n-2])
 	}
 	return auditItem{}, false
 }

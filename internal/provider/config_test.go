@@ -233,7 +233,7 @@ func TestModelFormatRedactsSecrets(t *testing.T) {
 }
 
 func TestCheckRootKey(t *testing.T) {
-	urlSafe := base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff0123456789abcdef0123456789ab"))
+	urlSafe := base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff0123456789abcdef0123456789abcd"))
 	for _, ok := range []string{keyA, urlSafe, "base64key://" + keyA, "awskms://alias/k?region=eu-west-1"} {
 		if err := checkRootKey(ok); err != nil {
 			t.Errorf("checkRootKey(%q) = %v", ok, err)
