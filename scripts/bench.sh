@@ -4,9 +4,11 @@
 # Runs BenchmarkBackend in internal/backend once (-benchtime 1x: every
 # iteration populates 10,000 secrets, so repetitions only cost time). Each
 # benchmark measures its floor in the same iteration, on the same driver:
-# create-only writes (IfNotExist) of the same number of small objects, and
-# for reads, reads of the same number of small objects. The table shows the
-# ratios side by side; absolute times are in the raw output above it.
+# create-only writes (IfNotExist) of the same number of small objects (Put
+# and Get interleave floor and operation in ten alternating slices; Rotate
+# averages a floor taken before and after it), and for reads, reads of the
+# same number of small objects by key. The table shows the ratios side by
+# side; absolute times are in the raw output above it.
 #
 # Environment:
 #   SECRETSTORE_BENCH_N  secrets per benchmark (default 10000)
@@ -33,8 +35,9 @@ awk '
 	for (i = 3; i < NF; i += 2) m[$(i + 1)] = $i
 	per = ("ns/secret" in m) ? sprintf("%.0f ns/secret", m["ns/secret"]) : \
 	      ("ns/query" in m) ? sprintf("%.0f ns/query", m["ns/query"]) : \
-	      sprintf("%.0f ns/obj", m["floor-ns/obj"])
-	floor = ("floor-ns/obj" in m) ? sprintf("%.0f", m["floor-ns/obj"]) : "-"
+	      ("floor-ns/obj" in m) ? sprintf("%.0f ns/obj", m["floor-ns/obj"]) : "-"
+	floor = ("floor-ns/obj" in m) ? sprintf("%.0f", m["floor-ns/obj"]) : \
+	        ("read-floor-ns/obj" in m) ? sprintf("%.0f (read)", m["read-floor-ns/obj"]) : "-"
 	xf = ("x-floor" in m) ? sprintf("%.2f", m["x-floor"]) : "-"
 	xr = ("x-read-floor" in m) ? sprintf("%.2f", m["x-read-floor"]) : "-"
 	heap = ("peak-heap-MB" in m) ? sprintf("%.1f", m["peak-heap-MB"]) : "-"

@@ -5,8 +5,9 @@ package backend
 // event's objects are durable before the change becomes visible, and if
 // they cannot be written the change is not attempted (fail closed). So
 // every change that happened has its event. The converse is weaker: an
-// event is the record of an intended change. When a single write then
-// loses a create-only race, its events are withdrawn; an event can still
+// event is the record of an intended change. When the audit write fails
+// part way, or a single write then loses a create-only race, the events
+// already written are withdrawn (best effort); an event can still
 // outlive its change when the process dies between the two, or (for a
 // rotation, whose events are batched) when a concurrent writer takes the
 // revision first, in which case the revision holds the other writer's
@@ -159,41 +160,41 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 		}
 		add(group{prefixAuditO, b.Operation, day}, b)
 	}
-	{
-		for _, g := range order {
-			evs := batches[g]
-			for len(evs) > 0 {
-				n := min(len(evs), maxBatchEvents)
-				chunk := evs[:n]
-				evs = evs[n:]
-				lo, hi := chunk[0].Time, chunk[0].Time
-				for _, e := range chunk {
-					lo, hi = min(lo, e.Time), max(hi, e.Time)
-				}
-				data, err := frame(magicBatch, batchBody{Events: chunk})
-				if err != nil {
-					return nil, err
-				}
-				// A batch of one event is named by the event's id, so
-				// that its key orders it exactly among other entries.
-				id := chunk[0].ID
-				if n > 1 {
-					id = newID()
-				}
-				ops = append(ops, &writeOp{Key: auditBatchKey(g.index, g.op, lo, hi, n, id), Data: data})
+	for _, g := range order {
+		evs := batches[g]
+		for len(evs) > 0 {
+			n := min(len(evs), maxBatchEvents)
+			chunk := evs[:n]
+			evs = evs[n:]
+			lo, hi := chunk[0].Time, chunk[0].Time
+			for _, e := range chunk {
+				lo, hi = min(lo, e.Time), max(hi, e.Time)
 			}
+			data, err := frame(magicBatch, batchBody{Events: chunk})
+			if err != nil {
+				return nil, err
+			}
+			// A batch of one event is named by the event's id, so
+			// that its key orders it exactly among other entries.
+			id := chunk[0].ID
+			if n > 1 {
+				id = newID()
+			}
+			ops = append(ops, &writeOp{Key: auditBatchKey(g.index, g.op, lo, hi, n, id), Data: data})
 		}
 	}
 	return ops, nil
 }
 
-// appendEvents writes events that accompany no other write.
+// appendEvents writes events that accompany no other write (a read, or
+// the deletions that follow them). If any fails, those written are
+// withdrawn (see commitAudited).
 func (s *Store) appendEvents(ctx context.Context, events []Event) error {
 	ops, err := s.auditOps(events)
 	if err != nil {
 		return err
 	}
-	if err := s.obj.commit(ctx, stage{Ops: ops, Strict: true}); err != nil {
+	if err := s.commitAudited(ctx, ops); err != nil {
 		return fmt.Errorf("writing audit events: %w", err)
 	}
 	return nil
@@ -520,12 +521,8 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 	}
 	var events []eventBody
 	if it.Batch {
-		body, _, err := unframeAudit(magicBatch, data)
-		if err != nil {
-			return fmt.Errorf("audit batch %s: %w", it.ID, err)
-		}
 		var bb batchBody
-		if err := decodeJSON(body, &bb); err != nil {
+		if err := decodeAudit(magicBatch, data, &bb); err != nil {
 			return fmt.Errorf("audit batch %s: %w", it.ID, err)
 		}
 		if len(bb.Events) != it.Count {
@@ -536,12 +533,8 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 		}
 		events = bb.Events
 	} else {
-		body, _, err := unframeAudit(magicEvent, data)
-		if err != nil {
-			return fmt.Errorf("audit event %s: %w", it.ID, err)
-		}
 		var e eventBody
-		if err := decodeJSON(body, &e); err != nil {
+		if err := decodeAudit(magicEvent, data, &e); err != nil {
 			return fmt.Errorf("audit event %s: %w", it.ID, err)
 		}
 		if e.ID != it.ID || e.Operation != it.Op {
@@ -562,15 +555,20 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 	return nil
 }
 
-// unframeAudit is unframe for audit objects: an unknown format version of
-// a single event is reported as tampering like any other damage, so that a
-// damaged event is never mistaken for a store written by a newer build.
-func unframeAudit(magic string, data []byte) ([]byte, []byte, error) {
-	body, mac, err := unframe(magic, data, false)
+// decodeAudit unframes an audit object, which carries its MACs inside the
+// body, and decodes the body into v. An unknown format version is reported
+// as tampering (ErrIntegrity, not ErrUnsupportedFormat) like any other
+// damage, so that a damaged event is never mistaken for a store written by
+// a newer build.
+func decodeAudit(magic string, data []byte, v any) error {
+	body, _, err := unframe(magic, data, false)
 	if errors.Is(err, ErrUnsupportedFormat) {
-		return nil, nil, fmt.Errorf("%v: %w", err, ErrIntegrity)
+		return fmt.Errorf("object format version %d (this build knows %d): %w", data[len(magic)], objectFormat, ErrIntegrity)
 	}
-	return body, mac, err
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
 }
 
 // check authenticates an event and matches it against where it was found.

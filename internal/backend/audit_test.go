@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gocloud.dev/blob"
 )
 
 // TestEventsAcrossDays: filters, both orders and pagination over events
@@ -184,28 +188,6 @@ func TestForgedEvents(t *testing.T) {
 	})
 }
 
-// TestAuditFailClosed: when the audit write fails, the change is not made.
-func TestAuditFailClosed(t *testing.T) {
-	u := newUnit(t, "mem")
-	ib, b := newInstrumented(u.raw)
-	u.opts = Options{Bucket: b}
-	u.s = u.open()
-	u.kv(1)
-	u.put("ns", "a", "v1")
-	before := u.keys(prefixSecrets)
-	ib.arm(faultWrite, 1)
-	_, err := u.s.Put(u.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v2")})
-	if fired, _ := ib.disarm(); !fired || err == nil {
-		t.Fatalf("Put with a failing audit write = %v (fault fired %v)", err, fired)
-	}
-	if after := u.keys(prefixSecrets); !slices.Equal(after, before) {
-		t.Fatalf("a revision was written although its audit event was not: %v", after)
-	}
-	if got := u.mustGet(u.open(), "ns", "a", 0); string(got.Value) != "v1" {
-		t.Fatalf("value after the failed Put: %q", got.Value)
-	}
-}
-
 // TestEventIDs: ids are unique and, for one process, follow write order.
 func TestEventIDs(t *testing.T) {
 	prev := ""
@@ -231,7 +213,7 @@ func TestLostRaceWithdrawsEvents(t *testing.T) {
 		// Revision 1 exists: a second writer of it loses.
 		op := &writeOp{Key: recordKey(secretDir("ns", "a"), 1), Data: []byte("loser")}
 		ev := Event{Operation: OpUpdated, Namespace: "ns", Name: "a", Revision: 1, KeyVersion: 1}
-		if err := u.s.commitWithAudit(u.ctx, []Event{ev}, []*writeOp{op}); !errors.Is(err, ErrConcurrentModification) {
+		if err := u.s.commitWithAudit(u.ctx, []Event{ev}, op); !errors.Is(err, ErrConcurrentModification) {
 			t.Fatalf("losing write = %v", err)
 		}
 		for _, f := range []EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
@@ -247,4 +229,211 @@ func TestLostRaceWithdrawsEvents(t *testing.T) {
 			t.Fatalf("value after a lost race: %q", got.Value)
 		}
 	})
+}
+
+// TestAuditFailClosed: when the audit write of a change fails, the change
+// is not made, and none of the change's audit objects stays behind in any
+// index, even one that reached the bucket before its write reported the
+// failure.
+func TestAuditFailClosed(t *testing.T) {
+	for _, kind := range []faultKind{faultWrite, faultWriteStored} {
+		t.Run(kind.String(), func(t *testing.T) {
+			for k := 1; k <= 3; k++ {
+				u := newUnit(t, "mem")
+				ib, b := newInstrumented(u.raw)
+				u.opts = Options{Bucket: b}
+				u.s = u.open()
+				u.kv(1)
+				u.put("ns", "a", "v1")
+				before := u.keys(prefixSecrets)
+				ib.arm(kind, k)
+				_, err := u.s.Put(u.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v2")})
+				if fired, _ := ib.disarm(); !fired || err == nil {
+					t.Fatalf("k=%d: Put with a failing audit write = %v (fault fired %v)", k, err, fired)
+				}
+				if after := u.keys(prefixSecrets); !slices.Equal(after, before) {
+					t.Fatalf("k=%d: a revision was written although its audit event was not: %v", k, after)
+				}
+				s := u.open()
+				if got := u.mustGet(s, "ns", "a", 0); string(got.Value) != "v1" {
+					t.Fatalf("k=%d: value after the failed Put: %q", k, got.Value)
+				}
+				for _, f := range []EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
+					for _, e := range allEvents(t, s, f) {
+						if e.Revision == 2 {
+							t.Fatalf("k=%d: %+v: event %+v of the failed Put left behind", k, f, e)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// aheadEnv is a store on a bucket that can fail the k-th write, for
+// TestAuditWrittenAhead.
+type aheadEnv struct {
+	ctx   context.Context
+	clock *testClock
+	inner *blob.Bucket
+	ib    *instrumentedBucket
+	b     *blob.Bucket
+	opts  Options // of s, without the bucket
+	s     *Store
+}
+
+func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *Store {
+	t.Helper()
+	o := e.opts
+	o.Bucket = b
+	s, err := Open(e.ctx, o)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// dataState hashes every object that is not part of the audit log or of
+// the wrap budget: secrets, keyring and store header.
+func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
+	t.Helper()
+	out := map[string][32]byte{}
+	for _, prefix := range []string{prefixSecrets, prefixKeyring, prefixHeader} {
+		it := e.inner.List(&blob.ListOptions{Prefix: prefix})
+		for {
+			o, err := it.Next(e.ctx)
+			if err != nil {
+				break
+			}
+			out[o.Key] = sha256.Sum256(readRaw(t, e.inner, o.Key))
+		}
+	}
+	return out
+}
+
+func (e *aheadEnv) eventIDs(t *testing.T) map[string]Event {
+	t.Helper()
+	out := map[string]Event{}
+	for _, ev := range allEvents(t, e.open(t, e.inner), EventFilter{}) {
+		out[ev.ID] = ev
+	}
+	return out
+}
+
+// TestAuditWrittenAhead: for every mutation and every write k that fails,
+// a change that reached the bucket (a secret, key version or store header
+// object created, changed or removed) has its audit event: events are
+// written ahead of the change, and a failed audit write stops it.
+func TestAuditWrittenAhead(t *testing.T) {
+	oldRoot, newRoot := randomRootKey(), randomRootKey()
+	mutations := []struct {
+		name string
+		op   string
+		pre  func(o *Options) // options of the store that runs the mutation
+		run  func(e *aheadEnv) error
+	}{
+		{"put", OpUpdated, nil, func(e *aheadEnv) error {
+			_, err := e.s.Put(e.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
+			return err
+		}},
+		{"delete", OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, "ns", "a", 0) }},
+		{"create key version", OpKeyVersionCreated, nil, func(e *aheadEnv) error {
+			_, err := e.s.CreateKeyVersion(e.ctx, 3, nil)
+			return err
+		}},
+		{"retire key version", OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
+		{"rewrap key version", OpKeyVersionRewraped, func(o *Options) {
+			o.RootKey, o.PreviousRootKeys = newRoot, []string{oldRoot}
+		}, func(e *aheadEnv) error { return e.s.RewrapKeyVersion(e.ctx, 1) }},
+		{"rotate", OpRotated, nil, func(e *aheadEnv) error {
+			_, err := e.s.Rotate(e.ctx, RotateInput{})
+			return err
+		}},
+		{"cleanup", "", nil, func(e *aheadEnv) error {
+			_, err := e.s.Cleanup(e.ctx, CleanupInput{Retention: Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
+			return err
+		}},
+	}
+	for _, m := range mutations {
+		for _, kind := range []faultKind{faultWrite, faultWriteStored} {
+			t.Run(m.name+"/"+kind.String(), func(t *testing.T) {
+				fired := 0
+				for k := 1; ; k++ {
+					if k > 50 {
+						t.Fatalf("still writing at k = %d", k)
+					}
+					e := &aheadEnv{ctx: context.Background(), clock: newTestClock(), inner: openRaw(t, "mem://")}
+					e.ib, e.b = newInstrumented(e.inner)
+					e.opts = Options{RootKey: oldRoot, Actor: testActor, Now: e.clock.Now, Concurrency: 2}
+					e.s = e.open(t, e.b)
+					setupAheadStore(t, e)
+					if m.pre != nil {
+						m.pre(&e.opts)
+						e.s = e.open(t, e.b)
+					}
+					data, events := e.dataState(t), e.eventIDs(t)
+					e.ib.arm(kind, k)
+					err := m.run(e)
+					if ok, _ := e.ib.disarm(); !ok {
+						if err != nil {
+							t.Fatalf("%s without a fault: %v", m.name, err)
+						}
+						break
+					}
+					fired++
+					if err == nil {
+						continue // the failed write was retried or not needed
+					}
+					after := e.dataState(t)
+					changed := len(after) != len(data)
+					for key, h := range after {
+						changed = changed || data[key] != h
+					}
+					if !changed {
+						continue
+					}
+					var added []string
+					for id, ev := range e.eventIDs(t) {
+						if _, old := events[id]; !old && (m.op == "" || ev.Operation == m.op) {
+							added = append(added, ev.Operation)
+						}
+					}
+					if len(added) == 0 {
+						t.Fatalf("k=%d: %s failed (%v) after changing the bucket, and no %q event was written", k, m.name, err, m.op)
+					}
+				}
+				if fired == 0 {
+					t.Fatalf("no fault fired")
+				}
+			})
+		}
+	}
+}
+
+// setupAheadStore writes, under key version 1: ns/a (two revisions), ns/b
+// (expiring), ns/c (deleted); then creates version 2 (the primary) and
+// moves the clock two days on.
+func setupAheadStore(t *testing.T, e *aheadEnv) {
+	t.Helper()
+	if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []PutInput{
+		{Namespace: "ns", Name: "a", Value: []byte("v1")},
+		{Namespace: "ns", Name: "a", Value: []byte("v2")},
+		{Namespace: "ns", Name: "b", Value: []byte("b"), Expiry: Expiry{Set: true, TTL: time.Hour}},
+		{Namespace: "ns", Name: "c", Value: []byte("c")},
+	} {
+		if _, err := e.s.Put(e.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.s.Delete(e.ctx, "ns", "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(48 * time.Hour)
 }

@@ -17,6 +17,14 @@ import (
 // progress).
 const strayAge = time.Hour
 
+// validateCleanup checks the input of PlanCleanup and Cleanup.
+func validateCleanup(in CleanupInput) error {
+	if err := validateScope(in.Namespace); err != nil {
+		return err
+	}
+	return validateRetention(in.Retention)
+}
+
 func validateRetention(r Retention) error {
 	for _, f := range []struct {
 		name string
@@ -114,10 +122,7 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 // between a record and its marker).
 func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
 	var plan CleanupPlan
-	if err := validateScope(in.Namespace); err != nil {
-		return plan, err
-	}
-	if err := validateRetention(in.Retention); err != nil {
+	if err := validateCleanup(in); err != nil {
 		return plan, err
 	}
 	now := s.now()
@@ -153,18 +158,20 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 // final `deleted` event (reason expired_cleanup or deleted_cleanup), every
 // secret losing superseded revisions a `purged` event (revision_cleanup,
 // with the count), and an audit purge one `purged` event (audit_cleanup,
-// with the count). Each secret is re-read and authenticated before it is
-// purged, and an expired secret is first covered by a create-only "purge
-// tombstone" revision: a secret renewed after the plan (or concurrently)
-// wins that race and is not purged. Revisions are deleted oldest first, so
-// an interrupted purge never resurrects an older revision; the next
-// Cleanup finishes it.
+// with the count).
+//
+// Before a secret or any of its revisions is purged, its current revision
+// is re-read, authenticated and checked against the listing; a secret that
+// fails is left alone and reported after the others are done, in an error
+// wrapping ErrIntegrity or ErrKeyVersionUnavailable. An expired secret is
+// first covered by a create-only "purge tombstone" revision: a secret
+// renewed after the plan (or concurrently) wins that race and is not
+// purged. A purged secret's revisions are deleted oldest first, so an
+// interrupted purge never resurrects an older revision; the next Cleanup
+// finishes it. Any other error (I/O, a canceled context) stops the run.
 func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error) {
 	var res CleanupResult
-	if err := validateScope(in.Namespace); err != nil {
-		return res, err
-	}
-	if err := validateRetention(in.Retention); err != nil {
+	if err := validateCleanup(in); err != nil {
 		return res, err
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
@@ -174,46 +181,42 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 	r := in.Retention
 	var failures []error
 	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
-		prefix := prefixSecrets
-		if in.Namespace != "" {
-			prefix = namespaceDir(in.Namespace)
+		// fail leaves a damaged secret alone; other errors stop the run.
+		fail := func(err error) error {
+			if !secretDamage(err) {
+				return err
+			}
+			failures = append(failures, err)
+			return nil
 		}
-		sc := s.newScanner(prefix, true)
-		for {
-			g, err := sc.next(ctx)
-			if err != nil {
-				return res, fmt.Errorf("cleanup: %w", err)
-			}
-			if g == nil {
-				break
-			}
+		err := s.scanSecrets(ctx, in.Namespace, true, func(g *secretGroup) error {
 			d, err := s.decide(ctx, g, now, r)
 			if err != nil {
-				failures = append(failures, err)
-				continue
+				return fail(err)
 			}
 			if err := s.obj.deleteAll(ctx, d.junk); err != nil {
-				return res, fmt.Errorf("cleanup: %w", err)
+				return err
 			}
 			switch {
 			case d.kind != purgeNone:
 				done, err := s.purgeSecret(ctx, g, d, now, r)
 				if err != nil {
-					if errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable) {
-						failures = append(failures, err)
-						continue
-					}
-					return res, fmt.Errorf("cleanup: %w", err)
+					return fail(err)
 				}
 				if done {
 					res.Secrets++
 				}
 			case len(d.revisions) > 0:
-				if err := s.purgeRevisions(ctx, g, d.revisions); err != nil {
-					return res, fmt.Errorf("cleanup: %w", err)
+				n, err := s.purgeRevisions(ctx, g, d)
+				if err != nil {
+					return fail(err)
 				}
-				res.Revisions += len(d.revisions)
+				res.Revisions += n
 			}
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("cleanup: %w", err)
 		}
 	}
 	if r.AuditEvents != nil {
@@ -230,34 +233,61 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		}
 	}
 	if len(failures) > 0 {
-		return res, fmt.Errorf("cleanup: %d secret(s) were left alone because they could not be authenticated (first: %v): %w", len(failures), failures[0], failures[0])
+		return res, fmt.Errorf("cleanup: %d secret(s) were left alone because they could not be authenticated; the first: %w", len(failures), failures[0])
 	}
 	return res, nil
 }
 
+// recheck re-reads the revision a listing showed as current,
+// authenticates it, and checks that it is what its marker said (key
+// version, expiry, and live, deleted or being purged): every purge decision
+// rests on that record, not on the marker alone. With value set it also
+// decrypts (and discards) the value, so that a current revision that Get
+// could not return counts as damaged. A revision purged since the listing
+// gives found false.
+func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value bool) (h envelope.Header, found bool, err error) {
+	ref := secretRef(g.Namespace, g.Name)
+	rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, cur.Rev)
+	if errors.Is(err, ErrNotFound) {
+		return envelope.Header{}, false, nil
+	}
+	if err != nil {
+		return envelope.Header{}, false, err
+	}
+	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
+	if err != nil {
+		return envelope.Header{}, false, recordError(ref, cur.Rev, err)
+	}
+	if value {
+		var v []byte
+		h, v, err = envelope.Open(kek, data)
+		clear(v)
+	} else {
+		h, err = envelope.Verify(kek, data)
+	}
+	if err != nil {
+		return envelope.Header{}, false, recordError(ref, cur.Rev, err)
+	}
+	if err := checkMarker(ref, cur.Rev, &cur.marker, &h); err != nil {
+		return envelope.Header{}, false, err
+	}
+	return h, true, nil
+}
+
 // purgeSecret removes every revision of one secret, after re-reading and
-// authenticating its current revision. It reports false when the secret
-// changed since it was listed (and is then left alone).
+// authenticating its current revision (recheck). It reports false when the
+// secret changed since it was listed (and is then left alone).
 func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now time.Time, r Retention) (bool, error) {
 	ref := secretRef(g.Namespace, g.Name)
 	cur := d.cur
-	rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, cur.Rev)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	h, err := s.verifyRecord(ctx, ref, cur.Rev, rec, data)
-	if err != nil {
+	h, found, err := s.recheck(ctx, g, cur, false)
+	if err != nil || !found {
 		return false, err
 	}
 	keys := revisionKeys(g.Revs)
 	switch d.kind {
 	case purgeResume:
-		if !h.Tombstone {
-			return false, nil
-		}
+		// recheck verified that the record is a purge tombstone.
 	case purgeDeleted:
 		if !h.Tombstone || r.DeletedSecrets == nil || now.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
 			return false, nil
@@ -273,6 +303,8 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		// Claim the next revision with a purge tombstone: a concurrent
 		// renewal either wins this create-only race (and the secret
 		// stays) or loses it (and fails as a concurrent modification).
+		// The tombstone keeps the expired value's expiry, which marks it
+		// in its authenticated header as a purge tombstone (markerFlag).
 		pv, kek, err := s.primary(ctx)
 		if err != nil {
 			return false, err
@@ -280,15 +312,14 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		if err := s.reserveWraps(ctx, pv, 1); err != nil {
 			return false, err
 		}
-		th := envelope.Header{Namespace: g.Namespace, Name: g.Name, Revision: uint64(cur.Rev + 1), KeyVersion: uint32(pv), Tombstone: true, CreatedAt: h.CreatedAt, UpdatedAt: now.UnixNano()}
+		th := envelope.Header{Namespace: g.Namespace, Name: g.Name, Revision: uint64(cur.Rev + 1), KeyVersion: uint32(pv), Tombstone: true, ExpiresAt: h.ExpiresAt, CreatedAt: h.CreatedAt, UpdatedAt: now.UnixNano()}
 		enc, err := envelope.Seal(kek, th, nil)
 		if err != nil {
-			return false, integrityError(ref, cur.Rev+1, err)
+			return false, recordError(ref, cur.Rev+1, err)
 		}
 		op := recordOp(g.Dir, th, enc, now)
-		op.Alias = markerKey(g.Dir, cur.Rev+1, marker{KeyVersion: pv, Written: now.UnixNano(), Flag: flagPurging})
 		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonExpiredCleanup, Time: now}
-		err = s.commitWithAudit(ctx, []Event{ev}, []*writeOp{op})
+		err = s.commitWithAudit(ctx, []Event{ev}, op)
 		if errors.Is(err, ErrConcurrentModification) {
 			return false, nil
 		}
@@ -307,8 +338,8 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 }
 
 // revisionKeys lists the keys of revs oldest first, each revision's marker
-// before its record, so that a listing never shows a marker without its
-// record... except briefly, and never an older revision as current.
+// before its record: deleted in that order, they never leave a marker
+// without its record, nor an older revision as the current one.
 func revisionKeys(revs []revInfo) []string {
 	var keys []string
 	for i := len(revs) - 1; i >= 0; i-- {
@@ -332,17 +363,25 @@ func (s *Store) deleteInOrder(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// purgeRevisions deletes superseded revisions of one secret.
-func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, revs []revInfo) error {
-	cur := g.current()
+// purgeRevisions deletes the superseded revisions d names and returns how
+// many it deleted. It first checks that the current revision authenticates
+// and its value decrypts (recheck), so that the last readable value of a
+// secret whose current record is damaged is never purged.
+func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, d cleanupDecision) (int, error) {
+	if _, found, err := s.recheck(ctx, g, d.cur, true); err != nil || !found {
+		return 0, err
+	}
 	ev := Event{
-		Operation: OpPurged, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, Reason: ReasonRevisionCleanup,
-		Metadata: map[string]string{"count": strconv.Itoa(len(revs))},
+		Operation: OpPurged, Namespace: g.Namespace, Name: g.Name, Revision: d.cur.Rev, Reason: ReasonRevisionCleanup,
+		Metadata: map[string]string{"count": strconv.Itoa(len(d.revisions))},
 	}
 	if err := s.appendEvents(ctx, []Event{ev}); err != nil {
-		return err
+		return 0, err
 	}
-	return s.obj.deleteAll(ctx, revisionKeys(revs))
+	if err := s.obj.deleteAll(ctx, revisionKeys(d.revisions)); err != nil {
+		return 0, err
+	}
+	return len(d.revisions), nil
 }
 
 // countOldEvents counts events older than cutoff from the operation index,

@@ -199,3 +199,77 @@ func TestCleanupValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanupChecksMarkersAgainstRecords: a purge rests on the
+// authenticated record, not on its marker. A user's tombstone whose marker
+// claims a purge in progress is neither purged at once (bypassing the
+// deleted-secret retention) nor reported as deleted by Get.
+func TestCleanupChecksMarkersAgainstRecords(t *testing.T) {
+	forDrivers(t, func(t *testing.T, u *unitEnv) {
+		u.kv(1)
+		u.put("ns", "a", "keep me")
+		if err := u.s.Delete(u.ctx, "ns", "a", 0); err != nil {
+			t.Fatal(err)
+		}
+		dir := secretDir("ns", "a")
+		forged := false
+		for _, k := range u.keys(dir) {
+			sk, ok := parseSecretKey(k)
+			if !ok || sk.Marker == nil || sk.Marker.Flag != flagTombstone {
+				continue
+			}
+			m := *sk.Marker
+			m.Flag = flagPurging
+			if err := u.raw.Delete(u.ctx, k); err != nil {
+				t.Fatal(err)
+			}
+			writeRaw(t, u.raw, markerKey(dir, sk.Revision, m), nil)
+			forged = true
+		}
+		if !forged {
+			t.Fatalf("no tombstone marker in %v", u.keys(dir))
+		}
+		u.clock.Advance(48 * time.Hour)
+		s := u.open()
+		in := CleanupInput{Retention: Retention{Revisions: dur(time.Hour), ExpiredSecrets: dur(time.Hour)}}
+		res, err := s.Cleanup(u.ctx, in)
+		if !errors.Is(err, ErrIntegrity) || res.Secrets != 0 {
+			t.Fatalf("Cleanup over a forged purge marker = %+v, %v; want the secret left alone with an integrity error", res, err)
+		}
+		if got := u.mustGet(s, "ns", "a", 1); string(got.Value) != "keep me" {
+			t.Fatalf("revision 1 after Cleanup = %q", got.Value)
+		}
+		if _, err := s.Get(u.ctx, "ns", "a", GetOptions{}); !errors.Is(err, ErrIntegrity) {
+			t.Fatalf("Get with a forged purge marker = %v, want an integrity error", err)
+		}
+	})
+}
+
+// TestCleanupRevisionsBehindDamagedCurrent: superseded revisions are not
+// purged from behind a current revision whose value does not decrypt: they
+// hold the last readable value. Other secrets are still cleaned up.
+func TestCleanupRevisionsBehindDamagedCurrent(t *testing.T) {
+	forDrivers(t, func(t *testing.T, u *unitEnv) {
+		u.kv(1)
+		u.put("ns", "a", "v1")
+		u.put("ns", "b", "b1")
+		u.put("ns", "a", "v2")
+		u.put("ns", "b", "b2")
+		u.clock.Advance(2 * time.Hour)
+		key := recordKey(secretDir("ns", "a"), 2)
+		bad := readRaw(t, u.raw, key)
+		bad[len(bad)-1] ^= 1
+		writeRaw(t, u.raw, key, bad)
+		s := u.open()
+		res, err := s.Cleanup(u.ctx, CleanupInput{Retention: Retention{Revisions: dur(time.Hour)}})
+		if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "ns/a") || res.Revisions != 1 {
+			t.Fatalf("Cleanup with a damaged current revision = %+v, %v; want b's old revision purged and ns/a reported", res, err)
+		}
+		if got := u.mustGet(s, "ns", "a", 1); string(got.Value) != "v1" {
+			t.Fatalf("revision 1 behind the damaged one = %q", got.Value)
+		}
+		if _, err := s.Get(u.ctx, "ns", "b", GetOptions{Revision: 1}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("b's superseded revision after Cleanup: %v", err)
+		}
+	})
+}

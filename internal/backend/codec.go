@@ -64,11 +64,11 @@ func objectMAC(key []byte, magic, context string, body []byte) []byte {
 // unframe checks magic and version and returns the body (and the MAC
 // trailer when withMAC).
 func unframe(magic string, data []byte, withMAC bool) (body, mac []byte, err error) {
-	min := len(magic) + 1 + 2
+	minLen := len(magic) + 1 + 2
 	if withMAC {
-		min += macSize
+		minLen += macSize
 	}
-	if len(data) < min {
+	if len(data) < minLen {
 		return nil, nil, fmt.Errorf("object is %d bytes, too short: %w", len(data), ErrIntegrity)
 	}
 	if string(data[:len(magic)]) != magic {
@@ -98,7 +98,7 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("decoding object: %v: %w", err, ErrIntegrity)
+		return fmt.Errorf("decoding object: %w: %w", err, ErrIntegrity)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("decoding object: trailing data: %w", ErrIntegrity)

@@ -1036,6 +1036,9 @@ func testIfRevision(t *testing.T, newTarget func(*testing.T) target) {
 	before := rawObjects(t, h.tg.raw)
 	_, err = h.s.Put(ctx, PutInput{Namespace: "ns", Name: "c", Value: []byte("x"), IfRevision: -1})
 	expectErr(t, err, ErrConcurrentModification, "Put IfRevision -1 of an existing secret")
+	if added := newObjects(before, rawObjects(t, h.tg.raw)); len(added) != 0 {
+		t.Fatalf("a failed create left objects: %v", added)
+	}
 	sec = h.put(PutInput{Namespace: "ns", Name: "c", Value: []byte("v2"), IfRevision: 1})
 	if sec.Revision != 2 {
 		t.Fatalf("Put IfRevision 1 gave revision %d", sec.Revision)

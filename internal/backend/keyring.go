@@ -181,6 +181,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 	order = append(order, s.previous...)
 	order = append(order, s.keeper)
 	tried := map[*secrets.Keeper]bool{}
+	var lastErr error
 	for _, k := range order {
 		if k == nil || tried[k] {
 			continue
@@ -188,6 +189,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 		tried[k] = true
 		pt, err := k.Decrypt(ctx, st.body.WrappedMaterial)
 		if err != nil {
+			lastErr = err
 			continue
 		}
 		if len(pt) != envelope.KeySize || hex.EncodeToString(envelope.CheckValue(pt)) != st.body.CheckValue {
@@ -197,7 +199,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 		st.material = pt
 		return pt, nil
 	}
-	return nil, fmt.Errorf("key version %d: no configured root key decrypts its material; if the root key was rotated, add the old one to the previous root keys: %w", st.body.Version, ErrKeyVersionUnavailable)
+	return nil, fmt.Errorf("key version %d: no configured root key decrypts its material (last error: %w); if the root key was rotated, add the old one to the previous root keys: %w", st.body.Version, lastErr, ErrKeyVersionUnavailable)
 }
 
 // primary returns the newest non-retired key version and its material.
@@ -274,7 +276,7 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 	now := s.now()
 	body := kvBody{Version: version, Revision: 1, CreatedAt: now.UnixNano(), RootEpoch: epoch, CheckValue: cv, WrappedMaterial: wrapped}
 	st := &keyVersionState{body: body, key: keyVersionKey(version, 1), material: material}
-	err = s.writeKeyVersion(ctx, st, Event{Operation: OpKeyVersionCreated, KeyVersion: version, Metadata: map[string]string{"check_value": cv}})
+	_, err = s.writeKeyVersion(ctx, st, Event{Operation: OpKeyVersionCreated, KeyVersion: version, Metadata: map[string]string{"check_value": cv}}, nil)
 	if errors.Is(err, ErrConcurrentModification) {
 		clear(material)
 		return KeyVersion{}, fmt.Errorf("key version %d: %w", version, ErrKeyVersionExists)
@@ -295,24 +297,30 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 	return KeyVersion{}, fmt.Errorf("key version %d vanished after it was written: %w", version, ErrConcurrentModification)
 }
 
-// writeKeyVersion appends the audit event, then writes the record revision
-// st.body.Revision and caches it.
-func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Event) error {
+// writeKeyVersion appends the audit event, then writes first (when not
+// nil: a store header revision the record depends on), then the record
+// revision st.body.Revision, which it caches. It reports whether first was
+// written.
+func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Event, first *writeOp) (firstDone bool, err error) {
 	s.mu.Lock()
 	macKey := s.header.keyringKey
 	s.mu.Unlock()
 	data, err := frameMAC(magicKeyVersion, macKey, kvContext(st.body.Version, st.body.Revision), st.body)
 	if err != nil {
-		return err
+		return false, err
 	}
-	op := &writeOp{Key: st.key, Data: data}
-	if err := s.commitWithAudit(ctx, []Event{ev}, []*writeOp{op}); err != nil {
-		return fmt.Errorf("writing key version %d: %w", st.body.Version, err)
+	ops := []*writeOp{{Key: st.key, Data: data}}
+	if first != nil {
+		ops = append([]*writeOp{first}, ops...)
+	}
+	err = s.commitWithAudit(ctx, []Event{ev}, ops...)
+	if err != nil {
+		return ops[0].Done && first != nil, fmt.Errorf("writing key version %d: %w", st.body.Version, err)
 	}
 	s.mu.Lock()
 	s.keyring[st.body.Version] = st
 	s.mu.Unlock()
-	return nil
+	return first != nil, nil
 }
 
 // KeyVersions lists the keyring in version order, with, for each version,
@@ -388,16 +396,12 @@ func (s *Store) countByKeyVersion(ctx context.Context, ns string) (map[int]int, 
 // RetireKeyVersion retires a version: new data keys are no longer wrapped
 // under it (the primary becomes the newest version not retired), while
 // records already under it stay readable. It is refused with
-// ErrKeyVersionInUse while any secret's current revision uses it; retiring
-// a retired version does nothing.
+// ErrKeyVersionInUse while any secret's current revision uses it (a secret
+// written under it by a concurrent run, while it was still the primary,
+// stays readable and is moved by the next Rotate); retiring a retired
+// version does nothing.
 func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
-	if err := s.refreshKeyring(ctx); err != nil {
-		return err
-	}
-	st, err := s.keyState(ctx, version)
-	if errors.Is(err, ErrKeyVersionUnavailable) {
-		return fmt.Errorf("key version %d does not exist: %w", version, ErrNotFound)
-	}
+	st, err := s.existingKeyVersion(ctx, version)
 	if err != nil {
 		return err
 	}
@@ -418,76 +422,83 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 	st.mu.Lock()
 	next.material = st.material
 	st.mu.Unlock()
-	return s.writeKeyVersion(ctx, next, Event{Operation: OpKeyVersionRetired, KeyVersion: version})
+	_, err = s.writeKeyVersion(ctx, next, Event{Operation: OpKeyVersionRetired, KeyVersion: version}, nil)
+	return err
+}
+
+// existingKeyVersion reloads the keyring and returns version v; a version
+// that does not exist is ErrNotFound.
+func (s *Store) existingKeyVersion(ctx context.Context, v int) (*keyVersionState, error) {
+	if err := s.refreshKeyring(ctx); err != nil {
+		return nil, err
+	}
+	st, err := s.keyState(ctx, v)
+	if errors.Is(err, ErrKeyVersionUnavailable) {
+		return nil, fmt.Errorf("key version %d does not exist: %w", v, ErrNotFound)
+	}
+	return st, err
 }
 
 // RewrapKeyVersion rewraps a version's material under the current root key
 // (after a root-key rotation; the old root key must be among
-// PreviousRootKeys). The store header is rewrapped first when it is still
-// under a previous root key. A version already under the current root key
-// is left alone.
+// PreviousRootKeys). When the store header is still under a previous root
+// key, it is rewrapped in the same commit, after the audit event and
+// before the key version record. A version already under the current root
+// key is left alone.
 func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
-	if err := s.refreshKeyring(ctx); err != nil {
-		return err
-	}
-	st, err := s.keyState(ctx, version)
-	if errors.Is(err, ErrKeyVersionUnavailable) {
-		return fmt.Errorf("key version %d does not exist: %w", version, ErrNotFound)
-	}
-	if err != nil {
-		return err
-	}
-	headerRewrapped := false
-	s.mu.Lock()
-	hdr := s.header
-	s.mu.Unlock()
-	if !hdr.rootCurrent {
+	for attempt := 0; ; attempt++ {
+		st, err := s.existingKeyVersion(ctx, version)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		hdr := s.header
+		s.mu.Unlock()
 		next := hdr
-		next.rev++
-		next.rootCurrent, next.openedWith = true, s.keeper
-		err := s.writeHeader(ctx, &next)
+		var headerOp *writeOp
 		switch {
-		case errors.Is(err, ErrConcurrentModification):
-			// Another run rewrapped it; read the newest revision.
-			if err := s.openHeader(ctx); err != nil {
+		case !hdr.rootCurrent:
+			next.rev++
+			next.rootCurrent, next.openedWith = true, s.keeper
+			if headerOp, err = s.headerOp(ctx, &next); err != nil {
 				return err
 			}
-		case err != nil:
+		case st.body.RootEpoch == hdr.rev:
+			return nil
+		}
+		material, err := s.material(ctx, st)
+		if err != nil {
 			return err
-		default:
+		}
+		wrapped, err := s.keeper.Encrypt(ctx, material)
+		if err != nil {
+			return fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
+		}
+		nb := st.body
+		nb.Revision++
+		nb.RootEpoch = next.rev
+		nb.WrappedMaterial = wrapped
+		kv := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
+		ev := Event{Operation: OpKeyVersionRewraped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(next.rev, 10)}}
+		if headerOp != nil {
+			ev.Metadata["store_header"] = "rewrapped"
+		}
+		headerDone, err := s.writeKeyVersion(ctx, kv, ev, headerOp)
+		if headerDone {
 			s.mu.Lock()
 			s.header = next
 			s.mu.Unlock()
-			headerRewrapped = true
 		}
-		s.mu.Lock()
-		hdr = s.header
-		s.mu.Unlock()
-		if !hdr.rootCurrent {
-			return fmt.Errorf("the store header is still wrapped under a previous root key: %w", ErrConcurrentModification)
+		if headerOp != nil && headerOp.Exists && attempt < 3 {
+			// Another run rewrapped the store header first: read its
+			// revision and start again.
+			if err := s.openHeader(ctx); err != nil {
+				return err
+			}
+			continue
 		}
-	}
-	if st.body.RootEpoch == hdr.rev {
-		return nil
-	}
-	material, err := s.material(ctx, st)
-	if err != nil {
 		return err
 	}
-	wrapped, err := s.keeper.Encrypt(ctx, material)
-	if err != nil {
-		return fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
-	}
-	nb := st.body
-	nb.Revision++
-	nb.RootEpoch = hdr.rev
-	nb.WrappedMaterial = wrapped
-	next := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
-	ev := Event{Operation: OpKeyVersionRewraped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(hdr.rev, 10)}}
-	if headerRewrapped {
-		ev.Metadata["store_header"] = "rewrapped"
-	}
-	return s.writeKeyVersion(ctx, next, ev)
 }
 
 // Wrap budget. AES-GCM with random 96-bit nonces is safe for at most 2^32
@@ -526,7 +537,7 @@ func (s *Store) reserveWraps(ctx context.Context, v, n int) error {
 			return err
 		}
 		if next >= maxWrapBlocks {
-			return fmt.Errorf("key version %d has wrapped up to %d data keys, the limit set for AES-GCM with random nonces under one key; create a new key version and rotate: %w", v, int64(next)*wrapBlockSize, ErrWrapLimit)
+			return fmt.Errorf("key version %d has wrapped up to %d data keys, the limit set for AES-GCM with random nonces under one key; create a new key version and rotate: %w", v, next*wrapBlockSize, ErrWrapLimit)
 		}
 		op := &writeOp{Key: wrapBlockKey(v, next)}
 		if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}}); err != nil {

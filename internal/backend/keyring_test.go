@@ -253,3 +253,90 @@ func TestKeyVersionRecordTamper(t *testing.T) {
 		t.Fatalf("Get under a swapped key version record = %v", err)
 	}
 }
+
+// TestRewrapKeyVersionFaultsConverge: a root-key rewrap that fails at any
+// write leaves every secret readable with the old and new root keys, and a
+// rerun converges to a store that the new root key alone opens.
+func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
+	oldRoot, newRoot := randomRootKey(), randomRootKey()
+	for _, kind := range []faultKind{faultWrite, faultWriteStored} {
+		t.Run(kind.String(), func(t *testing.T) {
+			for k := 1; ; k++ {
+				if k > 20 {
+					t.Fatalf("still writing at k = %d", k)
+				}
+				e := &aheadEnv{ctx: context.Background(), clock: newTestClock(), inner: openRaw(t, "mem://")}
+				e.ib, e.b = newInstrumented(e.inner)
+				e.opts = Options{RootKey: oldRoot, Actor: testActor, Now: e.clock.Now}
+				e.s = e.open(t, e.b)
+				setupAheadStore(t, e)
+				e.opts.RootKey, e.opts.PreviousRootKeys = newRoot, []string{oldRoot}
+				e.s = e.open(t, e.b)
+				e.ib.arm(kind, k)
+				err := e.s.RewrapKeyVersion(e.ctx, 1)
+				fired, _ := e.ib.disarm()
+				if !fired {
+					if err != nil {
+						t.Fatalf("RewrapKeyVersion without a fault: %v", err)
+					}
+					break
+				}
+				check := e.open(t, e.inner)
+				if got, err := check.Get(e.ctx, "ns", "a", GetOptions{}); err != nil || string(got.Value) != "v2" {
+					t.Fatalf("k=%d: after a failed rewrap (%v): Get = %q, %v", k, err, got.Value, err)
+				}
+				for _, v := range []int{1, 2} {
+					if err := e.s.RewrapKeyVersion(e.ctx, v); err != nil {
+						t.Fatalf("k=%d: rerun of RewrapKeyVersion(%d): %v", k, v, err)
+					}
+				}
+				e.opts.PreviousRootKeys = nil
+				s := e.open(t, e.inner)
+				if got, err := s.Get(e.ctx, "ns", "a", GetOptions{}); err != nil || string(got.Value) != "v2" {
+					t.Fatalf("k=%d: with the new root key only: Get = %q, %v", k, got.Value, err)
+				}
+				kvs, err := s.KeyVersions(e.ctx)
+				if err != nil || len(kvs) != 2 || !kvs[0].RootKeyCurrent || !kvs[1].RootKeyCurrent {
+					t.Fatalf("k=%d: KeyVersions after the rerun = %+v, %v", k, kvs, err)
+				}
+			}
+		})
+	}
+}
+
+// TestRewrapKeyVersionHeaderRace: two stores that both still see the store
+// header under the old root key rewrap different versions; the one that
+// loses the header's create-only race reads the winner's header and
+// carries on, and the lost attempt leaves no event.
+func TestRewrapKeyVersionHeaderRace(t *testing.T) {
+	forDrivers(t, func(t *testing.T, u *unitEnv) {
+		u.kv(1)
+		u.put("ns", "a", "v")
+		u.kv(2)
+		oldRoot := u.root
+		u.root = randomRootKey()
+		prev := func(o *Options) { o.PreviousRootKeys = []string{oldRoot} }
+		a, b := u.open(prev), u.open(prev)
+		if err := a.RewrapKeyVersion(u.ctx, 1); err != nil {
+			t.Fatalf("first RewrapKeyVersion: %v", err)
+		}
+		if err := b.RewrapKeyVersion(u.ctx, 2); err != nil {
+			t.Fatalf("RewrapKeyVersion after losing the header race: %v", err)
+		}
+		s := u.open()
+		kvs, err := s.KeyVersions(u.ctx)
+		if err != nil || !kvs[0].RootKeyCurrent || !kvs[1].RootKeyCurrent {
+			t.Fatalf("KeyVersions = %+v, %v", kvs, err)
+		}
+		var got []string
+		for _, e := range allEvents(t, s, EventFilter{Operations: []string{OpKeyVersionRewraped}}) {
+			got = append(got, fmt.Sprintf("%d:%s", e.KeyVersion, e.Metadata["store_header"]))
+		}
+		if strings.Join(got, ",") != "1:rewrapped,2:" {
+			t.Fatalf("rewrap events = %v; want one for each version, the first with the header", got)
+		}
+		if keys := u.keys(prefixHeader); len(keys) != 2 {
+			t.Fatalf("store header revisions = %v; want 2", keys)
+		}
+	})
+}

@@ -166,7 +166,7 @@ func recordKey(dir string, rev int64) string { return dir + "r" + invert(rev) }
 const (
 	flagLive      = 'a' // a value
 	flagTombstone = 't' // deleted by the user
-	flagPurging   = 'p' // tombstone written by cleanup before it purges the secret
+	flagPurging   = 'p' // tombstone written by cleanup before it purges an expired secret (see markerFlag)
 )
 
 // marker is what a revision's marker key says about it.

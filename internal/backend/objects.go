@@ -25,10 +25,9 @@ var errObjectNotFound = errors.New("object not found")
 type writeOp struct {
 	Key  string
 	Data []byte
-	// Alias, when set, names a second key created after Key succeeds: the
-	// marker of a revision. On local directories it is a hard link to the
-	// same file; on other buckets an empty object. An alias that already
-	// exists is not an error.
+	// Alias, when set, names an empty object created after Key succeeds:
+	// the marker of a revision. An alias that already exists is not an
+	// error.
 	Alias string
 
 	Exists bool

@@ -84,7 +84,9 @@ const (
 // (and counted as skipped when the writer already wrapped it under the
 // primary); the writer's value is never overwritten. Secrets that cannot
 // be rotated (unavailable key version, integrity failure) are left alone
-// and reported in the returned error after the others are done.
+// and reported in the returned error, which wraps the first one's, after
+// the others are done. Any other error (I/O, a canceled context) stops the
+// run and is returned; a rerun resumes.
 func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error) {
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
@@ -110,13 +112,20 @@ func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error
 		chunk = chunk[:0]
 		return err
 	}
+	// fail records a damaged secret and goes on; other errors stop the run.
+	fail := func(err error) error {
+		if !secretDamage(err) {
+			return err
+		}
+		res.Processed++
+		failures = append(failures, err)
+		progress()
+		return nil
+	}
 	err = s.scanSecrets(ctx, in.Namespace, false, func(g *secretGroup) error {
 		cur, err := s.currentInfo(ctx, g)
 		if err != nil {
-			res.Processed++
-			failures = append(failures, err)
-			progress()
-			return nil
+			return fail(err)
 		}
 		if cur == nil || cur.Flag != flagLive {
 			return nil
@@ -167,6 +176,8 @@ func (s *Store) rotateAndRetry(ctx context.Context, pv int, kek []byte, cands []
 			case o == outcomeConflict && attempt < 3:
 				c, ok, err := s.recheckCandidate(ctx, pv, cands[i])
 				switch {
+				case err != nil && !secretDamage(err):
+					return err
 				case err != nil:
 					*failures = append(*failures, err)
 				case ok:
@@ -222,22 +233,28 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 	err := forEach(ctx, s.conc, len(cands), func(ctx context.Context, i int) error {
 		c := cands[i]
 		ref := secretRef(c.ns, c.name)
+		// fail leaves a damaged secret alone; other errors stop the chunk.
+		fail := func(err error) error {
+			if !secretDamage(err) {
+				return err
+			}
+			outcomes[i], errs[i] = outcomeFailed, err
+			return nil
+		}
 		rec, data, err := s.readRecord(ctx, c.ns, c.name, c.rev)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			outcomes[i] = outcomeSkipped
 			return nil
 		case err != nil:
-			outcomes[i], errs[i] = outcomeFailed, err
-			return nil
+			return fail(err)
 		case rec.Header.Tombstone || int(rec.Header.KeyVersion) == pv:
 			outcomes[i] = outcomeSkipped
 			return nil
 		}
 		oldKEK, err := s.kek(ctx, int(rec.Header.KeyVersion))
 		if err != nil {
-			outcomes[i], errs[i] = outcomeFailed, integrityError(ref, c.rev, err)
-			return nil
+			return fail(recordError(ref, c.rev, err))
 		}
 		// Rewrap authenticates the record under its header before it
 		// writes anything, so copying the decoded header is safe. The
@@ -247,8 +264,7 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 		h.KeyVersion = uint32(pv)
 		enc, err := envelope.Rewrap(oldKEK, kek, data, h)
 		if err != nil {
-			outcomes[i], errs[i] = outcomeFailed, integrityError(ref, c.rev, err)
-			return nil
+			return fail(recordError(ref, c.rev, err))
 		}
 		ops[i] = recordOp(secretDir(c.ns, c.name), h, enc, now)
 		events[i] = Event{
@@ -278,7 +294,7 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.obj.commit(ctx, stage{Ops: auditOps, Strict: true}, stage{Ops: writeOps}); err != nil {
+	if err := s.commitAudited(ctx, auditOps, stage{Ops: writeOps}); err != nil {
 		return nil, nil, err
 	}
 	for i, op := range ops {

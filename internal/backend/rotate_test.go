@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/driver"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
@@ -124,5 +128,43 @@ func TestRotateScopeAndDamage(t *testing.T) {
 	}
 	if _, err := u.s.Rotate(u.ctx, RotateInput{Namespace: "a/b"}); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("Rotate of an invalid namespace = %v", err)
+	}
+}
+
+// gaugeBucket records the most object reads in flight at once.
+type gaugeBucket struct {
+	*instrumentedBucket
+	cur, max atomic.Int64
+}
+
+func (b *gaugeBucket) NewRangeReader(ctx context.Context, key string, offset, length int64, opts *driver.ReaderOptions) (driver.Reader, error) {
+	n := b.cur.Add(1)
+	defer b.cur.Add(-1)
+	for m := b.max.Load(); n > m && !b.max.CompareAndSwap(m, n); m = b.max.Load() {
+	}
+	time.Sleep(2 * time.Millisecond)
+	return b.instrumentedBucket.NewRangeReader(ctx, key, offset, length, opts)
+}
+
+// TestRotateBoundedConcurrency: Rotate reads records in parallel, never
+// more at once than Options.Concurrency.
+func TestRotateBoundedConcurrency(t *testing.T) {
+	u := newUnit(t, "mem")
+	ib, _ := newInstrumented(u.raw)
+	g := &gaugeBucket{instrumentedBucket: ib}
+	u.opts = Options{Bucket: blob.NewBucket(g)}
+	u.s = u.open(func(o *Options) { o.Concurrency = 3 })
+	u.kv(1)
+	for i := 0; i < 40; i++ {
+		u.put("ns", fmt.Sprintf("s%02d", i), "v")
+	}
+	u.kv(2)
+	g.max.Store(0)
+	res, err := u.s.Rotate(u.ctx, RotateInput{})
+	if err != nil || res.Rotated != 40 {
+		t.Fatalf("Rotate = %+v, %v", res, err)
+	}
+	if m := g.max.Load(); m < 2 || m > 3 {
+		t.Fatalf("at most %d reads in flight during Rotate with Concurrency 3; want 2 or 3", m)
 	}
 }

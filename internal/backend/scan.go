@@ -184,9 +184,6 @@ func (s *Store) currentInfo(ctx context.Context, g *secretGroup) (*curInfo, erro
 	if err != nil {
 		return nil, fmt.Errorf("secret %s/%s revision %d: %w (%w)", g.Namespace, g.Name, r.Rev, ErrIntegrity, err)
 	}
-	m := marker{KeyVersion: int(rec.Header.KeyVersion), Written: rec.Header.UpdatedAt, Expires: rec.Header.ExpiresAt, Flag: flagLive}
-	if rec.Header.Tombstone {
-		m.Flag = flagTombstone
-	}
+	m := marker{KeyVersion: int(rec.Header.KeyVersion), Written: rec.Header.UpdatedAt, Expires: rec.Header.ExpiresAt, Flag: markerFlag(&rec.Header)}
 	return &curInfo{marker: m, Rev: r.Rev, RecordKey: r.RecordKey}, nil
 }

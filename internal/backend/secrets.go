@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*en
 	}
 	rec, err := envelope.Decode(data)
 	if err != nil {
-		return nil, nil, integrityError(ref, rev, err)
+		return nil, nil, recordError(ref, rev, err)
 	}
 	h := rec.Header
 	if h.Namespace != ns || h.Name != name || h.Revision != uint64(rev) {
@@ -72,29 +73,82 @@ func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*en
 	return rec, data, nil
 }
 
-// checkMarker compares a record's (not yet authenticated) header with the
-// marker written beside it. They are written from the same header, so a
-// disagreement means one of them was altered: for example a record whose
-// key version label was changed is an integrity failure, not a request for
-// a key version that does not exist.
+// markerFlag is the marker flag that a revision header implies. A purge
+// tombstone is told from a user's tombstone by its header, not only by its
+// marker: it keeps the expiry of the value it covers, while Delete writes
+// tombstones without one.
+func markerFlag(h *envelope.Header) byte {
+	switch {
+	case !h.Tombstone:
+		return flagLive
+	case h.ExpiresAt != 0:
+		return flagPurging
+	}
+	return flagTombstone
+}
+
+// checkMarker compares a record's header with the marker written beside
+// it. They are written from the same header, so a disagreement means one
+// of them was altered: for example a record whose key version label was
+// changed is an integrity failure, not a request for a key version that
+// does not exist, and a user's tombstone whose marker claims a purge in
+// progress is not purged.
 func checkMarker(ref string, rev int64, m *marker, h *envelope.Header) error {
 	if m == nil {
 		return nil
 	}
-	if m.KeyVersion != int(h.KeyVersion) || (m.Flag == flagLive) == h.Tombstone || m.Expires != h.ExpiresAt {
+	if m.KeyVersion != int(h.KeyVersion) || m.Flag != markerFlag(h) || m.Expires != h.ExpiresAt {
 		return fmt.Errorf("secret %s revision %d: the record disagrees with its marker (key version %d, expiry or deletion flag): %w", ref, rev, h.KeyVersion, ErrIntegrity)
 	}
 	return nil
 }
 
-// integrityError wraps an envelope failure of one secret revision: the
-// store's ErrIntegrity and the envelope's own error (ErrIntegrity,
-// ErrMalformed or ErrUnsupportedVersion) are both matchable.
-func integrityError(ref string, rev int64, err error) error {
-	if errors.Is(err, ErrKeyVersionUnavailable) {
-		return fmt.Errorf("secret %s revision %d: %w", ref, rev, err)
+// recordError wraps a failure to use one secret revision. A failure of
+// package envelope (bad tag, truncation, trailing bytes, unknown format
+// version) is that record's ErrIntegrity, with the envelope's own error
+// (ErrIntegrity, ErrMalformed or ErrUnsupportedVersion) also matchable.
+// Any other error keeps its own kind: an unavailable or damaged key
+// version, or an I/O failure, is not the record's damage.
+func recordError(ref string, rev int64, err error) error {
+	if errors.Is(err, envelope.ErrIntegrity) || errors.Is(err, envelope.ErrMalformed) || errors.Is(err, envelope.ErrUnsupportedVersion) {
+		return fmt.Errorf("secret %s revision %d: %w: %w", ref, rev, ErrIntegrity, err)
 	}
-	return fmt.Errorf("secret %s revision %d: %w: %w", ref, rev, ErrIntegrity, err)
+	return fmt.Errorf("secret %s revision %d: %w", ref, rev, err)
+}
+
+// secretDamage reports whether err concerns one secret's stored state (a
+// tampered or corrupt record, or a key version that cannot be used), so
+// that Rotate and Cleanup leave that secret alone and go on. Any other
+// error (I/O, a canceled context) stops them.
+func secretDamage(err error) bool {
+	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable)
+}
+
+// readRevision reads revision rev of a secret, or its current revision
+// when rev is 0, and returns its revision number and decoded (not yet
+// authenticated) record. The current revision's record is checked against
+// its marker.
+func (s *Store) readRevision(ctx context.Context, ns, name string, rev int64) (int64, *envelope.Record, []byte, error) {
+	ref := secretRef(ns, name)
+	var m *marker
+	if rev == 0 {
+		r, mk, found, err := s.loadCurrent(ctx, secretDir(ns, name))
+		if err != nil {
+			return 0, nil, nil, fmt.Errorf("secret %s: %w", ref, err)
+		}
+		if !found {
+			return 0, nil, nil, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
+		}
+		rev, m = r, mk
+	}
+	rec, data, err := s.readRecord(ctx, ns, name, rev)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if err := checkMarker(ref, rev, m, &rec.Header); err != nil {
+		return 0, nil, nil, err
+	}
+	return rev, rec, data, nil
 }
 
 // secretFromHeader builds the Secret an authenticated header describes.
@@ -137,28 +191,13 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		return Secret{}, invalid("revision", "is %d; revisions are numbered from 1 (0 means the current one)", opts.Revision)
 	}
 	ref := secretRef(namespace, name)
-	rev := opts.Revision
-	var m *marker
-	if rev == 0 {
-		r, mk, found, err := s.loadCurrent(ctx, secretDir(namespace, name))
-		if err != nil {
-			return Secret{}, fmt.Errorf("secret %s: %w", ref, err)
-		}
-		if !found {
-			return Secret{}, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
-		}
-		rev, m = r, mk
-	}
-	rec, data, err := s.readRecord(ctx, namespace, name, rev)
+	rev, rec, data, err := s.readRevision(ctx, namespace, name, opts.Revision)
 	if err != nil {
-		return Secret{}, err
-	}
-	if err := checkMarker(ref, rev, m, &rec.Header); err != nil {
 		return Secret{}, err
 	}
 	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
 	if err != nil {
-		return Secret{}, integrityError(ref, rev, err)
+		return Secret{}, recordError(ref, rev, err)
 	}
 	now := s.now()
 	if rec.Header.Tombstone || expired(rec.Header.ExpiresAt, now) {
@@ -166,7 +205,7 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		// never decrypt the value of a deleted or expired secret.
 		h, err := envelope.Verify(kek, data)
 		if err != nil {
-			return Secret{}, integrityError(ref, rev, err)
+			return Secret{}, recordError(ref, rev, err)
 		}
 		if h.Tombstone {
 			return Secret{}, fmt.Errorf("secret %s is deleted (revision %d): %w", ref, rev, ErrNotFound)
@@ -176,7 +215,7 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 	}
 	h, value, err := envelope.Open(kek, data)
 	if err != nil {
-		return Secret{}, integrityError(ref, rev, err)
+		return Secret{}, recordError(ref, rev, err)
 	}
 	sec := secretFromHeader(h, now)
 	sec.Value = value
@@ -185,30 +224,11 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 
 // head reads and authenticates the current revision's header.
 func (s *Store) head(ctx context.Context, namespace, name string) (envelope.Header, error) {
-	ref := secretRef(namespace, name)
-	rev, m, found, err := s.loadCurrent(ctx, secretDir(namespace, name))
-	if err != nil {
-		return envelope.Header{}, fmt.Errorf("secret %s: %w", ref, err)
-	}
-	if !found {
-		return envelope.Header{}, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
-	}
-	rec, data, err := s.readRecord(ctx, namespace, name, rev)
+	rev, rec, data, err := s.readRevision(ctx, namespace, name, 0)
 	if err != nil {
 		return envelope.Header{}, err
 	}
-	if err := checkMarker(ref, rev, m, &rec.Header); err != nil {
-		return envelope.Header{}, err
-	}
-	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
-	if err != nil {
-		return envelope.Header{}, integrityError(ref, rev, err)
-	}
-	h, err := envelope.Verify(kek, data)
-	if err != nil {
-		return envelope.Header{}, integrityError(ref, rev, err)
-	}
-	return h, nil
+	return s.verifyRecord(ctx, secretRef(namespace, name), rev, rec, data)
 }
 
 // Head returns the current revision without decrypting its value. An
@@ -372,14 +392,14 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 		}
 	}
 	if err != nil {
-		return Secret{}, integrityError(ref, rev+1, err)
+		return Secret{}, recordError(ref, rev+1, err)
 	}
 	op := recordOp(dir, h, enc, now)
 	ev := Event{Operation: OpUpdated, Namespace: in.Namespace, Name: in.Name, Revision: rev + 1, KeyVersion: pv, Reason: in.Reason, Time: now}
 	if !live {
 		ev.Operation = OpCreated
 	}
-	if err := s.commitWithAudit(ctx, []Event{ev}, []*writeOp{op}); err != nil {
+	if err := s.commitWithAudit(ctx, []Event{ev}, op); err != nil {
 		return Secret{}, fmt.Errorf("secret %s: writing revision %d: %w", ref, rev+1, err)
 	}
 	return secretFromHeader(h, now), nil
@@ -390,51 +410,71 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 func (s *Store) verifyRecord(ctx context.Context, ref string, rev int64, rec *envelope.Record, data []byte) (envelope.Header, error) {
 	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
 	if err != nil {
-		return envelope.Header{}, integrityError(ref, rev, err)
+		return envelope.Header{}, recordError(ref, rev, err)
 	}
 	h, err := envelope.Verify(kek, data)
 	if err != nil {
-		return envelope.Header{}, integrityError(ref, rev, err)
+		return envelope.Header{}, recordError(ref, rev, err)
 	}
 	return h, nil
 }
 
 // recordOp is the create-only write of a revision record and its marker.
 func recordOp(dir string, h envelope.Header, enc []byte, written time.Time) *writeOp {
-	m := marker{KeyVersion: int(h.KeyVersion), Written: written.UnixNano(), Expires: h.ExpiresAt, Flag: flagLive}
-	if h.Tombstone {
-		m.Flag = flagTombstone
-	}
+	m := marker{KeyVersion: int(h.KeyVersion), Written: written.UnixNano(), Expires: h.ExpiresAt, Flag: markerFlag(&h)}
 	return &writeOp{Key: recordKey(dir, int64(h.Revision)), Data: enc, Alias: markerKey(dir, int64(h.Revision), m)}
 }
 
-// commitWithAudit writes the audit events, then the ops. When an op loses
-// its create-only race, the events (which describe a write that did not
-// happen) are withdrawn and ErrConcurrentModification is returned.
-func (s *Store) commitWithAudit(ctx context.Context, events []Event, ops []*writeOp) error {
+// commitWithAudit writes the audit events, then each op in turn, each one
+// durable before the next is written (see commitAudited for a failed
+// audit write). When an op loses its create-only race, the ops after it
+// are not written and ErrConcurrentModification is returned; if it was the
+// first op, nothing was changed and the events (which describe a write
+// that did not happen) are withdrawn.
+func (s *Store) commitWithAudit(ctx context.Context, events []Event, ops ...*writeOp) error {
 	auditOps, err := s.auditOps(events)
 	if err != nil {
 		return err
 	}
-	if err := s.obj.commit(ctx, stage{Ops: auditOps, Strict: true}, stage{Ops: ops}); err != nil {
-		return err
+	stages := make([]stage, len(ops))
+	for i, op := range ops {
+		stages[i] = stage{Ops: []*writeOp{op}, Strict: true}
 	}
-	for _, op := range ops {
+	err = s.commitAudited(ctx, auditOps, stages...)
+	for i, op := range ops {
 		if op.Exists {
-			s.withdraw(ctx, auditOps)
+			if i == 0 {
+				s.withdraw(ctx, auditOps)
+			}
 			return fmt.Errorf("%s was written by another writer first: %w", op.Key, ErrConcurrentModification)
 		}
 	}
-	return nil
+	return err
 }
 
-// withdraw deletes the audit objects of a write that lost its race. It is
-// best effort: an event left behind names a revision that holds the
-// winner's change, next to the winner's own event.
+// commitAudited commits the audit objects (a strict stage), then stages.
+// Audit is written ahead and fails closed: if the audit stage fails,
+// nothing of stages is attempted, and the audit objects it wrote, or may
+// have written, are withdrawn, since they describe a change that did not
+// happen.
+func (s *Store) commitAudited(ctx context.Context, auditOps []*writeOp, stages ...stage) error {
+	err := s.obj.commit(ctx, append([]stage{{Ops: auditOps, Strict: true}}, stages...)...)
+	if err != nil && slices.ContainsFunc(auditOps, func(op *writeOp) bool { return !op.Done }) {
+		s.withdraw(ctx, auditOps)
+	}
+	return err
+}
+
+// withdraw deletes the audit objects of a change that was not made (its
+// audit write failed, or its write lost a race), except keys that already
+// existed, which belong to someone else. It is best effort: an event left
+// behind is the record of an intended change (see audit.go).
 func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
 	keys := make([]string, 0, len(auditOps))
 	for _, op := range auditOps {
-		keys = append(keys, op.Key)
+		if !op.Exists {
+			keys = append(keys, op.Key)
+		}
 	}
 	_ = s.obj.deleteAll(context.WithoutCancel(ctx), keys)
 }
@@ -489,10 +529,10 @@ func (s *Store) Delete(ctx context.Context, namespace, name string, ifRevision i
 	h := envelope.Header{Namespace: namespace, Name: name, Revision: uint64(rev + 1), KeyVersion: uint32(pv), Tombstone: true, CreatedAt: createdAt, UpdatedAt: now.UnixNano()}
 	enc, err := envelope.Seal(kek, h, nil)
 	if err != nil {
-		return integrityError(ref, rev+1, err)
+		return recordError(ref, rev+1, err)
 	}
 	ev := Event{Operation: OpDeleted, Namespace: namespace, Name: name, Revision: rev + 1, KeyVersion: pv, Time: now}
-	if err := s.commitWithAudit(ctx, []Event{ev}, []*writeOp{recordOp(dir, h, enc, now)}); err != nil {
+	if err := s.commitWithAudit(ctx, []Event{ev}, recordOp(dir, h, enc, now)); err != nil {
 		return fmt.Errorf("secret %s: writing the tombstone: %w", ref, err)
 	}
 	return nil

@@ -212,7 +212,8 @@ func openKeeper(ctx context.Context, field, s string) (*secrets.Keeper, error) {
 		}
 		return localsecrets.NewKeeper(key), nil
 	}
-	if scheme == localsecrets.Scheme {
+	// net/url lowercases schemes: BASE64KEY:// would reach localsecrets too.
+	if strings.EqualFold(scheme, localsecrets.Scheme) {
 		rest, _, _ = strings.Cut(rest, "?")
 		if rest == "" {
 			return nil, invalid(field, "base64key:// without a key would make a new random key on every run, so nothing stored could be read back; give the key as base64key://<base64 of 32 bytes> (generate one with: openssl rand -base64 32)")
@@ -227,14 +228,38 @@ func openKeeper(ctx context.Context, field, s string) (*secrets.Keeper, error) {
 	if err != nil {
 		// The scheme is safe to show; the rest of the URL may name
 		// credentials.
-		return nil, invalid(field, "cannot open %s:// keeper: %v", scheme, redactURLError(err, s))
+		return nil, invalid(field, "cannot open %s:// keeper: %s", scheme, redactURLText(err.Error(), s, "<root key URL>"))
 	}
 	return k, nil
 }
 
-func redactURLError(err error, s string) string {
-	return strings.ReplaceAll(err.Error(), s, "<root key URL>")
+// redactURLText replaces in msg every form in which a driver may print the
+// URL raw (as given, or re-encoded by net/url) with safe, so that
+// credentials in its userinfo or query (passwords, signatures, tokens)
+// never reach an error message.
+func redactURLText(msg, raw, safe string) string {
+	msg = strings.ReplaceAll(msg, raw, safe)
+	if u, err := url.Parse(raw); err == nil {
+		msg = strings.ReplaceAll(msg, u.String(), safe)
+	}
+	return msg
 }
+
+// redactedURL is u without userinfo, query or fragment: what errors may
+// show of a bucket URL.
+func redactedURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
+}
+
+// redactedError shows msg, from which credentials were removed, and still
+// unwraps to the original error for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // decodeKey decodes a 32-byte key in standard or URL-safe base64, padded or
 // not.
@@ -261,12 +286,20 @@ func decodeKey(s string) ([32]byte, error) {
 func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, nil, invalid("url", "is not a valid URL: %v", err)
+		// url.Error repeats the whole URL, credentials included; show
+		// only the reason.
+		reason := err
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			reason = uerr.Err
+		}
+		return nil, nil, invalid("url", "is not a valid URL (%v); give a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://", reason)
 	}
 	if u.Scheme != fileblob.Scheme {
 		b, err := blob.OpenBucket(ctx, raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("opening bucket %s://%s: %w", u.Scheme, u.Host, err)
+			safe := redactedURL(u)
+			return nil, nil, &redactedError{msg: "opening bucket " + safe + ": " + redactURLText(err.Error(), raw, safe), err: err}
 		}
 		return b, nil, nil
 	}
@@ -440,7 +473,7 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 		break
 	}
 	if hs.secret == nil {
-		return headerState{}, fmt.Errorf("%w: neither the root key nor any of %d previous root keys opens this store's header (last error: %v)", ErrRootKeyMismatch, len(s.previous), lastErr)
+		return headerState{}, fmt.Errorf("%w: neither the root key nor any of %d previous root keys opens this store's header (last error: %w)", ErrRootKeyMismatch, len(s.previous), lastErr)
 	}
 	if err := hs.derive(); err != nil {
 		return headerState{}, err
@@ -485,21 +518,29 @@ func (s *Store) initHeader(ctx context.Context) error {
 	return nil
 }
 
-// writeHeader writes header revision hs.rev, wrapping the store secret with
-// the current root key.
+// writeHeader writes header revision hs.rev (see headerOp).
 func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
-	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
-	if err != nil {
-		return fmt.Errorf("wrapping the store secret with the root key: %w", err)
-	}
-	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
-	data, err := frameMAC(magicHeader, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
+	op, err := s.headerOp(ctx, hs)
 	if err != nil {
 		return err
 	}
-	op := &writeOp{Key: headerKey(hs.rev), Data: data}
 	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}, Strict: true}); err != nil {
 		return fmt.Errorf("writing store header revision %d: %w", hs.rev, err)
 	}
 	return nil
+}
+
+// headerOp is the create-only write of header revision hs.rev, with the
+// store secret wrapped by the current root key.
+func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
+	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
+	if err != nil {
+		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
+	}
+	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
+	data, err := frameMAC(magicHeader, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
+	if err != nil {
+		return nil, err
+	}
+	return &writeOp{Key: headerKey(hs.rev), Data: data}, nil
 }

@@ -144,6 +144,7 @@ func TestOpenRootKeyForms(t *testing.T) {
 		"  " + base64.StdEncoding.EncodeToString(key) + "\n",
 		"base64key://" + base64.URLEncoding.EncodeToString(key),
 		"base64key://" + base64.RawURLEncoding.EncodeToString(key),
+		"BASE64KEY://" + base64.URLEncoding.EncodeToString(key),
 	} {
 		if err := open(root); err != nil {
 			t.Fatalf("Open with root key form %d chars: %v", len(root), err)
@@ -158,6 +159,7 @@ func TestOpenRootKeyForms(t *testing.T) {
 	}{
 		{"", nil, "root_key", "openssl rand -base64 32"},
 		{"base64key://", nil, "root_key", "new random key"},
+		{"Base64Key://", nil, "root_key", "new random key"},
 		{"base64key://" + short, nil, "root_key", "16 bytes"},
 		{short, nil, "root_key", "16 bytes"},
 		{"not base64 at all!", nil, "root_key", "not valid base64"},
@@ -172,6 +174,35 @@ func TestOpenRootKeyForms(t *testing.T) {
 		}
 		if c.root != "" && len(c.root) > 20 && strings.Contains(err.Error(), strings.TrimPrefix(c.root, "base64key://")) {
 			t.Fatalf("the error repeats the key: %v", err)
+		}
+	}
+}
+
+// TestOpenErrorsRedactURLs: an error about a bucket URL never repeats the
+// URL's userinfo or query, which may hold credentials.
+func TestOpenErrorsRedactURLs(t *testing.T) {
+	ctx := context.Background()
+	root := randomRootKey()
+	for _, c := range []struct {
+		url     string
+		invalid bool // a ValidationError on "url"
+		says    string
+	}{
+		{"s3://user:hunter2@bucket/%zz?X-Amz-Signature=hunter3", true, "%zz"},
+		{"nosuchscheme://user:hunter2@host/p?sig=hunter3", false, "nosuchscheme://host/p"},
+		{"mem://?sig=hunter3", false, "sig"},
+	} {
+		_, err := Open(ctx, Options{BucketURL: c.url, RootKey: root})
+		var ve *ValidationError
+		switch {
+		case err == nil:
+			t.Fatalf("Open(%q) succeeded", c.url)
+		case strings.Contains(err.Error(), "hunter"):
+			t.Fatalf("Open(%q): the error repeats the URL's credentials: %v", c.url, err)
+		case !strings.Contains(err.Error(), c.says):
+			t.Fatalf("Open(%q) = %v; want it to say %q", c.url, err, c.says)
+		case c.invalid != (errors.As(err, &ve) && ve.Field == "url"):
+			t.Fatalf("Open(%q) = %v; ValidationError on url: want %v", c.url, err, c.invalid)
 		}
 	}
 }
@@ -492,5 +523,30 @@ func TestExpiryValidation(t *testing.T) {
 	}
 	if len(u.keys(prefixSecrets)) != 0 {
 		t.Fatalf("rejected puts wrote revisions")
+	}
+}
+
+// TestKeyringReadFailureIsNotIntegrity: an I/O failure while reloading the
+// keyring to read a secret is reported as that failure, not as damage to
+// the secret (ErrIntegrity).
+func TestKeyringReadFailureIsNotIntegrity(t *testing.T) {
+	u := newUnit(t, "mem")
+	ib, b := newInstrumented(u.raw)
+	u.opts = Options{Bucket: b}
+	reader := u.open() // its keyring is loaded now, empty
+	u.s = u.open()
+	u.kv(1)
+	u.put("ns", "a", "v")
+	// LIST 1 finds the current revision; LIST 2 reloads the keyring.
+	ib.arm(faultList, 2)
+	_, err := reader.Get(u.ctx, "ns", "a", GetOptions{})
+	if fired, _ := ib.disarm(); !fired {
+		t.Fatalf("the keyring was not reloaded (Get = %v)", err)
+	}
+	if !errors.Is(err, errInjected) || errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable) {
+		t.Fatalf("Get with a failing keyring listing = %v; want the I/O error, not a verdict on the secret", err)
+	}
+	if got := u.mustGet(reader, "ns", "a", 0); string(got.Value) != "v" {
+		t.Fatalf("Get once the listing works = %q", got.Value)
 	}
 }
