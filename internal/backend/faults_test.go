@@ -56,8 +56,6 @@ type instrumentedBucket struct {
 	seen           int // matching requests since arming
 	fired          bool
 	dropIfNotExist bool
-	// onList, when set, is told of every LIST request and its duration.
-	onList func(prefix, delimiter string, keys int, d time.Duration)
 }
 
 var _ driver.Bucket = (*instrumentedBucket)(nil)
@@ -158,15 +156,11 @@ func (b *instrumentedBucket) ListPaged(ctx context.Context, opts *driver.ListOpt
 	if size <= 0 {
 		size = 1000
 	}
-	start := time.Now()
 	objs, next, err := b.inner.ListPage(ctx, token, size, &blob.ListOptions{
 		Prefix: opts.Prefix, Delimiter: opts.Delimiter, BeforeList: opts.BeforeList,
 	})
 	if err != nil {
 		return nil, err
-	}
-	if b.onList != nil {
-		b.onList(opts.Prefix, opts.Delimiter, len(objs), time.Since(start))
 	}
 	page := &driver.ListPage{NextPageToken: next}
 	for _, o := range objs {
