@@ -33,13 +33,22 @@ package backend
 // one; an operation filter then lists only those operations' directories.
 // gocloud.dev/blob lists keys in ascending order and has no "start after",
 // so Since, Until and the page cursor select day directories (y<yyyymmdd>,
-// UTC) instead: one delimiter LIST finds the days, then each day touched is
-// listed and its entries are read lazily in time order (a merge over the
-// entries' [min, max] bounds), ascending or descending. A query therefore
-// costs one LIST for the days, the LISTs of the days it touches (their
-// matching directories only) and one GET per entry returned. A day
-// directory never holds an event of another day (batches are split by
-// day), so days are independent.
+// UTC) first: one delimiter LIST finds the days (none for a range of at
+// most maxEnumeratedDays), then each day touched is listed and its entries
+// are read lazily in time order (a merge over the entries' [min, max]
+// bounds), ascending or descending. Inside a day, the part the query wants
+// (window and cursor) narrows the listing: entry keys start with their
+// (first) time in fixed-width decimal, so that part is matched by at most
+// maxCoverPrefixes key prefixes per entry directory (timeCover), and a
+// batch, whose events lie within maxBatchSpan, is found by its first time.
+// Without an operation filter, one delimiter LIST finds the day's
+// operation directories first. A query therefore costs one LIST for the
+// days, for each day touched one LIST per prefix of each matching
+// directory (a whole day: one LIST per directory) plus pages of 1,000
+// keys, and one GET per entry returned; the keys listed are those of the
+// window plus a margin of the same order. A day directory never holds an
+// event of another day (batches are split by minute, hence by day), so
+// days are independent.
 //
 // Integrity. Each event carries an HMAC-SHA256 under the audit key (derived
 // from the store secret) over its canonical encoding; ListEvents also
@@ -73,6 +82,14 @@ const (
 	// maxEnumeratedDays bounds the Since..Until ranges whose days a query
 	// visits directly instead of listing the day directories.
 	maxEnumeratedDays = 7
+	// maxBatchSpan: a batch never holds events of two minutes (slots of
+	// maxBatchSpan since the epoch), so its first and last event are less
+	// than maxBatchSpan apart. A time window then finds every batch that
+	// can hold one of its events by the batch's first time alone.
+	maxBatchSpan = int64(time.Minute)
+	// maxCoverPrefixes bounds the key prefixes (LISTs per entry
+	// directory) a time window inside a day is narrowed to.
+	maxCoverPrefixes = 6
 )
 
 // eventBody is an event as stored.
@@ -136,7 +153,10 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 		bodies[i] = b
 	}
 	var ops []*writeOp
-	type group struct{ index, op, day string }
+	type group struct {
+		index, op string
+		slot      int64 // maxBatchSpan slot; slots never span a day
+	}
 	batches := map[group][]eventBody{}
 	var order []group
 	add := func(g group, b eventBody) {
@@ -153,12 +173,13 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 			}
 			ops = append(ops, &writeOp{Key: auditEventKey(auditSecretIndex(b.Namespace, b.Name), b.Time, b.ID, b.Operation), Data: data})
 		}
-		// Batches never span a day: day directories are self-contained.
-		day := dayOf(b.Time)
+		// Batches never span a slot, hence never a day: day directories
+		// are self-contained.
+		slot := b.Time / maxBatchSpan
 		if b.Namespace != "" {
-			add(group{auditNamespaceIndex(b.Namespace), b.Operation, day}, b)
+			add(group{auditNamespaceIndex(b.Namespace), b.Operation, slot}, b)
 		}
-		add(group{prefixAuditO, b.Operation, day}, b)
+		add(group{prefixAuditO, b.Operation, slot}, b)
 	}
 	for _, g := range order {
 		evs := batches[g]
@@ -427,14 +448,53 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 // order that falls in it, until the page is full.
 func (q *eventQuery) day(ctx context.Context, day string) error {
 	dir := q.index.base + "y" + day + "/"
-	prefixes := []string{dir}
-	if q.index.batches && q.ops != nil {
-		prefixes = prefixes[:0]
-		for _, op := range q.opList {
-			prefixes = append(prefixes, dir+op+"/")
-		}
+	dirs, names, err := q.dayPrefixes(ctx, day, dir)
+	if err != nil {
+		return err
 	}
 	var items []auditItem
+	consider := func(key string) {
+		q.keysListed++
+		it, ok := parseAuditKey(key)
+		if !ok || it.Batch != q.index.batches || !strings.HasPrefix(key, dir) {
+			return
+		}
+		if q.ops != nil && !q.ops[it.Op] {
+			return
+		}
+		if q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until {
+			return
+		}
+		if q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time) {
+			return
+		}
+		if it.Count == 1 && !q.wanted(it.Min, it.ID) {
+			return
+		}
+		items = append(items, it)
+	}
+	var prefixes []string
+	for _, d := range dirs {
+		if names == nil {
+			prefixes = append(prefixes, d)
+			continue
+		}
+		// On a local store one read of the directory serves every prefix
+		// (fileblob would read the whole directory once per prefix).
+		keys, ok, err := q.s.obj.localFiles(d, names)
+		if err != nil {
+			return fmt.Errorf("reading audit events: %w", err)
+		}
+		if ok {
+			for _, k := range keys {
+				consider(k)
+			}
+			continue
+		}
+		for _, n := range names {
+			prefixes = append(prefixes, d+n)
+		}
+	}
 	for _, prefix := range prefixes {
 		var token []byte
 		for {
@@ -442,25 +502,8 @@ func (q *eventQuery) day(ctx context.Context, day string) error {
 			if err != nil {
 				return fmt.Errorf("reading audit events: %w", err)
 			}
-			q.keysListed += len(objs)
 			for _, o := range objs {
-				it, ok := parseAuditKey(o.Key)
-				if !ok || it.Batch != q.index.batches || !strings.HasPrefix(o.Key, dir) {
-					continue
-				}
-				if q.ops != nil && !q.ops[it.Op] {
-					continue
-				}
-				if q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until {
-					continue
-				}
-				if q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time) {
-					continue
-				}
-				if it.Count == 1 && !q.wanted(it.Min, it.ID) {
-					continue
-				}
-				items = append(items, it)
+				consider(o.Key)
 			}
 			if len(next) == 0 {
 				break
@@ -495,6 +538,117 @@ func (q *eventQuery) day(ctx context.Context, day string) error {
 		}
 		q.out = append(q.out, e.event())
 	}
+}
+
+// dayPrefixes returns what to list in the day directory dir: the
+// directory (or its operation directories) and nil names when the query
+// wants the whole day, else the entry directories and, within each, the
+// name prefixes of the entries whose first time can fall in the part of
+// the day the query wants (time window and cursor), found by timeCover.
+func (q *eventQuery) dayPrefixes(ctx context.Context, day, dir string) (dirs, names []string, err error) {
+	start, _ := dayStart(day)
+	end := start + int64(24*time.Hour)
+	lo, hi := max(start, q.since), end
+	if q.until != 0 {
+		hi = min(hi, q.until)
+	}
+	if q.cursor != nil {
+		if q.f.Descending {
+			hi = min(hi, q.cursor.Time+1)
+		} else {
+			lo = max(lo, q.cursor.Time)
+		}
+	}
+	if lo >= hi {
+		return nil, nil, nil
+	}
+	entry := "e"
+	if q.index.batches {
+		// A batch holding an event at lo starts after lo-maxBatchSpan.
+		entry = "b"
+		lo = max(start, lo-maxBatchSpan+1)
+	}
+	whole := lo == start && hi == end
+	dirs = []string{dir}
+	switch {
+	case !q.index.batches:
+	case q.ops != nil:
+		dirs = dirs[:0]
+		for _, op := range q.opList {
+			dirs = append(dirs, dir+op+"/")
+		}
+	case !whole:
+		subs, err := q.s.obj.subdirs(ctx, dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading audit events: %w", err)
+		}
+		dirs = dirs[:0]
+		for _, op := range subs {
+			if isOperation(op) {
+				dirs = append(dirs, dir+op+"/")
+			}
+		}
+	}
+	if whole {
+		return dirs, nil, nil
+	}
+	for _, c := range timeCover(lo, hi, maxCoverPrefixes) {
+		names = append(names, entry+c)
+	}
+	return dirs, names, nil
+}
+
+// timeCover returns at most limit prefixes of 20-digit decimal times
+// ("%020d", as in audit keys) that together match every time in [lo, hi),
+// 0 <= lo < hi. It is the exact decimal range cover when that needs no
+// more than limit prefixes, else the exact cover of [lo, hi) widened to
+// multiples of the smallest power of ten that brings it within limit; so
+// it matches at most the range plus a bounded margin on each side (less
+// than a few times the range itself, for limit >= 4).
+func timeCover(lo, hi int64, limit int) []string {
+	u := uint64(1)
+	for width := 20; width > 0; width-- {
+		a, b := uint64(lo)/u, uint64(hi)/u
+		if uint64(hi)%u != 0 {
+			b++
+		}
+		if c := digitCover(a, b, width); len(c) <= limit {
+			return c
+		}
+		if width > 1 {
+			u *= 10
+		}
+	}
+	return []string{""}
+}
+
+// digitCover returns the shortest list, in ascending order, of decimal
+// prefixes of width-digit numbers that match exactly the numbers in [a, b).
+func digitCover(a, b uint64, width int) []string {
+	var left, right []string
+	for a < b {
+		if width == 0 {
+			left = append(left, "")
+			break
+		}
+		na, nb := (a+9)/10, b/10
+		if na >= nb {
+			for x := a; x < b; x++ {
+				left = append(left, fmt.Sprintf("%0*d", width, x))
+			}
+			break
+		}
+		for x := a; x < na*10; x++ {
+			left = append(left, fmt.Sprintf("%0*d", width, x))
+		}
+		var r []string
+		for x := nb * 10; x < b; x++ {
+			r = append(r, fmt.Sprintf("%0*d", width, x))
+		}
+		right = append(r, right...)
+		a, b, width = na, nb, width-1
+	}
+	return append(left, right...)
 }
 
 // mayPrecede reports whether an unread entry may hold an event that comes

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -436,4 +437,184 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(48 * time.Hour)
+}
+
+// TestListEventsWindowNarrowed: a short time window inside a busy day
+// lists the keys of the window (plus a bounded margin) in a bounded number
+// of LISTs, not the whole day's index; batches whose events spread over
+// several minutes are still found by a window that starts inside them.
+func TestListEventsWindowNarrowed(t *testing.T) {
+	t.Run("mem", func(t *testing.T) {
+		ib, b := newInstrumented(openRaw(t, "mem://"))
+		testWindowNarrowed(t, Options{Bucket: b}, ib, b, 3000)
+	})
+	// file:// by URL: the local path that reads each directory once.
+	t.Run("file", func(t *testing.T) {
+		dir := t.TempDir()
+		testWindowNarrowed(t, Options{BucketURL: fileURL(dir)}, nil, openRaw(t, fileURL(dir)), 1200)
+	})
+}
+
+// testWindowNarrowed runs TestListEventsWindowNarrowed on a store opened
+// with o, with n events in the busy day; ib, when not nil, counts its
+// requests; b lists its objects.
+func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob.Bucket, n int) {
+	ctx := context.Background()
+	clock := &testClock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	o.RootKey, o.Now = randomRootKey(), clock.Now
+	s, err := Open(ctx, o)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	start := clock.Now()
+	// One event a second, each its own batch, in one day.
+	for i := 0; i < n; i++ {
+		op := []string{OpKeyVersionCreated, OpKeyVersionRetired}[i%2]
+		if err := s.appendEvents(ctx, []Event{{Operation: op, KeyVersion: i + 1}}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+	for _, off := range []int{0, 1, 999, 1000, 1159, 1659, 2940} {
+		if off >= n {
+			continue
+		}
+		for _, desc := range []bool{false, true} {
+			since := start.Add(time.Duration(off) * time.Second)
+			f := EventFilter{Since: since, Until: since.Add(time.Minute), Descending: desc, Limit: 1000}
+			q, err := s.newEventQuery(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c requestCounts
+			if ib != nil {
+				ib.resetCounts()
+			}
+			page, err := q.run(ctx)
+			if ib != nil {
+				c = ib.resetCounts()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := min(60, n-off)
+			if len(page.Events) != want || page.NextPageToken != "" {
+				t.Fatalf("window at +%ds: %d events (token %q), want %d", off, len(page.Events), page.NextPageToken, want)
+			}
+			for i, e := range page.Events {
+				k := i
+				if desc {
+					k = want - 1 - i
+				}
+				if !e.Time.Equal(since.Add(time.Duration(k) * time.Second)) {
+					t.Fatalf("window at +%ds, desc %t: event %d at %s", off, desc, i, e.Time)
+				}
+			}
+			// Two operation directories, each at most maxCoverPrefixes
+			// LISTs, plus the LIST of the day's operation directories.
+			if q.keysListed > 8*60 || c.List > 1+2*maxCoverPrefixes {
+				t.Fatalf("a 1-minute window at +%ds listed %d keys in %d LISTs; the day has %d keys", off, q.keysListed, c.List, n)
+			}
+			if ib != nil {
+				t.Logf("1-minute window at +%ds: %d keys listed, %d LISTs, %d GETs", off, q.keysListed, c.List, c.Get)
+			}
+		}
+	}
+
+	// One write whose events spread over ten minutes: its batches are split
+	// per minute, and windows and pages inside them find every event.
+	t0 := start.Add(2 * time.Hour)
+	var evs []Event
+	for i := 0; i < 300; i++ {
+		evs = append(evs, Event{Operation: OpRotated, Namespace: "b", Name: fmt.Sprintf("s%03d", i), Revision: 2, KeyVersion: 2, Time: t0.Add(time.Duration(i) * 2 * time.Second)})
+	}
+	if err := s.appendEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	batches := 0
+	iter := b.List(&blob.ListOptions{Prefix: auditNamespaceIndex("b")})
+	for {
+		obj, err := iter.Next(ctx)
+		if err != nil {
+			break
+		}
+		if it, ok := parseAuditKey(obj.Key); ok {
+			if it.Max-it.Min >= maxBatchSpan {
+				t.Fatalf("batch %s spans %s", obj.Key, time.Duration(it.Max-it.Min))
+			}
+			batches++
+		}
+	}
+	if batches != 10 {
+		t.Fatalf("300 events over 10 minutes in %d namespace batches, want 10", batches)
+	}
+	for _, f := range []EventFilter{
+		{Namespace: "b", Since: t0.Add(150 * time.Second), Until: t0.Add(170 * time.Second)},
+		{Since: t0.Add(59 * time.Second), Until: t0.Add(61 * time.Second)},
+		{Namespace: "b", Operations: []string{OpRotated}, Since: t0.Add(100 * time.Second), Until: t0.Add(400 * time.Second), Descending: true, Limit: 7},
+		{Since: t0.Add(-30 * time.Second), Until: t0.Add(95 * time.Second), Limit: 9},
+	} {
+		got := allEvents(t, s, f)
+		var want []string
+		for i := 0; i < 300; i++ {
+			if at := t0.Add(time.Duration(i) * 2 * time.Second); !at.Before(f.Since) && at.Before(f.Until) {
+				want = append(want, fmt.Sprintf("s%03d", i))
+			}
+		}
+		if f.Since.Before(t0) {
+			want = nil // the window also holds key-version events; count rotations only
+			for i := 0; i < 300 && t0.Add(time.Duration(i)*2*time.Second).Before(f.Until); i++ {
+				want = append(want, fmt.Sprintf("s%03d", i))
+			}
+		}
+		if f.Descending {
+			slices.Reverse(want)
+		}
+		var names []string
+		for _, e := range got {
+			if e.Operation == OpRotated {
+				names = append(names, e.Name)
+			}
+		}
+		if !slices.Equal(names, want) {
+			t.Fatalf("%+v: rotations %v, want %v", f, names, want)
+		}
+	}
+}
+
+// TestTimeCover: the prefixes match every time of the range, at most limit
+// of them, and with room enough nothing outside the range.
+func TestTimeCover(t *testing.T) {
+	match := func(c []string, x int64) bool {
+		k := fmt.Sprintf("%020d", x)
+		for _, p := range c {
+			if strings.HasPrefix(k, p) {
+				return true
+			}
+		}
+		return false
+	}
+	base := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC).UnixNano()
+	for i := 0; i < 2000; i++ {
+		lo := base + int64(i)*7919*int64(time.Millisecond)
+		hi := lo + 1 + int64(i%97)*int64(time.Second) + int64(i)*int64(i)%1000
+		for _, limit := range []int{1, 4, maxCoverPrefixes, 1000} {
+			c := timeCover(lo, hi, limit)
+			if len(c) > limit || len(c) == 0 {
+				t.Fatalf("[%d, %d) limit %d: %d prefixes", lo, hi, limit, len(c))
+			}
+			for _, x := range []int64{lo, hi - 1, lo + (hi-lo)/2} {
+				if !match(c, x) {
+					t.Fatalf("[%d, %d) limit %d: %v misses %d", lo, hi, limit, c, x)
+				}
+			}
+			if limit == 1000 && (match(c, lo-1) || match(c, hi)) {
+				t.Fatalf("[%d, %d): exact cover %v matches outside the range", lo, hi, c)
+			}
+		}
+	}
+	if c := timeCover(0, math.MaxInt64, 3); len(c) > 3 || !match(c, 0) || !match(c, math.MaxInt64-1) {
+		t.Fatalf("the whole range: %v", c)
+	}
 }

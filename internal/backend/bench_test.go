@@ -754,7 +754,8 @@ func TestRequestCounts(t *testing.T) {
 // log: the same queries on a log of 300 and of 1,500 events make the same
 // number of LIST requests and one GET per returned event at most (plus a
 // constant). A time window inside one busy day is reported, not bounded:
-// its LIST requests page through that day's index (1,000 keys a page).
+// its LISTs depend on how the window's edges align (TestListEventsWindowNarrowed
+// bounds them).
 func TestListEventsRequests(t *testing.T) {
 	ctx := context.Background()
 	type cost struct{ lists, gets, events int }

@@ -38,6 +38,13 @@ package backend
 // planners need (key version, write time, expiry, tombstone) where a LIST
 // sees it, so PlanRotate and PlanCleanup read no object. Markers are hints:
 // every decision that acts on a secret re-reads and authenticates its record.
+//
+// Audit entries: <day> is the UTC day yyyymmdd of the entry's (first)
+// event; <t>, <min> and <max> are event times in Unix nanoseconds as 20
+// decimal digits, so that a time range is a small set of key prefixes; <n>
+// is the batch's event count and <id> 24 hex digits. A batch never holds
+// events of two different minutes since the epoch (max and min are in the
+// same one-minute slot), so it never spans a day either.
 
 import (
 	"encoding/base32"
@@ -364,7 +371,8 @@ func parseAuditKey(key string) (auditItem, bool) {
 
 // parseAuditItem parses the file part of an audit key within the day
 // directory day (and the operation directory op, for batches). It refuses
-// times outside that day, so every day directory is self-contained.
+// times outside that day, so every day directory is self-contained, and a
+// batch whose events span two maxBatchSpan slots (see auditOps).
 func parseAuditItem(key, file, day, op string) (auditItem, bool) {
 	start, ok := dayStart(day)
 	if !ok || len(file) < 2 {
@@ -397,7 +405,7 @@ func parseAuditItem(key, file, day, op string) (auditItem, bool) {
 		lo, err1 := strconv.ParseInt(f[0], 10, 64)
 		hi, err2 := strconv.ParseInt(f[1], 10, 64)
 		n, err3 := strconv.Atoi(f[2])
-		if err1 != nil || err2 != nil || err3 != nil || lo > hi || n < 1 || n > maxBatchEvents || !inDay(lo) || !inDay(hi) {
+		if err1 != nil || err2 != nil || err3 != nil || lo > hi || n < 1 || n > maxBatchEvents || !inDay(lo) || lo/maxBatchSpan != hi/maxBatchSpan {
 			return auditItem{}, false
 		}
 		return auditItem{Key: key, Batch: true, Min: lo, Max: hi, Count: n, ID: f[3], Op: op}, true

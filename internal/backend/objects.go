@@ -61,6 +61,35 @@ type objects struct {
 	localRoot string
 }
 
+// localFiles returns, on a local store, the keys of the files directly in
+// the directory dir (a key prefix ending in '/') whose names start with one
+// of names, in ascending order, reading the directory once; ok is false on
+// any other store. A directory that does not exist holds no file.
+func (o *objects) localFiles(dir string, names []string) (keys []string, ok bool, err error) {
+	if o.localRoot == "" {
+		return nil, false, nil
+	}
+	entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(dir)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !e.Type().IsRegular() {
+			continue
+		}
+		for _, n := range names {
+			if strings.HasPrefix(e.Name(), n) {
+				keys = append(keys, dir+e.Name())
+				break
+			}
+		}
+	}
+	return keys, true, nil
+}
+
 // subdirs returns the names of the "directories" directly under prefix
 // (which ends with '/'), in no particular order. On a local directory it
 // reads the directory itself: fileblob answers a delimiter listing by
