@@ -28,7 +28,10 @@
 //
 // file:// stores opened by URL are written by the store itself (local.go):
 // create-only through link(2), atomic across processes, and durable when a
-// call returns (syncfs on Linux, fsync of files and directories elsewhere).
+// call returns. On Linux one syncfs(2) per commit stage makes a group of
+// objects durable, and concurrent callers share each flush (group commit,
+// sync_linux.go); elsewhere each file is fsynced, and each directory it
+// touches too except on Windows.
 //
 // # Audit
 //

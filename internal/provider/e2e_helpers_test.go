@@ -33,7 +33,8 @@ func providerBinary(t *testing.T) string {
 		t.Skip("terraform is not on PATH")
 	}
 	providerBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "secretstore-provider-bin-")
+		// Shared by every test of the package, so not a t.TempDir.
+		dir, err := os.MkdirTemp("", "secretstore-provider-bin-") //nolint:usetesting
 		if err != nil {
 			providerBinErr = err
 			return
@@ -47,7 +48,7 @@ func providerBinary(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-secretstore"), ".")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			providerBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+			providerBinErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if providerBinErr != nil {

@@ -185,7 +185,7 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 		return // provider configuration unknown: keep state as recorded
 	}
 	version := int(state.Version.ValueInt64())
-	kv, found, err := r.lookup(ctx, version)
+	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
 		return
@@ -199,10 +199,7 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 	if state.Rewrap.IsNull() {
 		state.Rewrap = types.BoolValue(true) // imported: the schema default
 	}
-	if err := r.measurePending(ctx, &state, kv); err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
-		return
-	}
+	state.PendingRewrap = types.Int64Value(pendingRewrap(kv, kvs))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -279,7 +276,7 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 			return
 		}
 	}
-	kv, found, err := r.lookup(ctx, version)
+	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
 		return
@@ -291,10 +288,7 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	plan.fill(kv)
 	if plan.PendingRewrap.IsUnknown() {
-		if err := r.measurePending(ctx, &plan, kv); err != nil {
-			resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
-			return
-		}
+		plan.PendingRewrap = types.Int64Value(pendingRewrap(kv, kvs))
 	}
 	// A planned pending_rewrap stays as planned: a secret written under an
 	// older version during this apply is counted by the next refresh.
@@ -338,8 +332,25 @@ func (r *keyVersionResource) rotate(ctx context.Context, version int, pending in
 	return true
 }
 
-// measurePending sets pending_rewrap: on the primary version, the secrets
-// whose current revision is under an older version; 0 otherwise.
+// pendingRewrap is pending_rewrap from one keyring listing (whose counts
+// come from one listing of the secrets): on the primary version, the
+// secrets whose current revision is under another version; 0 otherwise.
+func pendingRewrap(kv backend.KeyVersion, kvs []backend.KeyVersion) int64 {
+	if !kv.Primary {
+		return 0
+	}
+	var n int64
+	for _, other := range kvs {
+		if other.Version != kv.Version {
+			n += int64(other.Secrets)
+		}
+	}
+	return n
+}
+
+// measurePending sets pending_rewrap after a create, whose keyring entry
+// carries no counts: on the primary version, the secrets whose current
+// revision is under an older version; 0 otherwise.
 func (r *keyVersionResource) measurePending(ctx context.Context, m *keyVersionModel, kv backend.KeyVersion) error {
 	if !kv.Primary {
 		m.PendingRewrap = types.Int64Value(0)
@@ -371,7 +382,7 @@ func (r *keyVersionResource) Delete(ctx context.Context, req resource.DeleteRequ
 		// Already gone: nothing to retire.
 	case errors.Is(err, backend.ErrKeyVersionInUse):
 		count := -1
-		if kv, found, lerr := r.lookup(ctx, version); lerr == nil && found {
+		if kv, _, found, lerr := r.lookup(ctx, version); lerr == nil && found {
 			count = kv.Secrets
 		}
 		resp.Diagnostics.Append(diagKeyVersionInUse(version, count, err))
@@ -391,19 +402,19 @@ func (r *keyVersionResource) ImportState(ctx context.Context, req resource.Impor
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strconv.FormatInt(v, 10))...)
 }
 
-// lookup returns the version from the keyring; found is false when it does
-// not exist or is retired.
-func (r *keyVersionResource) lookup(ctx context.Context, version int) (backend.KeyVersion, bool, error) {
+// lookup returns the version and the whole keyring it was found in; found
+// is false when the version does not exist or is retired.
+func (r *keyVersionResource) lookup(ctx context.Context, version int) (backend.KeyVersion, []backend.KeyVersion, bool, error) {
 	kvs, err := r.data.Store.KeyVersions(ctx)
 	if err != nil {
-		return backend.KeyVersion{}, false, err
+		return backend.KeyVersion{}, nil, false, err
 	}
 	for _, kv := range kvs {
 		if kv.Version == version {
-			return kv, !kv.Retired, nil
+			return kv, kvs, !kv.Retired, nil
 		}
 	}
-	return backend.KeyVersion{}, false, nil
+	return backend.KeyVersion{}, kvs, false, nil
 }
 
 // fill sets the computed results from the keyring entry.

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
 var hexCheckValue = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
@@ -325,4 +327,41 @@ resource "secretstore_secret" "b" {
 			},
 		},
 	})
+}
+
+// pendingRewrap, which refresh computes from the one keyring listing it
+// already makes, must agree with the store's rotation planner.
+func TestPendingRewrapMatchesPlanRotate(t *testing.T) {
+	ctx := context.Background()
+	s := openSeedStore(t, newTestStore(t), nil)
+	for i := range 3 {
+		mustPut(t, s, backend.PutInput{Namespace: "app", Name: fmt.Sprintf("s%d", i), Value: []byte("v")})
+	}
+	if err := s.Delete(ctx, "app", "s2", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, backend.PutInput{Namespace: "app", Name: "s3", Value: []byte("v")})
+	kvs, err := s.KeyVersions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.PlanRotate(ctx, backend.RotateInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Pending != 2 {
+		t.Fatalf("PlanRotate pending = %d, want 2 (s0 and s1 under version 1)", plan.Pending)
+	}
+	for _, kv := range kvs {
+		want := int64(0)
+		if kv.Version == plan.Primary {
+			want = int64(plan.Pending)
+		}
+		if got := pendingRewrap(kv, kvs); got != want {
+			t.Errorf("pendingRewrap of version %d = %d, want %d", kv.Version, got, want)
+		}
+	}
 }

@@ -78,7 +78,8 @@ func secretReadAttributes() map[string]secretReadAttribute {
 		},
 		"updated_at": {
 			kind: kindString, computed: true,
-			description: "Time of the revision that was read (RFC 3339, UTC).",
+			description: "Time of the last change to the value, metadata or expiry as of the revision that was " +
+				"read (RFC 3339, UTC). A key rotation writes a new revision but keeps this time.",
 		},
 		"expires_at": {
 			kind: kindString, computed: true,

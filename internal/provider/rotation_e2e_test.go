@@ -323,7 +323,7 @@ func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) 
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	<-done
+	t.Logf("terraform apply ended after the kill: %v", <-done)
 	// The provider was in the group too: wait until no process of it is
 	// left, so nothing writes to the store any more.
 	for deadline := time.Now().Add(10 * time.Second); ; {

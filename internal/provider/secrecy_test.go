@@ -151,7 +151,8 @@ func TestScanReportFindsEveryForm(t *testing.T) {
 // plan (where Terraform keeps it, marked sensitive), never in the log,
 // output or bucket.
 func TestAccSecrecyCanary(t *testing.T) {
-	base, err := os.MkdirTemp("", "secretstore-canary-")
+	// Kept when the test fails, so not a t.TempDir.
+	base, err := os.MkdirTemp("", "secretstore-canary-") //nolint:usetesting
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,8 +161,9 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"updated_at": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Time of the current revision (RFC 3339, UTC).",
+				Computed: true,
+				MarkdownDescription: "Time of the last change to the value, metadata or expiry (RFC 3339, UTC). A key " +
+					"rotation writes a new revision but keeps this time.",
 			},
 			"expired": schema.BoolAttribute{
 				Computed: true,
@@ -222,12 +223,16 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() || !create || !known {
 		return
 	}
+	// Head reads the record without decrypting the value. Apply refuses a
+	// create over any current revision that is not a tombstone, expired
+	// or not, so the plan refuses the same ones.
 	id := secretID(ns.ValueString(), name.ValueString())
-	exists, err := r.data.Store.Has(ctx, ns.ValueString(), name.ValueString())
+	_, err := r.data.Store.Head(ctx, ns.ValueString(), name.ValueString())
 	switch {
+	case errors.Is(err, backend.ErrNotFound):
 	case err != nil:
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, secretAttrPaths(false)))
-	case exists:
+	default:
 		resp.Diagnostics.Append(diagAlreadyExists(id, nil))
 	}
 }
@@ -403,7 +408,6 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	tflog.Info(ctx, "updated secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
 	plan.fillRecord(s)
-	plan.Expired = types.BoolValue(s.State == backend.StateExpired)
 	plan.ValueWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

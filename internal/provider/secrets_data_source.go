@@ -88,7 +88,7 @@ func (d *secretsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 							Computed:            true,
 						},
 						"updated_at": schema.StringAttribute{
-							MarkdownDescription: "Time of the current revision (RFC 3339, UTC).",
+							MarkdownDescription: "Time of the last change to the value, metadata or expiry (RFC 3339, UTC); a key rotation keeps it.",
 							Computed:            true,
 						},
 						"expires_at": schema.StringAttribute{
