@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,26 +17,6 @@ import (
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
-
-// manualClock is a clock that tests set between steps.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock(t time.Time) *manualClock { return &manualClock{now: t} }
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // betweenPlanAndApply is a plan check that runs fn after terraform has
 // saved the step's plan and before it applies that plan, to change the
@@ -142,7 +121,7 @@ func TestCleanupResource_expiredSecrets(t *testing.T) {
 	seedSecret(t, store, "app", "live", time.Time{})
 	seedSecret(t, store, "app", "later", t0.Add(10*time.Hour))
 	seedSecret(t, store, "other", "expired", t0.Add(time.Hour)) // outside the namespace
-	clock := newManualClock(t0.Add(3 * time.Hour))
+	clock := newStepClock(t0.Add(3 * time.Hour))
 
 	const addr = "secretstore_cleanup.app"
 	cfg := ts.providerBlock("") + `
@@ -239,7 +218,7 @@ func TestCleanupResource_deletedSecretsAndRevisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	seedSecret(t, store, "del", "kept", time.Time{})
-	clock := newManualClock(t0.Add(48 * time.Hour))
+	clock := newStepClock(t0.Add(48 * time.Hour))
 
 	cfg := ts.providerBlock("") + `
 resource "secretstore_cleanup" "rev" {
@@ -305,7 +284,7 @@ func TestCleanupResource_nothingReadableIsPurged(t *testing.T) {
 	seedKeyVersion(t, store)
 	seedSecret(t, store, "keep", "forever", time.Time{})
 	seedSecret(t, store, "keep", "soon", t0.Add(5*time.Hour))
-	clock := newManualClock(t0.Add(4 * time.Hour))
+	clock := newStepClock(t0.Add(4 * time.Hour))
 	const addr = "secretstore_cleanup.keep"
 
 	parallelUnitTest(t, resource.TestCase{
@@ -350,7 +329,7 @@ func TestCleanupResource_auditEvents(t *testing.T) {
 	if n < 3 {
 		t.Fatalf("seeding wrote %d audit events, want at least 3", n)
 	}
-	clock := newManualClock(t0.Add(48 * time.Hour))
+	clock := newStepClock(t0.Add(48 * time.Hour))
 	const addr = "secretstore_cleanup.audit"
 	cfg := ts.providerBlock("") + `
 resource "secretstore_cleanup" "audit" {
@@ -400,7 +379,7 @@ func TestCleanupResource_settingsChangeMeasuresFirst(t *testing.T) {
 	t0 := time.Now().UTC().Truncate(time.Second)
 	seedKeyVersion(t, store)
 	seedSecret(t, store, "app", "expired", t0.Add(time.Hour))
-	clock := newManualClock(t0.Add(3 * time.Hour))
+	clock := newStepClock(t0.Add(3 * time.Hour))
 	const addr = "secretstore_cleanup.app"
 	cfg := func(retention string) string {
 		return ts.providerBlock("") + `

@@ -113,6 +113,13 @@ func (c *stepClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Set moves the clock to t.
+func (c *stepClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 // wrappedRe compiles a pattern for terraform's word-wrapped diagnostics:
 // every space matches any run of whitespace, and . matches newlines.
 func wrappedRe(pattern string) *regexp.Regexp {
