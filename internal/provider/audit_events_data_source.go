@@ -105,12 +105,12 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"since": schema.StringAttribute{
 				MarkdownDescription: "Only events at or after this time (RFC 3339, for example `2025-01-31T00:00:00Z`).",
 				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator{}},
+				Validators:          []validator.String{rfc3339Validator},
 			},
 			"until": schema.StringAttribute{
 				MarkdownDescription: "Only events before this time (RFC 3339, exclusive). Must be after `since`.",
 				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator{}},
+				Validators:          []validator.String{rfc3339Validator},
 			},
 			"order": schema.StringAttribute{
 				MarkdownDescription: "`desc` (default): newest first. `asc`: oldest first. " +
@@ -216,11 +216,8 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if f.Namespace != "" {
-		if err := d.data.Namespaces.Check(f.Namespace); err != nil {
-			resp.Diagnostics.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
-			return
-		}
+	if !d.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
+		return
 	}
 
 	limit := f.Limit

@@ -294,7 +294,7 @@ func checkRootKey(k string) error {
 		}
 		return nil
 	}
-	return errors.New("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://, hashivault://) nor valid base64")
+	return errors.New("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://) nor valid base64")
 }
 
 // parseTTL parses a positive Go duration ("720h", "90m"); the error names

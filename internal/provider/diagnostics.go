@@ -195,6 +195,18 @@ func diagKeyVersionInUse(version, secrets int, err error) diag.Diagnostic {
 			"then remove this version.", version, count)+storeErrorSuffix(err))
 }
 
+// diagInvalidKeyMaterial reports key material at p that is not standard
+// base64 (size < 0) or decodes to size bytes instead of 32.
+func diagInvalidKeyMaterial(p path.Path, size int) diag.Diagnostic {
+	if size < 0 {
+		return diag.NewAttributeErrorDiagnostic(p, "Invalid key material",
+			"key_material_wo is not valid standard base64. Encode exactly 32 bytes, for example the output of "+
+				"`openssl rand -base64 32`.")
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid key material",
+		fmt.Sprintf("key_material_wo decodes to %d bytes; key material must be exactly 32 bytes (256 bits).", size))
+}
+
 // diagKeyVersionExists reports a create of a version number already in use.
 func diagKeyVersionExists(version int, err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root("version"), "Key version already exists",

@@ -70,7 +70,7 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "Root key that wraps the store's key versions: a gocloud.dev secrets keeper URL " +
-					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`, `hashivault://`) or a bare base64 " +
+					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`) or a bare base64 " +
 					"32-byte key (`openssl rand -base64 32`). Environment: `SECRETSTORE_ROOT_KEY` (preferred: keep keys " +
 					"out of configuration). Required.",
 			},

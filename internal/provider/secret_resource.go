@@ -135,7 +135,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Absolute expiry (RFC 3339, for example `2030-01-01T00:00:00Z`). After it, reads " +
 					"fail with `expired` and the resource shows `expired = true`. Conflicts with `ttl`.",
 				Validators: []validator.String{
-					rfc3339Validator{},
+					rfc3339Validator,
 					stringvalidator.ConflictsWith(path.MatchRoot("ttl")),
 				},
 			},
@@ -144,7 +144,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Expiry relative to each write, as a duration such as `720h`: every write of this " +
 					"resource (new value, metadata or ttl) sets the expiry to the write time plus `ttl`. Conflicts " +
 					"with `expires_at`. When neither is set, the provider's `default_ttl` applies to new secrets.",
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{durationValidator},
 			},
 			"revision": schema.Int64Attribute{
 				Computed: true,
@@ -194,7 +194,7 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 	var ns types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &ns)...)
-	r.checkNamespace(ns, &resp.Diagnostics)
+	r.data.namespaceAllowed(ns, &resp.Diagnostics)
 }
 
 // ModifyPlan plans the id of a new secret, fails the plan for a namespace
@@ -219,8 +219,7 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if r.data == nil {
 		return // provider configuration not known yet
 	}
-	r.checkNamespace(ns, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !create || !known {
+	if !r.data.namespaceAllowed(ns, &resp.Diagnostics) || !create || !known {
 		return
 	}
 	// Head reads the record without decrypting the value. Apply refuses a
@@ -237,15 +236,6 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 }
 
-func (r *secretResource) checkNamespace(ns types.String, diags *diag.Diagnostics) {
-	if ns.IsNull() || ns.IsUnknown() {
-		return
-	}
-	if err := r.data.Namespaces.Check(ns.ValueString()); err != nil {
-		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
-	}
-}
-
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config secretModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -253,8 +243,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
 		return
 	}
 	value, writeOnly := newValue(plan, config, secretModel{}, true)
@@ -286,7 +275,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	tflog.Info(ctx, "created secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
-	plan.fillRecord(s)
+	plan.fill(s)
 	plan.ValueWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -343,7 +332,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		state.Value = types.StringValue(string(s.Value))
 		clear(s.Value)
 	}
-	state.fillRecord(s)
+	state.fill(s)
 	if s.State == backend.StateExpired {
 		expired = true
 	}
@@ -363,8 +352,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
 		return
 	}
 	value, writeOnly := newValue(plan, config, state, false)
@@ -407,7 +395,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	tflog.Info(ctx, "updated secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
-	plan.fillRecord(s)
+	plan.fill(s)
 	plan.ValueWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -546,8 +534,8 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	}
 }
 
-// fillRecord sets the computed results from a stored revision.
-func (m *secretModel) fillRecord(s backend.Secret) {
+// fill sets the computed results from a stored revision.
+func (m *secretModel) fill(s backend.Secret) {
 	m.ID = types.StringValue(secretID(s.Namespace, s.Name))
 	m.Namespace = types.StringValue(s.Namespace)
 	m.Name = types.StringValue(s.Name)
