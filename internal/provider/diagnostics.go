@@ -100,10 +100,28 @@ func diagInvalidRootKey(p path.Path, what string, err error) diag.Diagnostic {
 		what+" is not usable: "+err.Error()+". Generate a key with `openssl rand -base64 32`, or use a KMS keeper URL.")
 }
 
-// diagInvalidPattern reports a malformed allowed_namespaces pattern.
-func diagInvalidPattern(p path.Path, err error) diag.Diagnostic {
+// diagEmptyPreviousRootKey reports an empty entry i of previous_root_keys.
+func diagEmptyPreviousRootKey(p path.Path, i int) diag.Diagnostic {
+	return diagInvalidRootKey(p, fmt.Sprintf("Previous root key %d", i), errors.New("it is empty; remove the empty entry"))
+}
+
+// diagInvalidPattern reports a malformed allowed_namespaces pattern at p;
+// err is the *patternError of validatePattern, and env names the
+// environment variable the pattern came from ("" for the attribute).
+func diagInvalidPattern(p path.Path, env string, err error) diag.Diagnostic {
+	reason := err.Error()
+	var perr *patternError
+	if errors.As(err, &perr) {
+		reason = "a pattern is empty; use a glob such as \"*:production\""
+		if perr.Err != nil {
+			reason = fmt.Sprintf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %v", perr.Pattern, perr.Err)
+		}
+	}
+	if env != "" {
+		reason = "in " + env + ": " + reason
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid namespace pattern",
-		"allowed_namespaces is not usable: "+err.Error()+".")
+		"allowed_namespaces is not usable: "+reason+".")
 }
 
 // diagInvalidAuditReadsEnv reports a SECRETSTORE_AUDIT_READS that is not a
@@ -121,11 +139,16 @@ func diagCleanupNoRetention() diag.Diagnostic {
 			"(durations such as \"720h\").")
 }
 
-// diagInvalidRetention reports a malformed retention duration on its attribute.
+// diagInvalidRetention reports a retention duration at p that
+// parseRetention refused with err.
 func diagInvalidRetention(p path.Path, value string, err error) diag.Diagnostic {
+	reason := "it is not a duration"
+	if errors.Is(err, errNegative) {
+		reason = "it is negative"
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid retention",
 		fmt.Sprintf("%q is not a valid retention: %s. Use a non-negative Go duration with units h, m, s, "+
-			"for example \"720h\" for 30 days.", value, err))
+			"for example \"720h\" for 30 days.", value, reason))
 }
 
 // diagCleanupFailed reports a failed cleanup plan or purge.
@@ -213,6 +236,13 @@ func diagKeyVersionExists(version int, err error) diag.Diagnostic {
 		fmt.Sprintf("Key version %d already exists in the store (or was used before and retired; version numbers "+
 			"are never reused). To manage it here, import it: terraform import <address> %d. Otherwise choose a "+
 			"higher version number.", version, version)+storeErrorSuffix(err))
+}
+
+// diagKeyVersionGone reports a key version that left the keyring during
+// its own update.
+func diagKeyVersionGone(version int) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Key version not found",
+		fmt.Sprintf("Key version %d is no longer in the store's keyring. Run terraform plan again to re-create it.", version))
 }
 
 // diagRotateFailed reports a rotation that stopped part-way. Each secret is
@@ -375,10 +405,15 @@ func diagInvalidTime(p path.Path, value string) diag.Diagnostic {
 			"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", value))
 }
 
-// diagInvalidDuration reports a value at p that parseTTL refused; err
-// names the value and what is accepted.
-func diagInvalidDuration(p path.Path, err error) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", "The duration "+err.Error()+".")
+// diagInvalidDuration reports a value at p that parseTTL refused with err.
+func diagInvalidDuration(p path.Path, value string, err error) diag.Diagnostic {
+	if errors.Is(err, errNotPositive) {
+		return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+			fmt.Sprintf("The duration %q is not positive; use a duration greater than zero, for example \"720h\".", value))
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+		fmt.Sprintf("The duration %q is not a duration; use Go duration syntax with units h, m, s, for example "+
+			"\"720h\" for 30 days or \"90m\".", value))
 }
 
 // diagInvalidSecretName reports a namespace or name (what) at p that the

@@ -518,7 +518,7 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	case !plan.TTL.IsNull():
 		d, err := parseTTL(plan.TTL.ValueString())
 		if err != nil {
-			diags.Append(diagInvalidDuration(path.Root("ttl"), err))
+			diags.Append(diagInvalidDuration(path.Root("ttl"), plan.TTL.ValueString(), err))
 			return backend.Expiry{}
 		}
 		return backend.Expiry{Set: true, TTL: d}
