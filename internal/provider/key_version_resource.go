@@ -166,7 +166,7 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 			return
 		}
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err,
-			map[string]path.Path{"version": path.Root("version"), "material": path.Root("key_material_wo")}))
+			map[string]path.Path{"version": path.Root("version"), "key_material": path.Root("key_material_wo")}))
 		return
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
