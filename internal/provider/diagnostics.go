@@ -288,9 +288,9 @@ func diagSecretRead(namespace, name string, revision int64, expiresAt time.Time,
 	}
 	var verr *backend.ValidationError
 	switch {
-	case errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name" || verr.Field == "revision"):
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
-			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, verr.Field, verr.Reason))
+	case errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name" || attrName(verr) == "revision"):
+		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
+			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, attrName(verr), verr.Reason))
 	case errors.Is(err, backend.ErrIntegrity):
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q failed its integrity check", id),
 			fmt.Sprintf("The stored object for %s was modified or corrupted outside this provider: its "+
@@ -345,9 +345,9 @@ func diagReadAuditFailed(id string, err error) diag.Diagnostic {
 // diagListFailed reports a failed listing of a namespace's secrets.
 func diagListFailed(namespace string, err error) diag.Diagnostic {
 	var verr *backend.ValidationError
-	if errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name_prefix") {
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
-			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, verr.Field, verr.Reason))
+	if errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name_prefix") {
+		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
+			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, attrName(verr), verr.Reason))
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -367,10 +367,10 @@ func diagAuditEventsFailed(err error) diag.Diagnostic {
 				"does not verify, so the audit log cannot be trusted as returned and no event was listed. "+
 				"Investigate who can write to the bucket; the event is named below."+storeErrorSuffix(err))
 	case errors.As(err, &verr):
-		switch verr.Field {
+		switch attrName(verr) {
 		case "namespace", "name", "operations", "since", "until", "limit":
-			return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid audit filter",
-				verr.Field+" "+verr.Reason+".")
+			return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid audit filter",
+				attrName(verr)+" "+verr.Reason+".")
 		}
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
@@ -449,11 +449,11 @@ func diagCreateStoreDir(dir string, err error) diag.Diagnostic {
 func diagStoreError(action string, err error, attrs map[string]path.Path) diag.Diagnostic {
 	var verr *backend.ValidationError
 	if errors.As(err, &verr) {
-		detail := fmt.Sprintf("%s: %s. Nothing was written.", verr.Field, verr.Reason)
-		if p, ok := attrs[verr.Field]; ok {
-			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+verr.Field, detail)
+		detail := fmt.Sprintf("%s: %s. Nothing was written.", attrName(verr), verr.Reason)
+		if p, ok := attrs[attrName(verr)]; ok {
+			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+attrName(verr), detail)
 		}
-		return diag.NewErrorDiagnostic("Invalid "+verr.Field, "Error "+action+": "+detail)
+		return diag.NewErrorDiagnostic("Invalid "+attrName(verr), "Error "+action+": "+detail)
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -521,12 +521,12 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 		// Fields are provider attributes: url, root_key, actor, or
 		// previous_root_keys[i] (shown on the whole list, which may come
 		// from the environment).
-		attr, _, _ := strings.Cut(verr.Field, "[")
+		attr, _, _ := strings.Cut(attrName(verr), "[")
 		switch attr {
 		case "url", "root_key", "actor", "previous_root_keys":
-			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, verr.Field+" "+verr.Reason+".")
+			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, attrName(verr)+" "+verr.Reason+".")
 		default:
-			diags.AddError("Invalid provider configuration", verr.Field+" "+verr.Reason+".")
+			diags.AddError("Invalid provider configuration", attrName(verr)+" "+verr.Reason+".")
 		}
 	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
 		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
@@ -542,4 +542,46 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
 				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
 	}
+}
+
+// attrNames names each ValidationError field as the attribute (or input)
+// it is shown under.
+var attrNames = map[backend.Field]string{
+	backend.FieldNamespace:              "namespace",
+	backend.FieldName:                   "name",
+	backend.FieldNamePrefix:             "name_prefix",
+	backend.FieldValue:                  "value",
+	backend.FieldMetadata:               "metadata",
+	backend.FieldExpiresAt:              "expires_at",
+	backend.FieldTTL:                    "ttl",
+	backend.FieldRevision:               "revision",
+	backend.FieldReason:                 "reason",
+	backend.FieldActor:                  "actor",
+	backend.FieldBucketURL:              "url",
+	backend.FieldRootKey:                "root_key",
+	backend.FieldKeyVersion:             "version",
+	backend.FieldKeyMaterial:            "key_material",
+	backend.FieldOperations:             "operations",
+	backend.FieldSince:                  "since",
+	backend.FieldUntil:                  "until",
+	backend.FieldLimit:                  "limit",
+	backend.FieldPageSize:               "page_size",
+	backend.FieldPageToken:              "page_token",
+	backend.FieldConcurrency:            "concurrency",
+	backend.FieldExpiredSecretRetention: "expired_secret_retention",
+	backend.FieldDeletedSecretRetention: "deleted_secret_retention",
+	backend.FieldRevisionRetention:      "revision_retention",
+	backend.FieldAuditEventRetention:    "audit_event_retention",
+}
+
+// attrName is the attribute (or input) name a ValidationError's field is
+// shown under.
+func attrName(verr *backend.ValidationError) string {
+	if verr.Field == backend.FieldPreviousRootKey {
+		return fmt.Sprintf("previous_root_keys[%d]", verr.Index)
+	}
+	if n, ok := attrNames[verr.Field]; ok {
+		return n
+	}
+	return verr.Field.String()
 }
