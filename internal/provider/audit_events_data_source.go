@@ -30,12 +30,6 @@ const (
 	auditDefaultLimit = 100
 )
 
-// auditOperations are the operation names the operations filter accepts.
-var auditOperations = []string{
-	backend.OpCreated, backend.OpUpdated, backend.OpDeleted, backend.OpRotated, backend.OpRead,
-	backend.OpKeyVersionCreated, backend.OpKeyVersionRetired, backend.OpKeyVersionRewrapped, backend.OpPurged,
-}
-
 // newAuditEventsDataSource returns the secretstore_audit_events data source.
 func newAuditEventsDataSource() datasource.DataSource { return &auditEventsDataSource{} }
 
@@ -94,12 +88,12 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"operations": schema.SetAttribute{
-				MarkdownDescription: "Only events with one of these operations: " + markdownList(auditOperations) + ".",
+				MarkdownDescription: "Only events with one of these operations: " + markdownList(backend.Operations) + ".",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(auditOperations...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(backend.Operations...)),
 				},
 			},
 			"since": schema.StringAttribute{
@@ -144,7 +138,7 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 							Computed:            true,
 						},
 						"operation": schema.StringAttribute{
-							MarkdownDescription: "One of " + markdownList(auditOperations) + ".",
+							MarkdownDescription: "One of " + markdownList(backend.Operations) + ".",
 							Computed:            true,
 						},
 						"namespace": schema.StringAttribute{

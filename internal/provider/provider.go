@@ -132,7 +132,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 			return
 		}
 	}
-	tflog.Debug(ctx, "opening secret store", map[string]any{"url": redactURL(cfg.URL), "actor": cfg.Actor})
+	tflog.Debug(ctx, "opening secret store", map[string]any{"url": backend.RedactURL(cfg.URL), "actor": cfg.Actor})
 	store, err := backend.Open(ctx, backend.Options{
 		BucketURL:        cfg.URL,
 		RootKey:          cfg.RootKey,
@@ -141,7 +141,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 		Now:              p.now,
 	})
 	if err != nil {
-		addOpenError(&resp.Diagnostics, redactURL(cfg.URL), err)
+		addOpenError(&resp.Diagnostics, backend.RedactURL(cfg.URL), err)
 		return
 	}
 	var api backend.StoreAPI = store
