@@ -290,22 +290,6 @@ func auditEventValue(e backend.Event) auditEvent {
 	}
 }
 
-func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-func optionalInt64(n int64) types.Int64 {
-	if n == 0 {
-		return types.Int64Null()
-	}
-	return types.Int64Value(n)
-}
-
 // markdownList renders words as `a`, `b` and `c`.
 func markdownList(words []string) string {
 	out := ""

@@ -77,6 +77,7 @@ func isListType(typ attr.Type) bool {
 // by a list attribute. A name that drifts from the schema loses the
 // attribute of the error, as key_material did on key versions.
 func TestFieldAttributesExist(t *testing.T) {
+	t.Parallel()
 	objects := attributeNames(t)
 	for target, fields := range fieldAttributes {
 		schemas, ok := objects[target]
@@ -103,6 +104,7 @@ func TestFieldAttributesExist(t *testing.T) {
 // its target (an element for a list), named by the attribute, and left on
 // the whole object when the target has no attribute for the field.
 func TestLocateInvalidInput(t *testing.T) {
+	t.Parallel()
 	wrap := func(f backend.Field, i int) error {
 		return fmt.Errorf("opening: %w", &backend.ValidationError{Field: f, Index: i, Reason: "is wrong"})
 	}
