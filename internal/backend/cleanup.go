@@ -227,8 +227,8 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		res.Events = n
 	}
 	if s.local != nil {
-		s.local.removeStaleTemps(strayAge)
-		if err := syncFS(s.local.root); err != nil {
+		s.local.RemoveStaleTemps(strayAge)
+		if err := s.local.Sync(); err != nil {
 			return res, err
 		}
 	}
@@ -332,7 +332,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		return false, err
 	}
 	if s.local != nil {
-		s.local.removeEmptyDirs([]string{g.Dir + "r"}, prefixSecrets)
+		s.local.RemoveEmptyDirs([]string{g.Dir + "r"}, prefixSecrets)
 	}
 	return true, nil
 }

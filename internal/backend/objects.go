@@ -13,50 +13,28 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 
 // errObjectNotFound is the objects layer's "no such key"; callers turn it
 // into ErrNotFound or ErrIntegrity depending on what the key means.
 var errObjectNotFound = errors.New("object not found")
 
-// writeOp is one create-only write of a commit. After commit, Exists
-// reports that the key was already taken (a lost compare-and-swap) and Done
-// that this op created it.
-type writeOp struct {
-	Key  string
-	Data []byte
-	// Alias, when set, names an empty object created after Key succeeds:
-	// the marker of a revision. An alias that already exists is not an
-	// error.
-	Alias string
+// writeOp is one create-only write of a commit; the Alias of a revision
+// record is its marker.
+type writeOp = createonly.Op
 
-	Exists bool
-	Done   bool
-}
-
-// stage is a set of writes that become visible together: every object of
-// a stage is durable before any object of the next stage becomes visible.
-type stage struct {
-	Ops []*writeOp
-	// Strict stages must create every object; a key that already exists
-	// aborts the commit with ErrConcurrentModification.
-	Strict bool
-}
-
-// writer creates objects. Implementations: blobWriter (any bucket) and
-// localWriter (file:// buckets opened by URL).
-type writer interface {
-	// commit writes the stages in order and returns the first error other
-	// than a non-strict Exists. Nothing of a later stage is written once a
-	// stage fails.
-	commit(ctx context.Context, stages ...stage) error
-}
+// stage is a set of writes that become visible together.
+type stage = createonly.Stage
 
 // objects is the store's view of its bucket.
 type objects struct {
 	bucket *blob.Bucket
-	w      writer
-	conc   int
+	// w creates objects: a *createonly.Dir for file:// buckets opened by
+	// URL, else a blobWriter.
+	w    createonly.Writer
+	conc int
 	// localRoot is the directory of a file:// store opened by URL.
 	localRoot string
 }
@@ -192,9 +170,15 @@ func (o *objects) deleteAll(ctx context.Context, keys []string) error {
 	})
 }
 
-// commit writes stages through the store's writer.
+// commit writes stages through the store's writer. A strict stage that
+// finds a key taken is ErrConcurrentModification.
 func (o *objects) commit(ctx context.Context, stages ...stage) error {
-	return o.w.commit(ctx, stages...)
+	err := o.w.Commit(ctx, stages...)
+	var exists *createonly.ExistsError
+	if errors.As(err, &exists) {
+		return fmt.Errorf("%w: %w", exists, ErrConcurrentModification)
+	}
+	return err
 }
 
 // blobWriter writes create-only through the portable blob API. Cloud
@@ -227,7 +211,9 @@ func (w *blobWriter) put(ctx context.Context, key string, data []byte) (exists b
 	return false, nil
 }
 
-func (w *blobWriter) commit(ctx context.Context, stages ...stage) error {
+// Commit writes the stages in order (see createonly.Writer), the ops of a
+// stage concurrently.
+func (w *blobWriter) Commit(ctx context.Context, stages ...stage) error {
 	for _, st := range stages {
 		err := forEach(ctx, w.conc, len(st.Ops), func(ctx context.Context, i int) error {
 			op := st.Ops[i]
@@ -250,20 +236,8 @@ func (w *blobWriter) commit(ctx context.Context, stages ...stage) error {
 		if err != nil {
 			return err
 		}
-		if err := strictCheck(st); err != nil {
+		if err := st.Check(); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func strictCheck(st stage) error {
-	if !st.Strict {
-		return nil
-	}
-	for _, op := range st.Ops {
-		if op.Exists {
-			return fmt.Errorf("object %s already exists: %w", op.Key, ErrConcurrentModification)
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -29,7 +30,7 @@ import (
 type Store struct {
 	obj       *objects
 	ownBucket bool
-	local     *localWriter // set for file:// buckets opened from a URL
+	local     *createonly.Dir // set for file:// buckets opened from a URL
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
@@ -85,7 +86,7 @@ const storeFormatName = "secretstore/v1"
 //
 // For file:// URLs the Store writes files itself: atomic create-only writes
 // across processes (link(2)) and durable before a call returns (see
-// localWriter). A fileblob bucket passed as opts.Bucket gets neither, so
+// createonly.Dir). A fileblob bucket passed as opts.Bucket gets neither, so
 // pass file:// stores as a URL.
 func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s := &Store{
@@ -139,7 +140,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s.obj = &objects{bucket: bucket, conc: s.conc}
 	if s.local != nil {
 		s.obj.w = s.local
-		s.obj.localRoot = s.local.root
+		s.obj.localRoot = s.local.Root()
 	} else {
 		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
 	}
@@ -200,7 +201,7 @@ func DefaultActor() string {
 
 // openBucketURL opens a bucket URL. file:// URLs get the local writer and a
 // fileblob reader that writes no sidecar files.
-func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter, error) {
+func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *createonly.Dir, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, credentials included; show
@@ -240,14 +241,14 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter,
 	if err != nil {
 		return nil, nil, invalid(FieldBucketURL, "cannot resolve %q: %v", p, err)
 	}
-	if err := os.MkdirAll(dir, localDirMode); err != nil {
+	if err := os.MkdirAll(dir, createonly.DirMode); err != nil {
 		return nil, nil, fmt.Errorf("creating store directory %s: %w", dir, err)
 	}
 	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening store directory %s: %w", dir, err)
 	}
-	return b, &localWriter{root: dir}, nil
+	return b, createonly.NewDir(dir), nil
 }
 
 // idLen is the length of an event or batch id (see newID).
