@@ -11,9 +11,12 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
-// All diagnostic wording lives in this file. A summary is a short title; a
-// detail says what happened, what to do, and ends with the original error.
-// No diagnostic ever includes a value, key material or a root key: store
+// All diagnostic wording lives in this file, including every piece of
+// advice to a Terraform user: store errors say what is wrong, never what to
+// set or run. A summary is a short title; a detail says what happened, what
+// to do, and ends with the original error. The attribute an invalid store
+// input is reported on comes from the table in error_attributes.go. No
+// diagnostic ever includes a value, key material or a root key: store
 // errors never carry them, and nothing here formats a model or config.
 
 var pathURL = path.Root("url")
