@@ -85,10 +85,9 @@ func (r *keyVersionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:  true,
 				WriteOnly: true,
 				Sensitive: true,
-				MarkdownDescription: "Write-only (Terraform 1.11 and later): bring an existing 32-byte key, as standard " +
-					"base64 of exactly 32 bytes. Used only " +
-					"when the version is created; when omitted, fresh material is generated from a cryptographic random " +
-					"source. Never stored in state or plan.",
+				MarkdownDescription: "Write-only (Terraform 1.11 and later): bring an existing 32-byte key, given as " +
+					"standard base64. Used only when the version is created; when omitted, fresh material is generated " +
+					"from a cryptographic random source. Never stored in state or plan.",
 				Validators: []validator.String{keyMaterialValidator},
 			},
 			"primary": schema.BoolAttribute{
