@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"gocloud.dev/blob"
 	"gocloud.dev/secrets"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
@@ -56,25 +57,16 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	newest := map[int]string{}
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefixKeyring, "", token, 1000)
-		if err != nil {
-			return fmt.Errorf("reading the keyring: %w", err)
-		}
-		for _, o := range objs {
-			v, _, ok := parseKeyVersionKey(o.Key)
-			if !ok {
-				continue
-			}
+	err := s.obj.eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
+		if v, _, ok := parseKeyVersionKey(o.Key); ok {
 			if _, seen := newest[v]; !seen {
 				newest[v] = o.Key
 			}
 		}
-		if len(next) == 0 {
-			break
-		}
-		token = next
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the keyring: %w", err)
 	}
 	s.mu.Lock()
 	old := s.keyring
