@@ -16,16 +16,6 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
-// The keyring: one directory per key version, holding immutable record
-// revisions (v1/k/<ver>/r<inv>). A record carries the version's 32-byte
-// material wrapped by the root key (keeper.Encrypt), its key check value,
-// its creation time, whether it is retired, and the root-key epoch it was
-// wrapped in (the store header revision current at the time). It ends with
-// an HMAC under a key derived from the store secret, so a bucket writer
-// without the root key can neither forge a version nor swap material
-// between versions; after unwrapping, the material must also match the
-// check value. Retiring or rewrapping a version writes its next revision.
-
 // kvBody is the JSON body of a key version record revision.
 type kvBody struct {
 	Version         int    `json:"version"`

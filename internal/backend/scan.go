@@ -41,8 +41,8 @@ func (g *secretGroup) current() *revInfo {
 
 // secretScanner streams the secrets under a prefix, one group at a time,
 // reading the listing page by page: memory does not grow with the number
-// of secrets. Keys of one secret are contiguous in a listing (see
-// layout.go), so a group ends where the next secret's first key is.
+// of secrets. Keys of one secret are contiguous in a listing (see Object
+// layout in the package documentation), so a group ends where the next secret's first key is.
 type secretScanner struct {
 	list    *listing
 	history bool   // keep every revision, not only up to the current one
