@@ -332,6 +332,7 @@ resource "secretstore_secret" "b" {
 // pendingRewrap, which refresh computes from the one keyring listing it
 // already makes, must agree with the store's rotation planner.
 func TestPendingRewrapMatchesPlanRotate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openSeedStore(t, newTestStore(t), nil)
 	for i := range 3 {

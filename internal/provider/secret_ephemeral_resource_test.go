@@ -176,6 +176,7 @@ func TestAccSecretRead_keyVersionUnavailable(t *testing.T) {
 // The canary, the root key and the key material must appear nowhere in the
 // state, the saved plans, the TRACE log, terraform's output or the bucket.
 func TestAccSecretEphemeralResource_canary(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	canary := "canary-ephemeral-" + randomText(t, 24)
 	rootRaw, materialRaw := randomBytes(t, 32), randomBytes(t, 32)
@@ -284,6 +285,7 @@ resource "secretstore_secret" "copy" {
 // The secretstore_secret data source has the same arguments and results as
 // the ephemeral resource, as served to Terraform.
 func TestSecretReadSchemasMatch(t *testing.T) {
+	t.Parallel()
 	p := newProtoProvider(t, nil)
 	shape := func(attrs []*tfprotov6.SchemaAttribute) map[string]string {
 		out := map[string]string{}

@@ -717,11 +717,10 @@ provider "secretstore" {
 // environment variables alone (as Terraform Cloud workspaces do).
 func TestAccProvider_environmentOnly(t *testing.T) {
 	ts := newTestStore(t)
-	t.Setenv(envURL, ts.URL)
-	t.Setenv(envRootKey, ts.RootKey)
-	t.Setenv(envActor, "env-actor")
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, map[string]string{
+			envURL: ts.URL, envRootKey: ts.RootKey, envActor: "env-actor",
+		}),
 		Steps: []resource.TestStep{
 			{
 				Config: `provider "secretstore" {}` + kvBlock + secretBlock("app:dev", "envonly", `  value = "v"`),
@@ -744,12 +743,11 @@ func TestAccProvider_environmentOnly(t *testing.T) {
 }
 
 func TestAccProvider_configErrors(t *testing.T) {
-	t.Setenv(envRootKey, "")
-	t.Setenv(envURL, "")
 	ts := newTestStore(t)
 	body := kvBlock
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		// No SECRETSTORE_ROOT_KEY nor SECRETSTORE_URL in the environment.
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, nil),
 		Steps: []resource.TestStep{
 			{
 				Config:      fmt.Sprintf("provider \"secretstore\" {\n  url = %q\n}\n", ts.URL) + body,
@@ -772,11 +770,10 @@ func TestAccProvider_configErrors(t *testing.T) {
 }
 
 func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
-	t.Setenv("TFC_RUN_ID", "run-123")
-	t.Setenv(envURL, "")
-	t.Setenv(envRootKey, randomKey(t))
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, map[string]string{
+			"TFC_RUN_ID": "run-123", envRootKey: randomKey(t),
+		}),
 		Steps: []resource.TestStep{
 			{
 				Config:      `provider "secretstore" {}` + kvBlock,
@@ -790,6 +787,7 @@ func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
 // happened since the recorded revision may be retried; any other write, or
 // a rollback, may not.
 func TestSecretResolveConflict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ts := newTestStore(t)
 	store := ts.open(t)
@@ -934,6 +932,7 @@ func TestAccSecretResource_rename(t *testing.T) {
 // when it expired and how to renew it, whether the resource uses value
 // (decrypting read) or value_wo (record only).
 func TestSecretResourceReadExpired(t *testing.T) {
+	t.Parallel()
 	ts := newTestStore(t)
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	seedClock := newStepClock(t0)
@@ -992,6 +991,7 @@ func TestSecretResourceReadExpired(t *testing.T) {
 // value_wo only readers that decrypt can see it). Neither is dropped from
 // state as if deleted.
 func TestSecretResourceReadFailures(t *testing.T) {
+	t.Parallel()
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	mustPut(t, s, backend.PutInput{Namespace: "app:dev", Name: "tampered", Value: []byte("v")})
