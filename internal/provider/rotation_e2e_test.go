@@ -33,6 +33,7 @@ import (
 // The next plan shows pending_rewrap 1 -> 0 on version 2 and apply rewraps
 // that secret.
 func TestRotation_staleWriteShowsAgain(t *testing.T) {
+	slowTest(t, "five terraform steps through a rotation")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	v1 := ts.providerBlock("") + kvBlocks(1) + rotationSecrets(depsV1)

@@ -23,6 +23,7 @@ import (
 )
 
 func TestAccSecretEphemeralResource(t *testing.T) {
+	slowTest(t, "two terraform steps with ephemeral opens")
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	first := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("first value")})

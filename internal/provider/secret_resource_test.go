@@ -94,6 +94,7 @@ func putOutOfBand(t *testing.T, ts testStore, in backend.PutInput) backend.Secre
 }
 
 func TestAccSecretResource_value(t *testing.T) {
+	slowTest(t, "four terraform steps, one an import")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	cfg := func(value, metadata string) string {
@@ -196,6 +197,7 @@ func (c countingStore) Get(ctx context.Context, namespace, name string, opts bac
 }
 
 func TestAccSecretResource_valueWO(t *testing.T) {
+	slowTest(t, "five terraform steps, one an import")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	var gets atomic.Int64
@@ -311,6 +313,7 @@ func TestAccSecretResource_switchValueToValueWO(t *testing.T) {
 // TestAccSecretResource_metadataAndExpiryOnly: changing metadata or
 // expiry writes a revision that keeps the value.
 func TestAccSecretResource_metadataOnly(t *testing.T) {
+	slowTest(t, "three terraform steps")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	cfg := func(meta string) string {
@@ -346,6 +349,7 @@ func TestAccSecretResource_metadataOnly(t *testing.T) {
 }
 
 func TestAccSecretResource_expiry(t *testing.T) {
+	slowTest(t, "five terraform steps")
 	ts := newTestStore(t)
 	clock := newStepClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	addr := "secretstore_secret.s"
