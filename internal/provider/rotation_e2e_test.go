@@ -397,7 +397,9 @@ func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) 
 		t.Fatalf("after the kill: %v by version, %d pending; want the %d secrets split between versions 1 and 2", p.ByVersion, p.Pending, n)
 	case p.Pending == 0:
 		t.Fatalf("the rotation finished before the kill reached it (%v by version); the kill must land part-way\n%s", p.ByVersion, out.String())
-	case p.ByVersion[2] < max(logged, 1):
+	case p.ByVersion[2] == 0:
+		t.Fatalf("the kill landed before any secret was rewrapped (%v by version)\n%s", p.ByVersion, out.String())
+	case p.ByVersion[2] < logged:
 		t.Fatalf("after the kill %d secrets are under version 2, fewer than the %d the provider logged as rotated", p.ByVersion[2], logged)
 	}
 	return p.ByVersion[2]
