@@ -2,75 +2,30 @@ package backend
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gocloud.dev/blob"
 )
 
-// Sentinel errors. Every error returned by the Store wraps at most one of
-// these, so callers branch with errors.Is and show err.Error() to people.
-// The first four use the words of the original component's result kinds.
-var (
-	// ErrNotFound: the secret (or revision, or key version) does not exist,
-	// or its current revision is a tombstone.
-	ErrNotFound = errors.New("not_found")
-	// ErrExpired: the secret exists but its expiry has passed.
-	ErrExpired = errors.New("expired")
-	// ErrKeyVersionUnavailable: the record is wrapped under a key version
-	// that is not in the keyring (never created, or its material is gone).
-	ErrKeyVersionUnavailable = errors.New("key_version_unavailable")
-	// ErrIntegrity: an object is tampered with or corrupt (bad MAC or tag,
-	// truncation, trailing bytes, wrong labels). It concerns that object only.
-	ErrIntegrity = errors.New("integrity check failed")
-	// ErrConcurrentModification: a create-only write lost a race, or the
-	// current revision is not the one the caller expected.
-	ErrConcurrentModification = errors.New("concurrent modification")
-	// ErrRootKeyMismatch: the configured root key (and every previous root
-	// key) fails to open this store's keyring.
-	ErrRootKeyMismatch = errors.New("root key does not match this store")
-	// ErrInvalidArgument: caller input is malformed; the error is a
-	// *ValidationError naming the field.
-	ErrInvalidArgument = errors.New("invalid argument")
-	// ErrNoKeyVersion: a write needs a primary key version and there is none.
-	ErrNoKeyVersion = errors.New("no usable key version")
-	// ErrKeyVersionExists: CreateKeyVersion of a version number already used.
-	ErrKeyVersionExists = errors.New("key version already exists")
-	// ErrKeyVersionInUse: retiring a version that current revisions still use.
-	ErrKeyVersionInUse = errors.New("key version in use")
-	// ErrUnsupportedFormat: an object names a format version this build does
-	// not know. Never guessed at.
-	ErrUnsupportedFormat = errors.New("unsupported format version")
-	// ErrConditionalWritesUnsupported: the bucket ignores create-only writes,
-	// so concurrent runs could silently lose updates.
-	ErrConditionalWritesUnsupported = errors.New("bucket does not enforce create-only writes")
-	// ErrWrapLimit: a key version is close to the number of keys it may
-	// wrap in its lifetime (NIST SP 800-38D); create a new version.
-	ErrWrapLimit = errors.New("key version wrap limit reached")
-)
-
-// ValidationError reports which input field is wrong and why. It wraps
-// ErrInvalidArgument.
-type ValidationError struct {
-	Field  string // e.g. "namespace", "name", "metadata", "value", "expires_at"
-	Reason string // full sentence: what is wrong and what is accepted
-}
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
-func (e *ValidationError) Unwrap() error { return ErrInvalidArgument }
-
 // Operation names recorded in audit events.
 const (
-	OpCreated            = "created"
-	OpUpdated            = "updated"
-	OpDeleted            = "deleted"
-	OpRotated            = "rotated"
-	OpRead               = "read"
-	OpKeyVersionCreated  = "key_version_created"
-	OpKeyVersionRetired  = "key_version_retired"
-	OpKeyVersionRewraped = "key_version_rewrapped" // material rewrapped under the current root key
-	OpPurged             = "purged"                // revisions or events removed by cleanup
+	OpCreated             = "created"
+	OpUpdated             = "updated"
+	OpDeleted             = "deleted"
+	OpRotated             = "rotated"
+	OpRead                = "read"
+	OpKeyVersionCreated   = "key_version_created"
+	OpKeyVersionRetired   = "key_version_retired"
+	OpKeyVersionRewrapped = "key_version_rewrapped" // material rewrapped under the current root key
+	OpPurged              = "purged"                // revisions or events removed by cleanup
 )
+
+// Operations lists every operation, in the order ListEvents merges them.
+// Callers must not modify it.
+var Operations = []string{
+	OpCreated, OpUpdated, OpDeleted, OpRotated, OpRead,
+	OpKeyVersionCreated, OpKeyVersionRetired, OpKeyVersionRewrapped, OpPurged,
+}
 
 // Reasons recorded in audit events by cleanup.
 const (
@@ -157,10 +112,22 @@ type PutInput struct {
 	Metadata    map[string]string
 	Expiry      Expiry
 	// IfRevision > 0 fails with ErrConcurrentModification unless the current
-	// revision is exactly this one. IfRevision < 0 requires that the secret
-	// does not exist (or is a tombstone).
+	// revision is exactly this one, and with a *RollbackError when it is
+	// newer than the current revision. IfRevision < 0 requires that the
+	// secret does not exist (or is a tombstone).
 	IfRevision int64
-	Reason     string // optional audit reason
+	// AllowRotations with IfRevision > 0: the write also succeeds when every
+	// revision written after IfRevision is a key rotation (same value,
+	// metadata and expiry); it is applied on top of the current revision.
+	AllowRotations bool
+	Reason         string // optional audit reason
+}
+
+// DeleteInput deletes a secret.
+type DeleteInput struct {
+	Namespace, Name string
+	IfRevision      int64 // as PutInput.IfRevision
+	AllowRotations  bool  // as PutInput.AllowRotations
 }
 
 // GetOptions select what Get returns.
@@ -282,8 +249,8 @@ type StoreAPI interface {
 	// StateExpired and a nil error; a tombstone is ErrNotFound.
 	Head(ctx context.Context, namespace, name string) (Secret, error)
 	Has(ctx context.Context, namespace, name string) (bool, error)
-	// Delete writes a tombstone. ifRevision as in PutInput.IfRevision.
-	Delete(ctx context.Context, namespace, name string, ifRevision int64) error
+	// Delete writes a tombstone (see DeleteInput).
+	Delete(ctx context.Context, in DeleteInput) error
 	List(ctx context.Context, in ListInput) (ListPage, error)
 
 	ListEvents(ctx context.Context, f EventFilter) (EventPage, error)

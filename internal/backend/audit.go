@@ -283,7 +283,7 @@ type eventQuery struct {
 func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 	q := &eventQuery{s: s, f: f, limit: f.Limit, seen: map[string]bool{}}
 	if f.Name != "" && f.Namespace == "" {
-		return nil, invalid("name", "filters by secret and requires a namespace")
+		return nil, invalid(FieldName, "filters by secret and requires a namespace")
 	}
 	if f.Namespace != "" {
 		if err := ValidateNamespace(f.Namespace); err != nil {
@@ -299,13 +299,13 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 		q.limit = 100
 	}
 	if q.limit < 0 || q.limit > MaxEventLimit {
-		return nil, invalid("limit", "is %d; give 1 to %d (0 means 100)", f.Limit, MaxEventLimit)
+		return nil, invalid(FieldLimit, "is %d; give 1 to %d (0 means 100)", f.Limit, MaxEventLimit)
 	}
 	if len(f.Operations) > 0 {
 		q.ops = map[string]bool{}
 		for _, op := range f.Operations {
 			if !isOperation(op) {
-				return nil, invalid("operations", "%q is not an operation; operations are %s", op, strings.Join(operations, ", "))
+				return nil, invalid(FieldOperations, "%q is not an operation; operations are %s", op, strings.Join(Operations, ", "))
 			}
 			q.ops[op] = true
 		}
@@ -318,7 +318,7 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 		q.until = f.Until.UnixNano()
 	}
 	if q.since != 0 && q.until != 0 && q.until <= q.since {
-		return nil, invalid("until", "%s is not after since %s", f.Until.UTC().Format(time.RFC3339Nano), f.Since.UTC().Format(time.RFC3339Nano))
+		return nil, invalid(FieldUntil, "%s is not after since %s", f.Until.UTC().Format(time.RFC3339Nano), f.Since.UTC().Format(time.RFC3339Nano))
 	}
 	switch {
 	case f.Name != "":
@@ -333,7 +333,7 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 	if f.PageToken != "" {
 		c, err := decodeEventCursor(f.PageToken)
 		if err != nil || c.Filter != q.fingerpr || !validID(c.ID) {
-			return nil, invalid("page_token", "is not a token returned by ListEvents for this filter and order")
+			return nil, invalid(FieldPageToken, "is not a token returned by ListEvents for this filter and order")
 		}
 		q.cursor = &c
 	}

@@ -27,7 +27,7 @@ func TestEventsAcrossDays(t *testing.T) {
 			name := fmt.Sprintf("s%d", i%4)
 			switch {
 			case i%5 == 4:
-				if err := u.s.Delete(u.ctx, ns, name, 0); err != nil && !errors.Is(err, ErrNotFound) {
+				if err := u.s.Delete(u.ctx, DeleteInput{Namespace: ns, Name: name}); err != nil && !errors.Is(err, ErrNotFound) {
 					t.Fatal(err)
 				}
 			case i%7 == 6:
@@ -114,7 +114,7 @@ func TestListEventsReadsOnlyMatching(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		u.put("small", "x", "v")
 	}
-	if err := u.s.Delete(u.ctx, "big", "s007", 0); err != nil {
+	if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "big", Name: "s007"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -338,13 +338,13 @@ func TestAuditWrittenAhead(t *testing.T) {
 			_, err := e.s.Put(e.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
 			return err
 		}},
-		{"delete", OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, "ns", "a", 0) }},
+		{"delete", OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, DeleteInput{Namespace: "ns", Name: "a"}) }},
 		{"create key version", OpKeyVersionCreated, nil, func(e *aheadEnv) error {
 			_, err := e.s.CreateKeyVersion(e.ctx, 3, nil)
 			return err
 		}},
 		{"retire key version", OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
-		{"rewrap key version", OpKeyVersionRewraped, func(o *Options) {
+		{"rewrap key version", OpKeyVersionRewrapped, func(o *Options) {
 			o.RootKey, o.PreviousRootKeys = newRoot, []string{oldRoot}
 		}, func(e *aheadEnv) error { return e.s.RewrapKeyVersion(e.ctx, 1) }},
 		{"rotate", OpRotated, nil, func(e *aheadEnv) error {
@@ -430,7 +430,7 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.s.Delete(e.ctx, "ns", "c", 0); err != nil {
+	if err := e.s.Delete(e.ctx, DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {

@@ -274,7 +274,7 @@ func newBenchFixture(b *testing.B, dirs interface{ TempDir() string }, driver st
 	}
 	for i := 1; i < n; i += 100 {
 		ns, name := benchSecretID(i)
-		if err := s.Delete(ctx, ns, name, 0); err != nil {
+		if err := s.Delete(ctx, DeleteInput{Namespace: ns, Name: name}); err != nil {
 			b.Fatal(err)
 		}
 		f.deleted++
@@ -778,7 +778,7 @@ func TestListEventsRequests(t *testing.T) {
 			}
 			clock.Advance(time.Second)
 		}
-		if err := s.Delete(ctx, "ns-0000", "secret-000001", 0); err != nil {
+		if err := s.Delete(ctx, DeleteInput{Namespace: "ns-0000", Name: "secret-000001"}); err != nil {
 			t.Fatal(err)
 		}
 		since := start.Add(time.Duration(n/2) * time.Second)

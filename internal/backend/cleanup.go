@@ -27,16 +27,16 @@ func validateCleanup(in CleanupInput) error {
 
 func validateRetention(r Retention) error {
 	for _, f := range []struct {
-		name string
-		d    *time.Duration
+		field Field
+		d     *time.Duration
 	}{
-		{"expired_secret_retention", r.ExpiredSecrets},
-		{"deleted_secret_retention", r.DeletedSecrets},
-		{"revision_retention", r.Revisions},
-		{"audit_event_retention", r.AuditEvents},
+		{FieldExpiredSecretRetention, r.ExpiredSecrets},
+		{FieldDeletedSecretRetention, r.DeletedSecrets},
+		{FieldRevisionRetention, r.Revisions},
+		{FieldAuditEventRetention, r.AuditEvents},
 	} {
 		if f.d != nil && *f.d < 0 {
-			return invalid(f.name, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
+			return invalid(f.field, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
 		}
 	}
 	return nil

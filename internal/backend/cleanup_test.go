@@ -20,7 +20,7 @@ func TestCleanupRevisions(t *testing.T) {
 		u.put("ns", "del", "d2")
 		u.clock.Advance(2 * time.Hour)
 		u.put("ns", "live", "l3") // l2 superseded at t0+2h
-		if err := u.s.Delete(u.ctx, "ns", "del", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "del"}); err != nil {
 			t.Fatal(err)
 		}
 		u.clock.Advance(90 * time.Minute)
@@ -69,7 +69,7 @@ func TestCleanupDeletedSecrets(t *testing.T) {
 		u.kv(1)
 		u.put("ns", "a", "v1")
 		u.put("ns", "a", "v2")
-		if err := u.s.Delete(u.ctx, "ns", "a", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "a"}); err != nil {
 			t.Fatal(err)
 		}
 		in := CleanupInput{Namespace: "ns", Retention: Retention{DeletedSecrets: dur(24 * time.Hour)}}
@@ -208,7 +208,7 @@ func TestCleanupChecksMarkersAgainstRecords(t *testing.T) {
 	forDrivers(t, func(t *testing.T, u *unitEnv) {
 		u.kv(1)
 		u.put("ns", "a", "keep me")
-		if err := u.s.Delete(u.ctx, "ns", "a", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "a"}); err != nil {
 			t.Fatal(err)
 		}
 		dir := secretDir("ns", "a")

@@ -707,12 +707,12 @@ func testRootKeyRotation(t *testing.T, newTarget func(*testing.T) target) {
 
 	found := false
 	for _, e := range allEvents(t, s2, EventFilter{}) {
-		if e.Operation == OpKeyVersionRewraped && e.KeyVersion == 1 {
+		if e.Operation == OpKeyVersionRewrapped && e.KeyVersion == 1 {
 			found = true
 		}
 	}
 	if !found {
-		t.Fatalf("no %s event for version 1", OpKeyVersionRewraped)
+		t.Fatalf("no %s event for version 1", OpKeyVersionRewrapped)
 	}
 }
 
@@ -947,26 +947,26 @@ func testValidation(t *testing.T, newTarget func(*testing.T) target) {
 	longNS := strings.Repeat("n", envelope.MaxNamespaceLen+1)
 	longName := strings.Repeat("n", envelope.MaxNameLen+1)
 	type tc struct {
-		field string
+		field Field
 		in    PutInput
 	}
 	var cases []tc
 	for _, ns := range []string{"", ".", "..", "a/b", "/a", "a\x00b", "a\nb", "a\x7fb", longNS, "bad\xffutf8"} {
-		cases = append(cases, tc{"namespace", PutInput{Namespace: ns, Name: "x", Value: []byte("v")}})
+		cases = append(cases, tc{FieldNamespace, PutInput{Namespace: ns, Name: "x", Value: []byte("v")}})
 	}
 	for _, name := range []string{"", ".", "..", "a/b", "b/", "a\x00b", "a\tb", "x\x7f", longName, "bad\xffutf8"} {
-		cases = append(cases, tc{"name", PutInput{Namespace: "ok", Name: name, Value: []byte("v")}})
+		cases = append(cases, tc{FieldName, PutInput{Namespace: "ok", Name: name, Value: []byte("v")}})
 	}
-	cases = append(cases, tc{"value", PutInput{Namespace: "ok", Name: "big", Value: make([]byte, envelope.MaxValueLen+1)}})
+	cases = append(cases, tc{FieldValue, PutInput{Namespace: "ok", Name: "big", Value: make([]byte, envelope.MaxValueLen+1)}})
 	tooMany := map[string]string{}
 	for i := 0; i <= envelope.MaxMetadataKeys; i++ {
 		tooMany[fmt.Sprintf("k%d", i)] = "v"
 	}
 	cases = append(cases,
-		tc{"metadata", PutInput{Namespace: "ok", Name: "md", Value: []byte("v"), SetMetadata: true, Metadata: tooMany}},
-		tc{"metadata", PutInput{Namespace: "ok", Name: "md", Value: []byte("v"), SetMetadata: true,
+		tc{FieldMetadata, PutInput{Namespace: "ok", Name: "md", Value: []byte("v"), SetMetadata: true, Metadata: tooMany}},
+		tc{FieldMetadata, PutInput{Namespace: "ok", Name: "md", Value: []byte("v"), SetMetadata: true,
 			Metadata: map[string]string{"k": strings.Repeat("v", envelope.MaxMetadataLen)}}},
-		tc{"metadata", PutInput{Namespace: "ok", Name: "existing", SetMetadata: true, Metadata: tooMany}},
+		tc{FieldMetadata, PutInput{Namespace: "ok", Name: "existing", SetMetadata: true, Metadata: tooMany}},
 	)
 	for _, c := range cases {
 		_, err := h.s.Put(ctx, c.in)
@@ -974,13 +974,13 @@ func testValidation(t *testing.T, newTarget func(*testing.T) target) {
 		expectErr(t, err, ErrInvalidArgument, what)
 		var ve *ValidationError
 		if !errors.As(err, &ve) || ve.Field != c.field || ve.Reason == "" {
-			t.Fatalf("%s: error %v is not a *ValidationError for field %q", what, err, c.field)
+			t.Fatalf("%s: error %v is not a *ValidationError for field %v", what, err, c.field)
 		}
 	}
 	for _, ns := range []string{"", "..", "a/b"} {
 		_, err := h.s.Get(ctx, ns, "x", GetOptions{})
 		expectErr(t, err, ErrInvalidArgument, fmt.Sprintf("Get(namespace %q)", ns))
-		expectErr(t, h.s.Delete(ctx, ns, "x", 0), ErrInvalidArgument, fmt.Sprintf("Delete(namespace %q)", ns))
+		expectErr(t, h.s.Delete(ctx, DeleteInput{Namespace: ns, Name: "x"}), ErrInvalidArgument, fmt.Sprintf("Delete(namespace %q)", ns))
 		_, err = h.s.List(ctx, ListInput{Namespace: ns})
 		expectErr(t, err, ErrInvalidArgument, fmt.Sprintf("List(namespace %q)", ns))
 	}
@@ -1044,20 +1044,24 @@ func testIfRevision(t *testing.T, newTarget func(*testing.T) target) {
 		t.Fatalf("Put IfRevision 1 gave revision %d", sec.Revision)
 	}
 	before = rawObjects(t, h.tg.raw)
-	for _, rev := range []int64{1, 3, -1} {
+	for _, c := range []struct {
+		rev  int64
+		want error
+	}{{1, ErrConcurrentModification}, {3, ErrRolledBack}, {-1, ErrConcurrentModification}} {
+		rev := c.rev
 		_, err = h.s.Put(ctx, PutInput{Namespace: "ns", Name: "c", Value: []byte("x"), IfRevision: rev})
-		expectErr(t, err, ErrConcurrentModification, fmt.Sprintf("Put IfRevision %d at revision 2", rev))
+		expectErr(t, err, c.want, fmt.Sprintf("Put IfRevision %d at revision 2", rev))
 		_, err = h.s.Put(ctx, PutInput{Namespace: "ns", Name: "c", SetMetadata: true, IfRevision: rev})
-		expectErr(t, err, ErrConcurrentModification, fmt.Sprintf("metadata-only Put IfRevision %d at revision 2", rev))
+		expectErr(t, err, c.want, fmt.Sprintf("metadata-only Put IfRevision %d at revision 2", rev))
 	}
-	expectErr(t, h.s.Delete(ctx, "ns", "c", 1), ErrConcurrentModification, "Delete ifRevision 1 at revision 2")
+	expectErr(t, h.s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "c", IfRevision: 1}), ErrConcurrentModification, "Delete ifRevision 1 at revision 2")
 	if added := newObjects(before, rawObjects(t, h.tg.raw)); len(added) != 0 {
 		t.Fatalf("failed conditional writes left objects: %v", added)
 	}
 	if got := h.expectValue(h.fresh(), "ns", "c", []byte("v2")); got.Revision != 2 {
 		t.Fatalf("revision %d after failed conditional writes", got.Revision)
 	}
-	if err := h.s.Delete(ctx, "ns", "c", 2); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "c", IfRevision: 2}); err != nil {
 		t.Fatalf("Delete ifRevision 2: %v", err)
 	}
 	sec = h.put(PutInput{Namespace: "ns", Name: "c", Value: []byte("v3"), IfRevision: -1})
@@ -1198,11 +1202,11 @@ func testDelete(t *testing.T, newTarget func(*testing.T) target) {
 	ctx := h.ctx
 	h.createKV(1)
 
-	expectErr(t, h.s.Delete(ctx, "ns", "never", 0), ErrNotFound, "Delete of a missing secret")
+	expectErr(t, h.s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "never"}), ErrNotFound, "Delete of a missing secret")
 	h.putValue("ns", "d", "v1")
 	h.putValue("ns", "keep", "k")
 	h.clock.Advance(time.Second)
-	if err := h.s.Delete(ctx, "ns", "d", 0); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "d"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	s := h.fresh()
@@ -1218,7 +1222,7 @@ func testDelete(t *testing.T, newTarget func(*testing.T) target) {
 	if names := secretNames(allSecrets(t, s, ListInput{Namespace: "ns"})); !slices.Equal(names, []string{"keep"}) {
 		t.Fatalf("List after Delete = %v", names)
 	}
-	expectErr(t, s.Delete(ctx, "ns", "d", 0), ErrNotFound, "second Delete")
+	expectErr(t, s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "d"}), ErrNotFound, "second Delete")
 	h.expectValue(s, "ns", "keep", []byte("k"))
 
 	evs := allEvents(t, s, EventFilter{Namespace: "ns", Name: "d", Operations: []string{OpDeleted}})
@@ -1235,7 +1239,7 @@ func testDelete(t *testing.T, newTarget func(*testing.T) target) {
 	if old := h.get(h.fresh(), "ns", "d", 1); string(old.Value) != "v1" {
 		t.Fatalf("revision 1 after delete and re-create = %q", old.Value)
 	}
-	if err := h.s.Delete(ctx, "ns", "d", sec.Revision); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "ns", Name: "d", IfRevision: sec.Revision}); err != nil {
 		t.Fatalf("Delete ifRevision current: %v", err)
 	}
 }
@@ -1254,7 +1258,7 @@ func testList(t *testing.T, newTarget func(*testing.T) target) {
 	h.put(PutInput{Namespace: "lst", Name: "old", Value: []byte("o"), Expiry: Expiry{Set: true, TTL: time.Minute}})
 	h.putValue("lst", "gone", "g")
 	h.putValue("lst", "db-1", "second revision")
-	if err := h.s.Delete(ctx, "lst", "gone", 0); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "lst", Name: "gone"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	for _, ns := range []string{"lst-2", "lst.x", "ls", "lsu", "lst:a"} {
@@ -1348,7 +1352,7 @@ func testAudit(t *testing.T, newTarget func(*testing.T) target) {
 	}
 	del := func(ns, name string, rev int64) {
 		at := step()
-		if err := h.s.Delete(ctx, ns, name, 0); err != nil {
+		if err := h.s.Delete(ctx, DeleteInput{Namespace: ns, Name: name}); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		want = append(want, wantEvent{OpDeleted, ns, name, rev, -1, at})
@@ -1519,7 +1523,7 @@ func testRotate(t *testing.T, newTarget func(*testing.T) target) {
 		values[id] = v
 	}
 	h.putValue("r1", "gone", "g")
-	if err := h.s.Delete(ctx, "r1", "gone", 0); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "r1", Name: "gone"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	h.clock.Advance(time.Minute)
@@ -1684,7 +1688,7 @@ func testCleanup(t *testing.T, newTarget func(*testing.T) target) {
 	revVals := [][]byte{nil, big(), big()}
 	h.put(PutInput{Namespace: "cl", Name: "rev", Value: revVals[1]})
 	h.put(PutInput{Namespace: "cl", Name: "rev", Value: revVals[2]})
-	if err := h.s.Delete(ctx, "cl", "del", 0); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "cl", Name: "del"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	h.clock.Advance(time.Hour + time.Second)
@@ -1753,7 +1757,7 @@ func testCleanup(t *testing.T, newTarget func(*testing.T) target) {
 	// retention, so that a mistaken delete is recoverable.
 	h.putValue("cl", "tomb", "tomb-1")
 	h.putValue("cl", "tomb", "tomb-2")
-	if err := h.s.Delete(ctx, "cl", "tomb", 0); err != nil {
+	if err := h.s.Delete(ctx, DeleteInput{Namespace: "cl", Name: "tomb"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 

@@ -618,7 +618,7 @@ func TestFaultsCleanup(t *testing.T) {
 					put(PutInput{Namespace: "c", Name: fmt.Sprintf("del%d", i), Value: []byte("d")})
 					put(PutInput{Namespace: "c", Name: fmt.Sprintf("live%d", i), Value: []byte(fmt.Sprintf("old %d", i))})
 					put(PutInput{Namespace: "c", Name: fmt.Sprintf("live%d", i), Value: []byte(fmt.Sprintf("live %d", i))})
-					if err := e.s.Delete(ctx, "c", fmt.Sprintf("del%d", i), 0); err != nil {
+					if err := e.s.Delete(ctx, DeleteInput{Namespace: "c", Name: fmt.Sprintf("del%d", i)}); err != nil {
 						t.Fatalf("setup Delete: %v", err)
 					}
 				}

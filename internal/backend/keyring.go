@@ -233,10 +233,10 @@ func (s *Store) primary(ctx context.Context) (int, []byte, error) {
 // material (including material that another version already uses).
 func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error) {
 	if version < 1 || int64(version) > math.MaxUint32 {
-		return KeyVersion{}, invalid("version", "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
+		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
 	if material != nil && len(material) != envelope.KeySize {
-		return KeyVersion{}, invalid("key_material", "is %d bytes; key material is exactly 32 bytes (give it base64-encoded, e.g. from: openssl rand -base64 32)", len(material))
+		return KeyVersion{}, invalid(FieldKeyMaterial, "is %d bytes; key material is exactly %d bytes", len(material), KeySize)
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return KeyVersion{}, err
@@ -266,7 +266,7 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 	}
 	if dup != 0 {
 		clear(material)
-		return KeyVersion{}, invalid("key_material", "is the same key as key version %d; each version needs its own key", dup)
+		return KeyVersion{}, invalid(FieldKeyMaterial, "is the same key as key version %d; each version needs its own key", dup)
 	}
 	wrapped, err := s.keeper.Encrypt(ctx, material)
 	if err != nil {
@@ -479,7 +479,7 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 		nb.RootEpoch = next.rev
 		nb.WrappedMaterial = wrapped
 		kv := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
-		ev := Event{Operation: OpKeyVersionRewraped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(next.rev, 10)}}
+		ev := Event{Operation: OpKeyVersionRewrapped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(next.rev, 10)}}
 		if headerOp != nil {
 			ev.Metadata["store_header"] = "rewrapped"
 		}

@@ -101,12 +101,12 @@ func TestCreateKeyVersionRules(t *testing.T) {
 	for _, c := range []struct {
 		v     int
 		mat   []byte
-		field string
+		field Field
 	}{
-		{0, nil, "version"},
-		{-1, nil, "version"},
-		{2, randomBytes(31), "key_material"},
-		{2, material, "key_material"}, // same key as version 1
+		{0, nil, FieldKeyVersion},
+		{-1, nil, FieldKeyVersion},
+		{2, randomBytes(31), FieldKeyMaterial},
+		{2, material, FieldKeyMaterial}, // same key as version 1
 	} {
 		_, err := u.s.CreateKeyVersion(u.ctx, c.v, c.mat)
 		var ve *ValidationError
@@ -150,7 +150,7 @@ func TestRetireKeyVersion(t *testing.T) {
 		if err := u.s.RetireKeyVersion(u.ctx, 1); !errors.Is(err, ErrKeyVersionInUse) || !strings.Contains(err.Error(), "2 secret") {
 			t.Fatalf("retiring a version in use = %v", err)
 		}
-		if err := u.s.Delete(u.ctx, "ns", "gone", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "gone"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := u.s.Rotate(u.ctx, RotateInput{}); err != nil {
@@ -329,7 +329,7 @@ func TestRewrapKeyVersionHeaderRace(t *testing.T) {
 			t.Fatalf("KeyVersions = %+v, %v", kvs, err)
 		}
 		var got []string
-		for _, e := range allEvents(t, s, EventFilter{Operations: []string{OpKeyVersionRewraped}}) {
+		for _, e := range allEvents(t, s, EventFilter{Operations: []string{OpKeyVersionRewrapped}}) {
 			got = append(got, fmt.Sprintf("%d:%s", e.KeyVersion, e.Metadata["store_header"]))
 		}
 		if strings.Join(got, ",") != "1:rewrapped,2:" {

@@ -427,14 +427,8 @@ func validID(s string) bool {
 	return true
 }
 
-// operations lists every operation, in the order ListEvents merges them.
-var operations = []string{
-	OpCreated, OpUpdated, OpDeleted, OpRotated, OpRead,
-	OpKeyVersionCreated, OpKeyVersionRetired, OpKeyVersionRewraped, OpPurged,
-}
-
 func isOperation(op string) bool {
-	for _, o := range operations {
+	for _, o := range Operations {
 		if o == op {
 			return true
 		}

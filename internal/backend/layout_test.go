@@ -72,9 +72,9 @@ func TestLayoutRoundTrip(t *testing.T) {
 func TestAuditKeysRoundTrip(t *testing.T) {
 	at := time.Date(2025, 11, 26, 23, 59, 59, 999999999, time.UTC).UnixNano()
 	id := newID()
-	single := auditEventKey(auditSecretIndex("ns", "name"), at, id, OpKeyVersionRewraped)
+	single := auditEventKey(auditSecretIndex("ns", "name"), at, id, OpKeyVersionRewrapped)
 	it, ok := parseAuditKey(single)
-	if !ok || it.Batch || it.Min != at || it.ID != id || it.Op != OpKeyVersionRewraped {
+	if !ok || it.Batch || it.Min != at || it.ID != id || it.Op != OpKeyVersionRewrapped {
 		t.Fatalf("%s parses as %+v, %v", single, it, ok)
 	}
 	batch := auditBatchKey(auditNamespaceIndex("ns"), OpRotated, at-5, at, 17, id)

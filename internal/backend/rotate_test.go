@@ -28,7 +28,7 @@ func TestRotateResumable(t *testing.T) {
 			u.put(fmt.Sprintf("ns%d", i%3), fmt.Sprintf("s%03d", i), fmt.Sprint(i))
 		}
 		u.put("ns0", "gone", "x")
-		if err := u.s.Delete(u.ctx, "ns0", "gone", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns0", Name: "gone"}); err != nil {
 			t.Fatal(err)
 		}
 		u.kv(2)

@@ -188,7 +188,7 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		return Secret{}, err
 	}
 	if opts.Revision < 0 {
-		return Secret{}, invalid("revision", "is %d; revisions are numbered from 1 (0 means the current one)", opts.Revision)
+		return Secret{}, invalid(FieldRevision, "is %d; revisions are numbered from 1 (0 means the current one)", opts.Revision)
 	}
 	ref := secretRef(namespace, name)
 	rev, rec, data, err := s.readRevision(ctx, namespace, name, opts.Revision)
@@ -280,89 +280,92 @@ func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
 	switch {
 	case !e.At.IsZero():
 		if !e.At.After(now) {
-			return 0, invalid("expires_at", "%s is not in the future", e.At.UTC().Format(time.RFC3339))
+			return 0, invalid(FieldExpiresAt, "%s is not in the future", e.At.UTC().Format(time.RFC3339))
 		}
 		return e.At.UnixNano(), nil
 	case e.TTL < 0:
-		return 0, invalid("ttl", "is negative (%s); give a positive duration such as 720h", e.TTL)
+		return 0, invalid(FieldTTL, "is negative (%s); give a positive duration such as 720h", e.TTL)
 	case e.TTL == 0:
 		return 0, nil
 	}
 	return now.Add(e.TTL).UnixNano(), nil
 }
 
+// maxWriteAttempts bounds the attempts of a write with AllowRotations that
+// keeps losing create-only races to concurrent rotations.
+const maxWriteAttempts = 3
+
 // Put creates or updates a secret (see PutInput) and returns the new
 // revision without its value. The new revision is wrapped under the primary
 // key version. A value-less update (metadata or expiry only) rewraps the
 // stored data key and keeps the value ciphertext byte for byte. The audit
 // event is written first: if it cannot be written, nothing is.
+//
+// With AllowRotations, a write that loses its create-only race is retried
+// (a few times) against the new current revision when that is a rotation.
 func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
-	if err := validateSecretID(in.Namespace, in.Name); err != nil {
+	now := s.now()
+	if err := validatePut(in, now); err != nil {
 		return Secret{}, err
 	}
+	for attempt := 1; ; attempt++ {
+		sec, lost, err := s.put(ctx, in, now)
+		if !lost || !in.AllowRotations || in.IfRevision <= 0 || attempt == maxWriteAttempts {
+			return sec, err
+		}
+	}
+}
+
+func validatePut(in PutInput, now time.Time) error {
+	if err := validateSecretID(in.Namespace, in.Name); err != nil {
+		return err
+	}
 	if err := validateValue(in.Value); err != nil {
-		return Secret{}, err
+		return err
 	}
 	if in.SetMetadata {
 		if err := validateMetadata(in.Metadata); err != nil {
-			return Secret{}, err
+			return err
 		}
 	}
-	if err := validateReason("reason", in.Reason); err != nil {
-		return Secret{}, err
+	if err := validateReason(FieldReason, in.Reason); err != nil {
+		return err
 	}
-	ref := secretRef(in.Namespace, in.Name)
-	dir := secretDir(in.Namespace, in.Name)
-	now := s.now()
-	if _, err := resolveExpiry(in.Expiry, 0, now); err != nil {
-		return Secret{}, err
-	}
+	_, err := resolveExpiry(in.Expiry, 0, now)
+	return err
+}
 
-	rev, _, found, err := s.loadCurrent(ctx, dir)
+// put is one attempt of Put; lost reports a lost create-only race.
+func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, lost bool, _ error) {
+	ref := secretRef(in.Namespace, in.Name)
+	cur, err := s.loadCurrentRevision(ctx, in.Namespace, in.Name)
 	if err != nil {
-		return Secret{}, fmt.Errorf("secret %s: %w", ref, err)
+		return Secret{}, false, err
 	}
-	var (
-		prevData []byte
-		prevHdr  envelope.Header
-		prevErr  error
-	)
-	if found {
-		var rec *envelope.Record
-		rec, prevData, prevErr = s.readRecord(ctx, in.Namespace, in.Name, rev)
-		if errors.Is(prevErr, ErrNotFound) {
-			return Secret{}, fmt.Errorf("secret %s: revision %d vanished while reading it: %w", ref, rev, ErrConcurrentModification)
-		}
-		if prevErr == nil {
-			// Authenticate the header before carrying any of it over.
-			prevHdr, prevErr = s.verifyRecord(ctx, ref, rev, rec, prevData)
-		}
+	if in.IfRevision > 0 && !cur.found {
+		return Secret{}, false, fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
 	}
-	// An unreadable current revision counts as live: nothing proves it
-	// deleted.
-	live := found && (prevErr != nil || !prevHdr.Tombstone)
+	if err := s.checkExpected(ctx, in.Namespace, in.Name, &cur, in.IfRevision, in.AllowRotations); err != nil {
+		return Secret{}, false, err
+	}
 	switch {
-	case in.IfRevision > 0 && !found:
-		return Secret{}, fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
-	case in.IfRevision > 0 && rev != in.IfRevision:
-		return Secret{}, fmt.Errorf("secret %s is at revision %d, not the expected %d: %w", ref, rev, in.IfRevision, ErrConcurrentModification)
-	case in.IfRevision < 0 && live:
-		return Secret{}, fmt.Errorf("secret %s already exists at revision %d: %w", ref, rev, ErrConcurrentModification)
-	case in.Value == nil && !live:
-		return Secret{}, invalid("value", "is required: secret %s does not exist", ref)
-	case prevErr != nil && (in.Value == nil || !in.SetMetadata || !in.Expiry.Set):
+	case in.IfRevision < 0 && cur.live():
+		return Secret{}, false, fmt.Errorf("secret %s already exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
+	case in.Value == nil && !cur.live():
+		return Secret{}, false, invalid(FieldValue, "is required: secret %s does not exist", ref)
+	case cur.err != nil && (in.Value == nil || !in.SetMetadata || !in.Expiry.Set):
 		// Keeping a stored value, metadata or expiry needs a readable
 		// record; a new value with explicit metadata and expiry may
 		// replace an unreadable one.
-		return Secret{}, prevErr
+		return Secret{}, false, cur.err
 	}
 
-	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, Revision: uint64(rev + 1), CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
+	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
 	var storedExpiry int64
-	if live && prevErr == nil {
-		h.CreatedAt = prevHdr.CreatedAt
-		h.Metadata = prevHdr.Metadata
-		storedExpiry = prevHdr.ExpiresAt
+	if cur.live() && cur.err == nil {
+		h.CreatedAt = cur.hdr.CreatedAt
+		h.Metadata = cur.hdr.Metadata
+		storedExpiry = cur.hdr.ExpiresAt
 	}
 	if in.SetMetadata {
 		h.Metadata = nil
@@ -371,38 +374,58 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 		}
 	}
 	if h.ExpiresAt, err = resolveExpiry(in.Expiry, storedExpiry, now); err != nil {
-		return Secret{}, err
+		return Secret{}, false, err
 	}
+	ev := Event{Operation: OpUpdated, Reason: in.Reason}
+	if !cur.live() {
+		ev.Operation = OpCreated
+	}
+	h, lost, err = s.writeRevision(ctx, &cur, h, in.Value, ev, now)
+	if err != nil {
+		return Secret{}, lost, err
+	}
+	return secretFromHeader(h, now), false, nil
+}
 
+// writeRevision writes h as the revision after cur, wrapped under the
+// primary key version, with its audit event ev (operation and reason set
+// by the caller). The value is sealed anew when value is set or h is a
+// tombstone; otherwise cur's data key is rewrapped and its value
+// ciphertext kept byte for byte. lost reports that the revision lost its
+// create-only race (the error is then ErrConcurrentModification).
+func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, lost bool, _ error) {
+	ref := secretRef(h.Namespace, h.Name)
+	rev := cur.rev + 1
 	pv, kek, err := s.primary(ctx)
 	if err != nil {
-		return Secret{}, err
+		return h, false, err
 	}
-	h.KeyVersion = uint32(pv)
+	h.Revision, h.KeyVersion = uint64(rev), uint32(pv)
 	if err := s.reserveWraps(ctx, pv, 1); err != nil {
-		return Secret{}, err
+		return h, false, err
 	}
 	var enc []byte
-	if in.Value != nil {
-		enc, err = envelope.Seal(kek, h, in.Value)
+	if value != nil || h.Tombstone {
+		enc, err = envelope.Seal(kek, h, value)
 	} else {
 		var oldKEK []byte
-		if oldKEK, err = s.kek(ctx, int(prevHdr.KeyVersion)); err == nil {
-			enc, err = envelope.Rewrap(oldKEK, kek, prevData, h)
+		if oldKEK, err = s.kek(ctx, int(cur.hdr.KeyVersion)); err == nil {
+			enc, err = envelope.Rewrap(oldKEK, kek, cur.data, h)
 		}
 	}
 	if err != nil {
-		return Secret{}, recordError(ref, rev+1, err)
+		return h, false, recordError(ref, rev, err)
 	}
-	op := recordOp(dir, h, enc, now)
-	ev := Event{Operation: OpUpdated, Namespace: in.Namespace, Name: in.Name, Revision: rev + 1, KeyVersion: pv, Reason: in.Reason, Time: now}
-	if !live {
-		ev.Operation = OpCreated
-	}
+	op := recordOp(secretDir(h.Namespace, h.Name), h, enc, now)
+	ev.Namespace, ev.Name, ev.Revision, ev.KeyVersion, ev.Time = h.Namespace, h.Name, rev, pv, now
 	if err := s.commitWithAudit(ctx, []Event{ev}, op); err != nil {
-		return Secret{}, fmt.Errorf("secret %s: writing revision %d: %w", ref, rev+1, err)
+		what := fmt.Sprintf("writing revision %d", rev)
+		if h.Tombstone {
+			what = "writing the tombstone"
+		}
+		return h, op.Exists, fmt.Errorf("secret %s: %s: %w", ref, what, err)
 	}
-	return secretFromHeader(h, now), nil
+	return h, false, nil
 }
 
 // verifyRecord authenticates a decoded record's header under its key
@@ -479,63 +502,48 @@ func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
 	_ = s.obj.deleteAll(context.WithoutCancel(ctx), keys)
 }
 
-// Delete writes a tombstone revision: the secret then reads as
-// ErrNotFound, and its earlier revisions stay until Cleanup purges them
-// (so a mistaken delete can be undone by reading an earlier revision).
-// ifRevision is as PutInput.IfRevision. Deleting a deleted or missing
-// secret is ErrNotFound.
-func (s *Store) Delete(ctx context.Context, namespace, name string, ifRevision int64) error {
-	if err := validateSecretID(namespace, name); err != nil {
+// Delete writes a tombstone revision (see DeleteInput): the secret then
+// reads as ErrNotFound, and its earlier revisions stay until Cleanup purges
+// them (so a mistaken delete can be undone by reading an earlier revision).
+// Deleting a deleted or missing secret is ErrNotFound, whatever
+// IfRevision. A current revision that cannot be read may still be deleted:
+// that is how a damaged secret is put aside.
+func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
+	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}
-	ref := secretRef(namespace, name)
-	dir := secretDir(namespace, name)
-	rev, _, found, err := s.loadCurrent(ctx, dir)
-	if err != nil {
-		return fmt.Errorf("secret %s: %w", ref, err)
-	}
-	if !found {
-		return fmt.Errorf("secret %s: %w", ref, ErrNotFound)
-	}
-	now := s.now()
-	createdAt := now.UnixNano()
-	prev, prevData, prevErr := s.readRecord(ctx, namespace, name, rev)
-	if errors.Is(prevErr, ErrNotFound) {
-		return fmt.Errorf("secret %s: revision %d vanished while reading it: %w", ref, rev, ErrConcurrentModification)
-	}
-	if prevErr == nil {
-		// An unreadable current revision may still be deleted: that is
-		// how a damaged secret is put aside.
-		if h, err := s.verifyRecord(ctx, ref, rev, prev, prevData); err == nil {
-			if h.Tombstone {
-				return fmt.Errorf("secret %s is already deleted (revision %d): %w", ref, rev, ErrNotFound)
-			}
-			createdAt = h.CreatedAt
+	for attempt := 1; ; attempt++ {
+		lost, err := s.delete(ctx, in)
+		if !lost || !in.AllowRotations || in.IfRevision <= 0 || attempt == maxWriteAttempts {
+			return err
 		}
 	}
+}
+
+// delete is one attempt of Delete; lost reports a lost create-only race.
+func (s *Store) delete(ctx context.Context, in DeleteInput) (lost bool, _ error) {
+	ref := secretRef(in.Namespace, in.Name)
+	cur, err := s.loadCurrentRevision(ctx, in.Namespace, in.Name)
 	switch {
-	case ifRevision > 0 && rev != ifRevision:
-		return fmt.Errorf("secret %s is at revision %d, not the expected %d: %w", ref, rev, ifRevision, ErrConcurrentModification)
-	case ifRevision < 0:
-		return fmt.Errorf("secret %s exists at revision %d: %w", ref, rev, ErrConcurrentModification)
+	case err != nil:
+		return false, err
+	case !cur.found:
+		return false, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
+	case !cur.live():
+		return false, fmt.Errorf("secret %s is already deleted (revision %d): %w", ref, cur.rev, ErrNotFound)
+	case in.IfRevision < 0:
+		return false, fmt.Errorf("secret %s exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
 	}
-	pv, kek, err := s.primary(ctx)
-	if err != nil {
-		return err
+	if err := s.checkExpected(ctx, in.Namespace, in.Name, &cur, in.IfRevision, in.AllowRotations); err != nil {
+		return false, err
 	}
-	if err := s.reserveWraps(ctx, pv, 1); err != nil {
-		return err
+	now := s.now()
+	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, Tombstone: true, CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
+	if cur.err == nil {
+		h.CreatedAt = cur.hdr.CreatedAt
 	}
-	h := envelope.Header{Namespace: namespace, Name: name, Revision: uint64(rev + 1), KeyVersion: uint32(pv), Tombstone: true, CreatedAt: createdAt, UpdatedAt: now.UnixNano()}
-	enc, err := envelope.Seal(kek, h, nil)
-	if err != nil {
-		return recordError(ref, rev+1, err)
-	}
-	ev := Event{Operation: OpDeleted, Namespace: namespace, Name: name, Revision: rev + 1, KeyVersion: pv, Time: now}
-	if err := s.commitWithAudit(ctx, []Event{ev}, recordOp(dir, h, enc, now)); err != nil {
-		return fmt.Errorf("secret %s: writing the tombstone: %w", ref, err)
-	}
-	return nil
+	_, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, now)
+	return lost, err
 }
 
 // listToken is the decoded ListPage.NextPageToken: where the next page
@@ -554,7 +562,7 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 	if err := ValidateNamespace(in.Namespace); err != nil {
 		return ListPage{}, err
 	}
-	if err := validateNameLike("name_prefix", in.NamePrefix, true); err != nil {
+	if err := validateNameLike(FieldNamePrefix, in.NamePrefix, true); err != nil {
 		return ListPage{}, err
 	}
 	size := in.PageSize
@@ -562,14 +570,14 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		size = 100
 	}
 	if size < 0 || size > MaxListPageSize {
-		return ListPage{}, invalid("page_size", "is %d; give 1 to %d (0 means 100)", in.PageSize, MaxListPageSize)
+		return ListPage{}, invalid(FieldPageSize, "is %d; give 1 to %d (0 means 100)", in.PageSize, MaxListPageSize)
 	}
 	prefix := namespaceDir(in.Namespace) + encodeNamePrefix(in.NamePrefix)
 	sc := s.newScanner(prefix, false)
 	if in.PageToken != "" {
 		tok, err := decodeListToken(in.PageToken)
 		if err != nil || !strings.HasPrefix(tok.After, prefix) {
-			return ListPage{}, invalid("page_token", "is not a token returned by List for this namespace and name prefix")
+			return ListPage{}, invalid(FieldPageToken, "is not a token returned by List for this namespace and name prefix")
 		}
 		sc.token, sc.after = tok.Driver, tok.After
 	}

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
-	"gocloud.dev/secrets/localsecrets"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
@@ -104,24 +102,21 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 		s.conc = 8
 	}
 	if s.actor == "" {
-		s.actor = defaultActor()
+		s.actor = DefaultActor()
 	}
 	if len(s.actor) > MaxActorLen {
-		return nil, invalid("actor", "is %d bytes; the limit is %d", len(s.actor), MaxActorLen)
+		return nil, invalid(FieldActor, "is %d bytes; the limit is %d", len(s.actor), MaxActorLen)
 	}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
 		}
 	}()
-	if strings.TrimSpace(opts.RootKey) == "" {
-		return nil, invalid("root_key", "is empty; set a gocloud.dev/secrets keeper URL (base64key://<key>, awskms://, gcpkms://, azurekeyvault://) or a base64-encoded 32-byte key (generate one with: openssl rand -base64 32)")
-	}
-	if s.keeper, err = openKeeper(ctx, "root_key", opts.RootKey); err != nil {
+	if s.keeper, err = ParseRootKey(ctx, FieldRootKey, 0, opts.RootKey); err != nil {
 		return nil, err
 	}
 	for i, k := range opts.PreviousRootKeys {
-		kp, err := openKeeper(ctx, fmt.Sprintf("previous_root_keys[%d]", i), k)
+		kp, err := ParseRootKey(ctx, FieldPreviousRootKey, i, k)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +128,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	case opts.Bucket != nil:
 		bucket = opts.Bucket
 	case opts.BucketURL == "":
-		return nil, invalid("url", "is empty; set a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://")
+		return nil, invalid(FieldBucketURL, "is empty; set a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://")
 	default:
 		bucket, s.local, err = openBucketURL(ctx, opts.BucketURL)
 		if err != nil {
@@ -189,7 +184,10 @@ func (s *Store) Close() error {
 
 func (s *Store) now() time.Time { return s.clock().UTC() }
 
-func defaultActor() string {
+// DefaultActor names who performs writes when Options.Actor is empty:
+// user@host of this process ("unknown" when the user cannot be found; the
+// host is left out when it cannot be found).
+func DefaultActor() string {
 	name := "unknown"
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username
@@ -198,87 +196,6 @@ func defaultActor() string {
 		name += "@" + h
 	}
 	return name
-}
-
-// openKeeper opens a root key given as a keeper URL or a bare base64 key.
-// Error messages never contain the key.
-func openKeeper(ctx context.Context, field, s string) (*secrets.Keeper, error) {
-	s = strings.TrimSpace(s)
-	scheme, rest, isURL := strings.Cut(s, "://")
-	if !isURL {
-		key, err := decodeKey(s)
-		if err != nil {
-			return nil, invalid(field, "is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://) nor a base64-encoded 32-byte key: %v (generate a key with: openssl rand -base64 32)", err)
-		}
-		return localsecrets.NewKeeper(key), nil
-	}
-	// net/url lowercases schemes: BASE64KEY:// would reach localsecrets too.
-	if strings.EqualFold(scheme, localsecrets.Scheme) {
-		rest, _, _ = strings.Cut(rest, "?")
-		if rest == "" {
-			return nil, invalid(field, "base64key:// without a key would make a new random key on every run, so nothing stored could be read back; give the key as base64key://<base64 of 32 bytes> (generate one with: openssl rand -base64 32)")
-		}
-		key, err := decodeKey(rest)
-		if err != nil {
-			return nil, invalid(field, "base64key:// key is not a base64-encoded 32-byte key: %v (generate one with: openssl rand -base64 32)", err)
-		}
-		return localsecrets.NewKeeper(key), nil
-	}
-	k, err := secrets.OpenKeeper(ctx, s)
-	if err != nil {
-		// The scheme is safe to show; the rest of the URL may name
-		// credentials.
-		return nil, invalid(field, "cannot open %s:// keeper: %s", scheme, redactURLText(err.Error(), s, "<root key URL>"))
-	}
-	return k, nil
-}
-
-// redactURLText replaces in msg every form in which a driver may print the
-// URL raw (as given, or re-encoded by net/url) with safe, so that
-// credentials in its userinfo or query (passwords, signatures, tokens)
-// never reach an error message.
-func redactURLText(msg, raw, safe string) string {
-	msg = strings.ReplaceAll(msg, raw, safe)
-	if u, err := url.Parse(raw); err == nil {
-		msg = strings.ReplaceAll(msg, u.String(), safe)
-	}
-	return msg
-}
-
-// redactedURL is u without userinfo, query or fragment: what errors may
-// show of a bucket URL.
-func redactedURL(u *url.URL) string {
-	return u.Scheme + "://" + u.Host + u.EscapedPath()
-}
-
-// redactedError shows msg, from which credentials were removed, and still
-// unwraps to the original error for errors.Is and errors.As.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// decodeKey decodes a 32-byte key in standard or URL-safe base64, padded or
-// not.
-func decodeKey(s string) ([32]byte, error) {
-	var key [32]byte
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		b, err := enc.DecodeString(s)
-		if err != nil {
-			continue
-		}
-		if len(b) != 32 {
-			clear(b)
-			return key, fmt.Errorf("it decodes to %d bytes, not 32", len(b))
-		}
-		copy(key[:], b)
-		clear(b)
-		return key, nil
-	}
-	return key, errors.New("it is not valid base64")
 }
 
 // openBucketURL opens a bucket URL. file:// URLs get the local writer and a
@@ -293,23 +210,23 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter,
 		if errors.As(err, &uerr) {
 			reason = uerr.Err
 		}
-		return nil, nil, invalid("url", "is not a valid URL (%v); give a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://", reason)
+		return nil, nil, invalid(FieldBucketURL, "is not a valid URL (%v); give a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://", reason)
 	}
 	if u.Scheme != fileblob.Scheme {
 		b, err := blob.OpenBucket(ctx, raw)
 		if err != nil {
 			safe := redactedURL(u)
-			return nil, nil, &redactedError{msg: "opening bucket " + safe + ": " + redactURLText(err.Error(), raw, safe), err: err}
+			return nil, nil, &redactedError{msg: "opening bucket " + safe + ": " + redactText(err.Error(), raw, safe), err: err}
 		}
 		return b, nil, nil
 	}
 	if u.Host != "" && u.Host != "." && u.Host != "localhost" {
-		return nil, nil, invalid("url", "file URL has host %q; use file:///absolute/path or file://./relative/path", u.Host)
+		return nil, nil, invalid(FieldBucketURL, "file URL has host %q; use file:///absolute/path or file://./relative/path", u.Host)
 	}
 	for k := range u.Query() {
 		// create_dir and no_tmp_dir describe what the store does anyway.
 		if k != "create_dir" && k != "no_tmp_dir" {
-			return nil, nil, invalid("url", "file URL parameter %q is not supported; the store chooses its own file options", k)
+			return nil, nil, invalid(FieldBucketURL, "file URL parameter %q is not supported; the store chooses its own file options", k)
 		}
 	}
 	p := u.Path
@@ -317,11 +234,11 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter,
 		p = strings.TrimPrefix(p, "/")
 	}
 	if p == "" {
-		return nil, nil, invalid("url", "file URL has no path; use file:///absolute/path or file://./relative/path")
+		return nil, nil, invalid(FieldBucketURL, "file URL has no path; use file:///absolute/path or file://./relative/path")
 	}
 	dir, err := filepath.Abs(filepath.FromSlash(p))
 	if err != nil {
-		return nil, nil, invalid("url", "cannot resolve %q: %v", p, err)
+		return nil, nil, invalid(FieldBucketURL, "cannot resolve %q: %v", p, err)
 	}
 	if err := os.MkdirAll(dir, localDirMode); err != nil {
 		return nil, nil, fmt.Errorf("creating store directory %s: %w", dir, err)

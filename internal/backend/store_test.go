@@ -154,22 +154,23 @@ func TestOpenRootKeyForms(t *testing.T) {
 	cases := []struct {
 		root  string
 		prev  []string
-		field string
+		field Field
+		index int
 		says  string
 	}{
-		{"", nil, "root_key", "openssl rand -base64 32"},
-		{"base64key://", nil, "root_key", "new random key"},
-		{"Base64Key://", nil, "root_key", "new random key"},
-		{"base64key://" + short, nil, "root_key", "16 bytes"},
-		{short, nil, "root_key", "16 bytes"},
-		{"not base64 at all!", nil, "root_key", "not valid base64"},
-		{"nosuchscheme://x", nil, "root_key", "nosuchscheme"},
-		{base64.StdEncoding.EncodeToString(key), []string{"base64key://"}, "previous_root_keys[0]", "base64key://"},
+		{"", nil, FieldRootKey, 0, "is empty"},
+		{"base64key://", nil, FieldRootKey, 0, "new random key"},
+		{"Base64Key://", nil, FieldRootKey, 0, "new random key"},
+		{"base64key://" + short, nil, FieldRootKey, 0, "16 bytes"},
+		{short, nil, FieldRootKey, 0, "16 bytes"},
+		{"not base64 at all!", nil, FieldRootKey, 0, "not valid base64"},
+		{"nosuchscheme://x", nil, FieldRootKey, 0, "nosuchscheme"},
+		{base64.StdEncoding.EncodeToString(key), []string{"base64key://"}, FieldPreviousRootKey, 0, "base64key://"},
 	}
 	for _, c := range cases {
 		err := open(c.root, c.prev...)
 		var ve *ValidationError
-		if !errors.As(err, &ve) || ve.Field != c.field || !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), c.says) {
+		if !errors.As(err, &ve) || ve.Field != c.field || ve.Index != c.index || !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), c.says) {
 			t.Fatalf("Open(root %q): error %v, want a ValidationError on %s saying %q", c.root, err, c.field, c.says)
 		}
 		if c.root != "" && len(c.root) > 20 && strings.Contains(err.Error(), strings.TrimPrefix(c.root, "base64key://")) {
@@ -201,7 +202,7 @@ func TestOpenErrorsRedactURLs(t *testing.T) {
 			t.Fatalf("Open(%q): the error repeats the URL's credentials: %v", c.url, err)
 		case !strings.Contains(err.Error(), c.says):
 			t.Fatalf("Open(%q) = %v; want it to say %q", c.url, err, c.says)
-		case c.invalid != (errors.As(err, &ve) && ve.Field == "url"):
+		case c.invalid != (errors.As(err, &ve) && ve.Field == FieldBucketURL):
 			t.Fatalf("Open(%q) = %v; ValidationError on url: want %v", c.url, err, c.invalid)
 		}
 	}
@@ -218,7 +219,7 @@ func TestOpenBucketURLForms(t *testing.T) {
 	} {
 		_, err := Open(ctx, Options{BucketURL: c.url, RootKey: root})
 		var ve *ValidationError
-		if !errors.As(err, &ve) || ve.Field != "url" || !strings.Contains(err.Error(), c.says) {
+		if !errors.As(err, &ve) || ve.Field != FieldBucketURL || !strings.Contains(err.Error(), c.says) {
 			t.Fatalf("Open(%q) = %v, want a url ValidationError saying %q", c.url, err, c.says)
 		}
 	}
@@ -288,7 +289,7 @@ func TestRootKeyMismatchAndRotation(t *testing.T) {
 			t.Fatalf("after rewrapping both: %+v", kvs)
 		}
 		var rewraps []int
-		page, err := s3.ListEvents(u.ctx, EventFilter{Operations: []string{OpKeyVersionRewraped}})
+		page, err := s3.ListEvents(u.ctx, EventFilter{Operations: []string{OpKeyVersionRewrapped}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,7 +397,7 @@ func TestReplaceUnreadableRevision(t *testing.T) {
 			t.Fatalf("after replacement: %q", got.Value)
 		}
 		writeRaw(t, u.raw, recordKey(secretDir("ns", "a"), 2), bad)
-		if err := u.open().Delete(u.ctx, "ns", "a", 0); err != nil {
+		if err := u.open().Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "a"}); err != nil {
 			t.Fatalf("Delete of a damaged secret: %v", err)
 		}
 		if _, err := u.open().Get(u.ctx, "ns", "a", GetOptions{}); !errors.Is(err, ErrNotFound) {
@@ -416,7 +417,7 @@ func TestListPaginationAcrossDriverPages(t *testing.T) {
 				u.put("ns", name, "v2") // more keys per secret
 			}
 			if i%7 == 0 {
-				if err := u.s.Delete(u.ctx, "ns", name, 0); err != nil {
+				if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: name}); err != nil {
 					t.Fatal(err)
 				}
 				continue
@@ -477,7 +478,7 @@ func TestHasAndHead(t *testing.T) {
 			t.Fatal(err)
 		}
 		u.put("ns", "gone", "v")
-		if err := u.s.Delete(u.ctx, "ns", "gone", 0); err != nil {
+		if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "ns", Name: "gone"}); err != nil {
 			t.Fatal(err)
 		}
 		u.clock.Advance(2 * time.Minute)
@@ -509,11 +510,11 @@ func TestExpiryValidation(t *testing.T) {
 	u.kv(1)
 	for _, c := range []struct {
 		e     Expiry
-		field string
+		field Field
 	}{
-		{Expiry{Set: true, At: u.clock.Now().Add(-time.Second)}, "expires_at"},
-		{Expiry{Set: true, At: u.clock.Now()}, "expires_at"},
-		{Expiry{Set: true, TTL: -time.Second}, "ttl"},
+		{Expiry{Set: true, At: u.clock.Now().Add(-time.Second)}, FieldExpiresAt},
+		{Expiry{Set: true, At: u.clock.Now()}, FieldExpiresAt},
+		{Expiry{Set: true, TTL: -time.Second}, FieldTTL},
 	} {
 		_, err := u.s.Put(u.ctx, PutInput{Namespace: "ns", Name: "x", Value: []byte("v"), Expiry: c.e})
 		var ve *ValidationError

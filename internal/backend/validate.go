@@ -23,10 +23,6 @@ const (
 	MaxListPageSize   = 1000
 )
 
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
-
 // ValidateNamespace checks a namespace: 1 to 128 bytes of UTF-8 letters,
 // digits, '-', '_', '.' and ':' (for example "acme:production" or
 // "team-alpha:testing"), and not "." or "..". It never contains '/', so
@@ -35,17 +31,17 @@ func ValidateNamespace(ns string) error {
 	const accepted = "a namespace is 1 to 128 bytes of letters, digits, '-', '_', '.' and ':' (for example \"acme:production\"), and not \".\" or \"..\""
 	switch {
 	case ns == "":
-		return invalid("namespace", "is empty; %s", accepted)
+		return invalid(FieldNamespace, "is empty; %s", accepted)
 	case len(ns) > MaxNamespaceLen:
-		return invalid("namespace", "is %d bytes long; %s", len(ns), accepted)
+		return invalid(FieldNamespace, "is %d bytes long; %s", len(ns), accepted)
 	case ns == "." || ns == "..":
-		return invalid("namespace", "%q is reserved; %s", ns, accepted)
+		return invalid(FieldNamespace, "%q is reserved; %s", ns, accepted)
 	case !utf8.ValidString(ns):
-		return invalid("namespace", "is not valid UTF-8; %s", accepted)
+		return invalid(FieldNamespace, "is not valid UTF-8; %s", accepted)
 	}
 	for i, r := range ns {
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' || r == ':') {
-			return invalid("namespace", "contains %s at byte %d; %s", describeRune(r), i, accepted)
+			return invalid(FieldNamespace, "contains %s at byte %d; %s", describeRune(r), i, accepted)
 		}
 	}
 	return nil
@@ -55,10 +51,10 @@ func ValidateNamespace(ns string) error {
 // visible characters (letters, digits, punctuation, symbols), without '/',
 // '\', spaces or control characters, and not "." or "..".
 func ValidateName(name string) error {
-	return validateNameLike("name", name, false)
+	return validateNameLike(FieldName, name, false)
 }
 
-func validateNameLike(field, s string, prefix bool) error {
+func validateNameLike(field Field, s string, prefix bool) error {
 	const accepted = "a name is 1 to 256 bytes of visible UTF-8 characters without '/', '\\', spaces or control characters (for example \"OPENAI_API_KEY\" or \"db.password\"), and not \".\" or \"..\""
 	switch {
 	case s == "" && !prefix:
@@ -87,7 +83,7 @@ func describeRune(r rune) string {
 
 func validateValue(v []byte) error {
 	if len(v) > MaxValueLen {
-		return invalid("value", "is %d bytes; the limit is %d bytes (64 KiB)", len(v), MaxValueLen)
+		return invalid(FieldValue, "is %d bytes; the limit is %d bytes (64 KiB)", len(v), MaxValueLen)
 	}
 	return nil
 }
@@ -98,33 +94,33 @@ func validateValue(v []byte) error {
 // clear: it must not hold secrets.
 func validateMetadata(md map[string]string) error {
 	if len(md) > MaxMetadataKeys {
-		return invalid("metadata", "has %d entries; the limit is %d", len(md), MaxMetadataKeys)
+		return invalid(FieldMetadata, "has %d entries; the limit is %d", len(md), MaxMetadataKeys)
 	}
 	total := 0
 	for k, v := range md {
 		total += len(k) + len(v)
 		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) {
-			return invalid("metadata", "key %q must be 1 to %d bytes of valid UTF-8", k, MaxMetadataKeyLen)
+			return invalid(FieldMetadata, "key %q must be 1 to %d bytes of valid UTF-8", k, MaxMetadataKeyLen)
 		}
 		for _, r := range k {
 			if unicode.IsSpace(r) || !unicode.IsGraphic(r) {
-				return invalid("metadata", "key %q contains %q; keys are visible characters without spaces", k, r)
+				return invalid(FieldMetadata, "key %q contains %q; keys are visible characters without spaces", k, r)
 			}
 		}
 		if !utf8.ValidString(v) {
-			return invalid("metadata", "value of %q is not valid UTF-8", k)
+			return invalid(FieldMetadata, "value of %q is not valid UTF-8", k)
 		}
 		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			return invalid("metadata", "value of %q contains a control character", k)
+			return invalid(FieldMetadata, "value of %q contains a control character", k)
 		}
 	}
 	if total > MaxMetadataLen {
-		return invalid("metadata", "is %d bytes of keys and values; the limit is %d bytes (8 KiB)", total, MaxMetadataLen)
+		return invalid(FieldMetadata, "is %d bytes of keys and values; the limit is %d bytes (8 KiB)", total, MaxMetadataLen)
 	}
 	return nil
 }
 
-func validateReason(field, r string) error {
+func validateReason(field Field, r string) error {
 	if len(r) > MaxReasonLen || !utf8.ValidString(r) || strings.IndexFunc(r, unicode.IsControl) >= 0 {
 		return invalid(field, "must be at most %d bytes of UTF-8 without control characters", MaxReasonLen)
 	}

@@ -33,7 +33,7 @@ const (
 // auditOperations are the operation names the operations filter accepts.
 var auditOperations = []string{
 	backend.OpCreated, backend.OpUpdated, backend.OpDeleted, backend.OpRotated, backend.OpRead,
-	backend.OpKeyVersionCreated, backend.OpKeyVersionRetired, backend.OpKeyVersionRewraped, backend.OpPurged,
+	backend.OpKeyVersionCreated, backend.OpKeyVersionRetired, backend.OpKeyVersionRewrapped, backend.OpPurged,
 }
 
 // newAuditEventsDataSource returns the secretstore_audit_events data source.

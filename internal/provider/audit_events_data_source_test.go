@@ -62,7 +62,7 @@ func seedAuditHistory(t *testing.T, ts testStore) auditHistory {
 	}
 	put("app:production", "db", 6)
 	clock.Advance(time.Hour)
-	if err := s.Delete(ctx, "app:production", "api", 0); err != nil {
+	if err := s.Delete(ctx, backend.DeleteInput{Namespace: "app:production", Name: "api"}); err != nil {
 		t.Fatalf("deleting app:production/api: %v", err)
 	}
 	put("app:production", "db", 8)

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -365,14 +364,15 @@ func cleanupID(namespace types.String) types.String {
 	}
 }
 
-// parseRetention parses a retention duration: a Go duration, not negative.
+// parseRetention parses a retention duration: a Go duration, not
+// negative. It returns errNotDuration or errNegative.
 func parseRetention(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, errors.New("it is not a duration")
+		return 0, errNotDuration
 	}
 	if d < 0 {
-		return 0, errors.New("it is negative")
+		return 0, errNegative
 	}
 	return d, nil
 }

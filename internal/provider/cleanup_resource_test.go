@@ -215,7 +215,7 @@ func TestCleanupResource_deletedSecretsAndRevisions(t *testing.T) {
 	}
 	seedSecret(t, store, "rev", "single", time.Time{})
 	seedSecret(t, store, "del", "gone", time.Time{})
-	if err := store.Delete(ctx, "del", "gone", 0); err != nil {
+	if err := store.Delete(ctx, backend.DeleteInput{Namespace: "del", Name: "gone"}); err != nil {
 		t.Fatal(err)
 	}
 	seedSecret(t, store, "del", "kept", time.Time{})

@@ -156,8 +156,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		diags.Append(m.PreviousRootKeys.ElementsAs(ctx, &keys, false)...)
 		for i, k := range keys {
 			if k.IsNull() || k.ValueString() == "" {
-				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys").AtListIndex(i),
-					fmt.Sprintf("Previous root key %d", i), errors.New("it is empty; remove the empty entry")))
+				diags.Append(diagEmptyPreviousRootKey(path.Root("previous_root_keys").AtListIndex(i), i))
 				continue
 			}
 			if err := checkRootKey(k.ValueString()); err != nil {
@@ -194,7 +193,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		diags.Append(m.AllowedNamespaces.ElementsAs(ctx, &pats, false)...)
 		for i, p := range pats {
 			if err := validatePattern(p.ValueString()); err != nil {
-				diags.Append(diagInvalidPattern(path.Root("allowed_namespaces").AtListIndex(i), err))
+				diags.Append(diagInvalidPattern(path.Root("allowed_namespaces").AtListIndex(i), "", err))
 				continue
 			}
 			c.AllowedNamespaces = append(c.AllowedNamespaces, p.ValueString())
@@ -206,7 +205,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			}
 		}
 		if err := validatePatterns(c.AllowedNamespaces); err != nil {
-			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), fmt.Errorf("in %s: %w", envAllowedNS, err)))
+			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), envAllowedNS, err))
 		}
 	}
 
@@ -214,7 +213,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	if ttl := stringOr(m.DefaultTTL, env.Getenv(envDefaultTTL)); ttl != "" {
 		d, err := parseTTL(ttl)
 		if err != nil {
-			diags.Append(diagInvalidDuration(path.Root("default_ttl"), err))
+			diags.Append(diagInvalidDuration(path.Root("default_ttl"), ttl, err))
 		}
 		c.DefaultTTL = d
 	}
@@ -297,15 +296,23 @@ func checkRootKey(k string) error {
 	return errors.New("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://) nor valid base64")
 }
 
-// parseTTL parses a positive Go duration ("720h", "90m"); the error names
-// the input and what is accepted.
+// Errors of parseTTL and parseRetention (diagInvalidDuration and
+// diagInvalidRetention word them).
+var (
+	errNotDuration = errors.New("not a duration")
+	errNotPositive = errors.New("not positive")
+	errNegative    = errors.New("negative")
+)
+
+// parseTTL parses a positive Go duration ("720h", "90m"). It returns
+// errNotDuration or errNotPositive.
 func parseTTL(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; use Go duration syntax with units h, m, s, for example \"720h\" for 30 days or \"90m\"", s)
+		return 0, errNotDuration
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q is not positive; use a duration greater than zero, for example \"720h\"", s)
+		return 0, errNotPositive
 	}
 	return d, nil
 }

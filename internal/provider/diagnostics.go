@@ -100,10 +100,28 @@ func diagInvalidRootKey(p path.Path, what string, err error) diag.Diagnostic {
 		what+" is not usable: "+err.Error()+". Generate a key with `openssl rand -base64 32`, or use a KMS keeper URL.")
 }
 
-// diagInvalidPattern reports a malformed allowed_namespaces pattern.
-func diagInvalidPattern(p path.Path, err error) diag.Diagnostic {
+// diagEmptyPreviousRootKey reports an empty entry i of previous_root_keys.
+func diagEmptyPreviousRootKey(p path.Path, i int) diag.Diagnostic {
+	return diagInvalidRootKey(p, fmt.Sprintf("Previous root key %d", i), errors.New("it is empty; remove the empty entry"))
+}
+
+// diagInvalidPattern reports a malformed allowed_namespaces pattern at p;
+// err is the *patternError of validatePattern, and env names the
+// environment variable the pattern came from ("" for the attribute).
+func diagInvalidPattern(p path.Path, env string, err error) diag.Diagnostic {
+	reason := err.Error()
+	var perr *patternError
+	if errors.As(err, &perr) {
+		reason = "a pattern is empty; use a glob such as \"*:production\""
+		if perr.Err != nil {
+			reason = fmt.Sprintf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %v", perr.Pattern, perr.Err)
+		}
+	}
+	if env != "" {
+		reason = "in " + env + ": " + reason
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid namespace pattern",
-		"allowed_namespaces is not usable: "+err.Error()+".")
+		"allowed_namespaces is not usable: "+reason+".")
 }
 
 // diagInvalidAuditReadsEnv reports a SECRETSTORE_AUDIT_READS that is not a
@@ -121,11 +139,16 @@ func diagCleanupNoRetention() diag.Diagnostic {
 			"(durations such as \"720h\").")
 }
 
-// diagInvalidRetention reports a malformed retention duration on its attribute.
+// diagInvalidRetention reports a retention duration at p that
+// parseRetention refused with err.
 func diagInvalidRetention(p path.Path, value string, err error) diag.Diagnostic {
+	reason := "it is not a duration"
+	if errors.Is(err, errNegative) {
+		reason = "it is negative"
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid retention",
 		fmt.Sprintf("%q is not a valid retention: %s. Use a non-negative Go duration with units h, m, s, "+
-			"for example \"720h\" for 30 days.", value, err))
+			"for example \"720h\" for 30 days.", value, reason))
 }
 
 // diagCleanupFailed reports a failed cleanup plan or purge.
@@ -215,6 +238,13 @@ func diagKeyVersionExists(version int, err error) diag.Diagnostic {
 			"higher version number.", version, version)+storeErrorSuffix(err))
 }
 
+// diagKeyVersionGone reports a key version that left the keyring during
+// its own update.
+func diagKeyVersionGone(version int) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Key version not found",
+		fmt.Sprintf("Key version %d is no longer in the store's keyring. Run terraform plan again to re-create it.", version))
+}
+
 // diagRotateFailed reports a rotation that stopped part-way. Each secret is
 // either rewrapped or untouched, so all stay readable.
 func diagRotateFailed(version, rotated int, err error) diag.Diagnostic {
@@ -258,9 +288,9 @@ func diagSecretRead(namespace, name string, revision int64, expiresAt time.Time,
 	}
 	var verr *backend.ValidationError
 	switch {
-	case errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name" || verr.Field == "revision"):
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
-			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, verr.Field, verr.Reason))
+	case errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name" || attrName(verr) == "revision"):
+		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
+			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, attrName(verr), verr.Reason))
 	case errors.Is(err, backend.ErrIntegrity):
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q failed its integrity check", id),
 			fmt.Sprintf("The stored object for %s was modified or corrupted outside this provider: its "+
@@ -315,9 +345,9 @@ func diagReadAuditFailed(id string, err error) diag.Diagnostic {
 // diagListFailed reports a failed listing of a namespace's secrets.
 func diagListFailed(namespace string, err error) diag.Diagnostic {
 	var verr *backend.ValidationError
-	if errors.As(err, &verr) && (verr.Field == "namespace" || verr.Field == "name_prefix") {
-		return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid "+verr.Field,
-			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, verr.Field, verr.Reason))
+	if errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name_prefix") {
+		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
+			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, attrName(verr), verr.Reason))
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -337,10 +367,10 @@ func diagAuditEventsFailed(err error) diag.Diagnostic {
 				"does not verify, so the audit log cannot be trusted as returned and no event was listed. "+
 				"Investigate who can write to the bucket; the event is named below."+storeErrorSuffix(err))
 	case errors.As(err, &verr):
-		switch verr.Field {
+		switch attrName(verr) {
 		case "namespace", "name", "operations", "since", "until", "limit":
-			return diag.NewAttributeErrorDiagnostic(path.Root(verr.Field), "Invalid audit filter",
-				verr.Field+" "+verr.Reason+".")
+			return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid audit filter",
+				attrName(verr)+" "+verr.Reason+".")
 		}
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
@@ -375,10 +405,15 @@ func diagInvalidTime(p path.Path, value string) diag.Diagnostic {
 			"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", value))
 }
 
-// diagInvalidDuration reports a value at p that parseTTL refused; err
-// names the value and what is accepted.
-func diagInvalidDuration(p path.Path, err error) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", "The duration "+err.Error()+".")
+// diagInvalidDuration reports a value at p that parseTTL refused with err.
+func diagInvalidDuration(p path.Path, value string, err error) diag.Diagnostic {
+	if errors.Is(err, errNotPositive) {
+		return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+			fmt.Sprintf("The duration %q is not positive; use a duration greater than zero, for example \"720h\".", value))
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+		fmt.Sprintf("The duration %q is not a duration; use Go duration syntax with units h, m, s, for example "+
+			"\"720h\" for 30 days or \"90m\".", value))
 }
 
 // diagInvalidSecretName reports a namespace or name (what) at p that the
@@ -414,11 +449,11 @@ func diagCreateStoreDir(dir string, err error) diag.Diagnostic {
 func diagStoreError(action string, err error, attrs map[string]path.Path) diag.Diagnostic {
 	var verr *backend.ValidationError
 	if errors.As(err, &verr) {
-		detail := fmt.Sprintf("%s: %s. Nothing was written.", verr.Field, verr.Reason)
-		if p, ok := attrs[verr.Field]; ok {
-			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+verr.Field, detail)
+		detail := fmt.Sprintf("%s: %s. Nothing was written.", attrName(verr), verr.Reason)
+		if p, ok := attrs[attrName(verr)]; ok {
+			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+attrName(verr), detail)
 		}
-		return diag.NewErrorDiagnostic("Invalid "+verr.Field, "Error "+action+": "+detail)
+		return diag.NewErrorDiagnostic("Invalid "+attrName(verr), "Error "+action+": "+detail)
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -486,12 +521,12 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 		// Fields are provider attributes: url, root_key, actor, or
 		// previous_root_keys[i] (shown on the whole list, which may come
 		// from the environment).
-		attr, _, _ := strings.Cut(verr.Field, "[")
+		attr, _, _ := strings.Cut(attrName(verr), "[")
 		switch attr {
 		case "url", "root_key", "actor", "previous_root_keys":
-			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, verr.Field+" "+verr.Reason+".")
+			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, attrName(verr)+" "+verr.Reason+".")
 		default:
-			diags.AddError("Invalid provider configuration", verr.Field+" "+verr.Reason+".")
+			diags.AddError("Invalid provider configuration", attrName(verr)+" "+verr.Reason+".")
 		}
 	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
 		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
@@ -507,4 +542,46 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
 				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
 	}
+}
+
+// attrNames names each ValidationError field as the attribute (or input)
+// it is shown under.
+var attrNames = map[backend.Field]string{
+	backend.FieldNamespace:              "namespace",
+	backend.FieldName:                   "name",
+	backend.FieldNamePrefix:             "name_prefix",
+	backend.FieldValue:                  "value",
+	backend.FieldMetadata:               "metadata",
+	backend.FieldExpiresAt:              "expires_at",
+	backend.FieldTTL:                    "ttl",
+	backend.FieldRevision:               "revision",
+	backend.FieldReason:                 "reason",
+	backend.FieldActor:                  "actor",
+	backend.FieldBucketURL:              "url",
+	backend.FieldRootKey:                "root_key",
+	backend.FieldKeyVersion:             "version",
+	backend.FieldKeyMaterial:            "key_material",
+	backend.FieldOperations:             "operations",
+	backend.FieldSince:                  "since",
+	backend.FieldUntil:                  "until",
+	backend.FieldLimit:                  "limit",
+	backend.FieldPageSize:               "page_size",
+	backend.FieldPageToken:              "page_token",
+	backend.FieldConcurrency:            "concurrency",
+	backend.FieldExpiredSecretRetention: "expired_secret_retention",
+	backend.FieldDeletedSecretRetention: "deleted_secret_retention",
+	backend.FieldRevisionRetention:      "revision_retention",
+	backend.FieldAuditEventRetention:    "audit_event_retention",
+}
+
+// attrName is the attribute (or input) name a ValidationError's field is
+// shown under.
+func attrName(verr *backend.ValidationError) string {
+	if verr.Field == backend.FieldPreviousRootKey {
+		return fmt.Sprintf("previous_root_keys[%d]", verr.Index)
+	}
+	if n, ok := attrNames[verr.Field]; ok {
+		return n
+	}
+	return verr.Field.String()
 }

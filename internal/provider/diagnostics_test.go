@@ -51,7 +51,7 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 
 func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
 	t.Parallel()
-	err := fmt.Errorf("putting: %w", &backend.ValidationError{Field: "metadata", Reason: "has 65 keys, limit 64"})
+	err := fmt.Errorf("putting: %w", &backend.ValidationError{Field: backend.FieldMetadata, Reason: "has 65 keys, limit 64"})
 	d := diagStoreError("creating secret", err, secretAttrPaths(true))
 	wp, ok := d.(diag.DiagnosticWithPath)
 	if !ok || !wp.Path().Equal(path.Root("metadata")) {
@@ -60,11 +60,11 @@ func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
 	if !strings.Contains(d.Detail(), "has 65 keys, limit 64") || !strings.Contains(d.Detail(), "Nothing was written") {
 		t.Errorf("detail = %q", d.Detail())
 	}
-	d = diagStoreError("creating secret", &backend.ValidationError{Field: "value", Reason: "too long"}, secretAttrPaths(true))
+	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldValue, Reason: "too long"}, secretAttrPaths(true))
 	if wp, ok := d.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("value_wo")) {
 		t.Errorf("a value error of a write-only secret is not on value_wo: %#v", d)
 	}
-	d = diagStoreError("creating secret", &backend.ValidationError{Field: "reason", Reason: "too long"}, secretAttrPaths(false))
+	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldReason, Reason: "too long"}, secretAttrPaths(false))
 	if _, ok := d.(diag.DiagnosticWithPath); ok {
 		t.Errorf("a field without an attribute got an attribute path")
 	}
@@ -96,7 +96,7 @@ func TestDiagWording(t *testing.T) {
 		t.Errorf("root key mismatch at open is not on root_key: %v", diags)
 	}
 	diags = nil
-	addOpenError(&diags, "file:///s", &backend.ValidationError{Field: "previous_root_keys[1]", Reason: "is not a keeper URL"})
+	addOpenError(&diags, "file:///s", &backend.ValidationError{Field: backend.FieldPreviousRootKey, Index: 1, Reason: "is not a keeper URL"})
 	if d := attrError(diags, path.Root("previous_root_keys")); d == nil || !strings.Contains(d.Detail(), "previous_root_keys[1] is not a keeper URL") {
 		t.Errorf("invalid previous root key at open is not on previous_root_keys: %v", diags)
 	}
@@ -133,12 +133,12 @@ func TestDiagReadListings(t *testing.T) {
 		summary string
 		path    string
 	}{
-		{"audit filter", diagAuditEventsFailed(&backend.ValidationError{Field: "operations", Reason: `"x" is not an operation`}), "Invalid audit filter", "operations"},
-		{"audit page token", diagAuditEventsFailed(&backend.ValidationError{Field: "page_token", Reason: "is not a token"}), "Cannot read the audit log", ""},
+		{"audit filter", diagAuditEventsFailed(&backend.ValidationError{Field: backend.FieldOperations, Reason: `"x" is not an operation`}), "Invalid audit filter", "operations"},
+		{"audit page token", diagAuditEventsFailed(&backend.ValidationError{Field: backend.FieldPageToken, Reason: "is not a token"}), "Cannot read the audit log", ""},
 		{"audit integrity", diagAuditEventsFailed(fmt.Errorf("audit event e1 does not verify: %w", backend.ErrIntegrity)), "Audit event failed its integrity check", ""},
 		{"audit root key", diagAuditEventsFailed(backend.ErrRootKeyMismatch), "Root key does not match the store", ""},
-		{"list namespace", diagListFailed("a b", &backend.ValidationError{Field: "namespace", Reason: "contains ' '"}), "Invalid namespace", "namespace"},
-		{"list page size", diagListFailed("ns", &backend.ValidationError{Field: "page_size", Reason: "is 0"}), `Cannot list namespace "ns"`, ""},
+		{"list namespace", diagListFailed("a b", &backend.ValidationError{Field: backend.FieldNamespace, Reason: "contains ' '"}), "Invalid namespace", "namespace"},
+		{"list page size", diagListFailed("ns", &backend.ValidationError{Field: backend.FieldPageSize, Reason: "is 0"}), `Cannot list namespace "ns"`, ""},
 		{"list integrity", diagListFailed("ns", fmt.Errorf("secret ns/a revision 2: %w", backend.ErrIntegrity)), "Integrity check failed", ""},
 		{"key versions integrity", diagKeyVersionsFailed(fmt.Errorf("key version 1: %w", backend.ErrIntegrity)), "Integrity check failed", ""},
 		{"key versions", diagKeyVersionsFailed(errors.New("connection reset")), "Cannot list key versions", ""},

@@ -282,8 +282,7 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	if !found {
-		resp.Diagnostics.AddError("Key version not found",
-			fmt.Sprintf("Key version %d is no longer in the store's keyring. Run terraform plan again to re-create it.", version))
+		resp.Diagnostics.Append(diagKeyVersionGone(version))
 		return
 	}
 	plan.fill(kv)

@@ -340,7 +340,7 @@ func TestPendingRewrapMatchesPlanRotate(t *testing.T) {
 	for i := range 3 {
 		mustPut(t, s, backend.PutInput{Namespace: "app", Name: fmt.Sprintf("s%d", i), Value: []byte("v")})
 	}
-	if err := s.Delete(ctx, "app", "s2", 0); err != nil {
+	if err := s.Delete(ctx, backend.DeleteInput{Namespace: "app", Name: "s2"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {

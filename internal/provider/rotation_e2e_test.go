@@ -123,7 +123,7 @@ func TestRotation_staleWriteShowsAgain(t *testing.T) {
 				// Delete the secret Terraform does not manage, so that the
 				// final destroy can retire the key versions.
 				PreConfig: func() {
-					if err := store.Delete(context.Background(), staleNS, staleName, 0); err != nil {
+					if err := store.Delete(context.Background(), backend.DeleteInput{Namespace: staleNS, Name: staleName}); err != nil {
 						t.Fatal(err)
 					}
 				},

@@ -383,7 +383,7 @@ resource "secretstore_key_version" "v2" {
 				// final destroy can retire the key versions.
 				PreConfig: func() {
 					for i := range extra {
-						if err := store.Delete(context.Background(), "rot:extra", fmt.Sprintf("s%03d", i), 0); err != nil {
+						if err := store.Delete(context.Background(), backend.DeleteInput{Namespace: "rot:extra", Name: fmt.Sprintf("s%03d", i)}); err != nil {
 							t.Fatal(err)
 						}
 					}

@@ -118,7 +118,7 @@ func TestAccSecretRead_notFound(t *testing.T) {
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "deleted", Value: []byte("v")})
-	if err := s.Delete(context.Background(), "app:production", "deleted", 0); err != nil {
+	if err := s.Delete(context.Background(), backend.DeleteInput{Namespace: "app:production", Name: "deleted"}); err != nil {
 		t.Fatal(err)
 	}
 	steps := readFailureSteps(ts, "", "app:production", "missing",

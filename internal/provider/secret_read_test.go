@@ -267,7 +267,7 @@ func TestSecretReadDiagnosticWords(t *testing.T) {
 	if !strings.Contains(d.Detail(), "it expired at 2030-01-02T03:04:05Z") {
 		t.Errorf("an expired secret's detail %q does not say when it expired", d.Detail())
 	}
-	d = diagSecretRead("ns", "a/b", 0, time.Time{}, &backend.ValidationError{Field: "name", Reason: "contains '/'"})
+	d = diagSecretRead("ns", "a/b", 0, time.Time{}, &backend.ValidationError{Field: backend.FieldName, Reason: "contains '/'"})
 	if wp, ok := d.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("name")) {
 		t.Errorf("an invalid name is not reported on the name attribute: %#v", d)
 	}

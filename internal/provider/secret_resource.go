@@ -376,7 +376,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	s, err := r.data.Store.Put(ctx, in)
-	if errors.Is(err, backend.ErrConcurrentModification) {
+	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
 		if current, ok := r.resolveConflict(ctx, plan.id(), state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
 			in.IfRevision = current
 			s, err = r.data.Store.Put(ctx, in)
@@ -407,10 +407,10 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
-	err := r.data.Store.Delete(ctx, ns, name, state.Revision.ValueInt64())
-	if errors.Is(err, backend.ErrConcurrentModification) {
+	err := r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: state.Revision.ValueInt64()})
+	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
 		if current, ok := r.resolveConflict(ctx, id, state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
-			err = r.data.Store.Delete(ctx, ns, name, current)
+			err = r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: current})
 		}
 	}
 	switch {
@@ -518,7 +518,7 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	case !plan.TTL.IsNull():
 		d, err := parseTTL(plan.TTL.ValueString())
 		if err != nil {
-			diags.Append(diagInvalidDuration(path.Root("ttl"), err))
+			diags.Append(diagInvalidDuration(path.Root("ttl"), plan.TTL.ValueString(), err))
 			return backend.Expiry{}
 		}
 		return backend.Expiry{Set: true, TTL: d}

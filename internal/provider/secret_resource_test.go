@@ -653,7 +653,7 @@ func TestAccSecretResource_deletedOutOfBand(t *testing.T) {
 			{Config: cfg},
 			{
 				PreConfig: func() {
-					if err := ts.open(t).Delete(context.Background(), "app:dev", "gone", 0); err != nil {
+					if err := ts.open(t).Delete(context.Background(), backend.DeleteInput{Namespace: "app:dev", Name: "gone"}); err != nil {
 						t.Fatal(err)
 					}
 				},

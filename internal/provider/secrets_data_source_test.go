@@ -27,7 +27,7 @@ func TestAccSecretsDataSource(t *testing.T) {
 		Expiry: backend.Expiry{Set: true, At: start.Add(time.Hour)}})
 	api := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "api", Value: []byte("c")})
 	mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db-deleted", Value: []byte("d")})
-	if err := s.Delete(ctx, "app:production", "db-deleted", 0); err != nil {
+	if err := s.Delete(ctx, backend.DeleteInput{Namespace: "app:production", Name: "db-deleted"}); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, s, backend.PutInput{Namespace: "other:production", Name: "db-c", Value: []byte("e")})

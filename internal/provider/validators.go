@@ -54,7 +54,7 @@ var (
 		description: "must be a positive duration such as 720h",
 		check: func(p path.Path, v string) diag.Diagnostic {
 			if _, err := parseTTL(v); err != nil {
-				return diagInvalidDuration(p, err)
+				return diagInvalidDuration(p, v, err)
 			}
 			return nil
 		},

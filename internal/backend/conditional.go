@@ -1,0 +1,170 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+// currentRevision is what a write knows of a secret's current revision.
+type currentRevision struct {
+	rev   int64
+	found bool   // the secret has at least one revision
+	data  []byte // the record; nil when err is set
+	rec   *envelope.Record
+	hdr   envelope.Header // authenticated; valid when err is nil
+	err   error           // why the current record cannot be used
+}
+
+// live reports whether the secret exists and is not deleted. An unreadable
+// current revision counts as live: nothing proves it deleted.
+func (c *currentRevision) live() bool {
+	return c.found && (c.err != nil || !c.hdr.Tombstone)
+}
+
+// loadCurrentRevision finds, reads and authenticates the current revision
+// of a secret for a write. A record that cannot be read or authenticated is
+// returned in err of the result, not as an error: some writes may replace
+// it. A revision that vanishes while being read is ErrConcurrentModification.
+func (s *Store) loadCurrentRevision(ctx context.Context, ns, name string) (currentRevision, error) {
+	ref := secretRef(ns, name)
+	rev, _, found, err := s.loadCurrent(ctx, secretDir(ns, name))
+	if err != nil {
+		return currentRevision{}, fmt.Errorf("secret %s: %w", ref, err)
+	}
+	cur := currentRevision{rev: rev, found: found}
+	if !found {
+		return cur, nil
+	}
+	cur.rec, cur.data, cur.err = s.readRecord(ctx, ns, name, rev)
+	if errors.Is(cur.err, ErrNotFound) {
+		return currentRevision{}, fmt.Errorf("secret %s: revision %d vanished while reading it: %w", ref, rev, ErrConcurrentModification)
+	}
+	if cur.err == nil {
+		// Authenticate the header before carrying any of it over.
+		cur.hdr, cur.err = s.verifyRecord(ctx, ref, rev, cur.rec, cur.data)
+	}
+	if cur.err != nil {
+		cur.data, cur.rec = nil, nil
+	}
+	return cur, nil
+}
+
+// checkExpected applies a write's IfRevision > 0 to the secret's current
+// revision: nil when the write may go on top of it. A current revision
+// older than expected is a *RollbackError; a newer one is
+// ErrConcurrentModification unless allowRotations is set and every
+// revision since the expected one is a key rotation.
+func (s *Store) checkExpected(ctx context.Context, ns, name string, cur *currentRevision, expected int64, allowRotations bool) error {
+	ref := secretRef(ns, name)
+	switch {
+	case expected <= 0 || cur.rev == expected:
+		return nil
+	case cur.rev < expected:
+		return &RollbackError{Namespace: ns, Name: name, Recorded: expected, Current: cur.rev}
+	case !allowRotations:
+		return fmt.Errorf("secret %s is at revision %d, not the expected %d: %w", ref, cur.rev, expected, ErrConcurrentModification)
+	}
+	rotated, err := s.onlyRotatedSince(ctx, ns, name, expected, cur)
+	if err != nil {
+		return err
+	}
+	if !rotated {
+		return fmt.Errorf("secret %s is at revision %d, not the expected %d, and the revisions since are not only key rotations: %w", ref, cur.rev, expected, ErrConcurrentModification)
+	}
+	return nil
+}
+
+// onlyRotatedSince reports whether every revision after from, up to the
+// current one, is a key rotation. The records tell: a rotation keeps the
+// value ciphertext byte for byte and the authenticated creation and update
+// times, metadata and expiry, and it is never a tombstone. Revisions
+// purged in between are passed over. When revision from itself can no
+// longer be read (purged, or its key version gone), the audit log tells
+// instead (see onlyRotatedSinceAudit).
+func (s *Store) onlyRotatedSince(ctx context.Context, ns, name string, from int64, cur *currentRevision) (bool, error) {
+	if cur.err != nil {
+		return false, nil
+	}
+	ref := secretRef(ns, name)
+	base, err := s.readVerified(ctx, ns, name, from)
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrKeyVersionUnavailable):
+		return s.onlyRotatedSinceAudit(ctx, ns, name, from, cur.rev)
+	case err != nil:
+		return false, err
+	case base.hdr.Tombstone:
+		return false, nil
+	}
+	for rev := from + 1; rev <= cur.rev; rev++ {
+		r := revisionRecord{rec: cur.rec, hdr: cur.hdr}
+		if rev < cur.rev {
+			r, err = s.readVerified(ctx, ns, name, rev)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return false, fmt.Errorf("secret %s: %w", ref, err)
+			}
+		}
+		if !sameContent(&base, &r) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// revisionRecord is a decoded record with its authenticated header.
+type revisionRecord struct {
+	rec *envelope.Record
+	hdr envelope.Header
+}
+
+// readVerified reads revision rev of a secret and authenticates its header.
+func (s *Store) readVerified(ctx context.Context, ns, name string, rev int64) (revisionRecord, error) {
+	rec, data, err := s.readRecord(ctx, ns, name, rev)
+	if err != nil {
+		return revisionRecord{}, err
+	}
+	h, err := s.verifyRecord(ctx, secretRef(ns, name), rev, rec, data)
+	if err != nil {
+		return revisionRecord{}, err
+	}
+	return revisionRecord{rec: rec, hdr: h}, nil
+}
+
+// sameContent reports whether b holds a's value, metadata and expiry, as a
+// key rotation of a does.
+func sameContent(a, b *revisionRecord) bool {
+	ha, hb := &a.hdr, &b.hdr
+	return !hb.Tombstone && ha.CreatedAt == hb.CreatedAt && ha.UpdatedAt == hb.UpdatedAt &&
+		ha.ExpiresAt == hb.ExpiresAt && maps.Equal(ha.Metadata, hb.Metadata) &&
+		bytes.Equal(a.rec.Ciphertext, b.rec.Ciphertext)
+}
+
+// onlyRotatedSinceAudit reports whether the audit log records a rotation
+// for every revision after from, up to to, and no other revision write.
+func (s *Store) onlyRotatedSinceAudit(ctx context.Context, ns, name string, from, to int64) (bool, error) {
+	page, err := s.ListEvents(ctx, EventFilter{
+		Namespace: ns, Name: name, Operations: []string{OpCreated, OpUpdated, OpDeleted, OpRotated},
+		Descending: true, Limit: int(min(to-from, MaxEventLimit-1)) + 1,
+	})
+	if err != nil {
+		return false, err
+	}
+	seen := map[int64]bool{}
+	for _, ev := range page.Events {
+		if ev.Revision <= from || ev.Revision > to {
+			continue
+		}
+		if ev.Operation != OpRotated {
+			return false, nil
+		}
+		seen[ev.Revision] = true
+	}
+	return int64(len(seen)) == to-from, nil
+}
