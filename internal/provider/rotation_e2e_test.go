@@ -139,10 +139,11 @@ func TestRotation_staleWriteShowsAgain(t *testing.T) {
 // through the store), all under version 1. The store commits a rotation in
 // chunks of 64 secrets and the provider logs progress every tenth of the
 // pending work; the kill follows the first progress line, so with this
-// many most of the rotation is still to do when it lands.
+// many most of the rotation is still to do when it lands. Terraform
+// manages few of them because each costs a refresh in every run.
 const (
-	managedKillSecrets = 200
-	seededKillSecrets  = 1000
+	managedKillSecrets = 50
+	seededKillSecrets  = 1150
 )
 
 // killSecretID names the i-th secret of TestAccRotation_killedApply and
