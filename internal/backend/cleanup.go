@@ -17,31 +17,6 @@ import (
 // progress).
 const strayAge = time.Hour
 
-// validateCleanup checks the input of PlanCleanup and Cleanup.
-func validateCleanup(in CleanupInput) error {
-	if err := validateScope(in.Namespace); err != nil {
-		return err
-	}
-	return validateRetention(in.Retention)
-}
-
-func validateRetention(r Retention) error {
-	for _, f := range []struct {
-		field Field
-		d     *time.Duration
-	}{
-		{FieldExpiredSecretRetention, r.ExpiredSecrets},
-		{FieldDeletedSecretRetention, r.DeletedSecrets},
-		{FieldRevisionRetention, r.Revisions},
-		{FieldAuditEventRetention, r.AuditEvents},
-	} {
-		if f.d != nil && *f.d < 0 {
-			return invalid(f.field, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
-		}
-	}
-	return nil
-}
-
 // purgeKind is what Cleanup does to one secret as a whole.
 type purgeKind int
 
@@ -227,8 +202,8 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		res.Events = n
 	}
 	if s.local != nil {
-		s.local.removeStaleTemps(strayAge)
-		if err := syncFS(s.local.root); err != nil {
+		s.local.RemoveStaleTemps(strayAge)
+		if err := s.local.Sync(); err != nil {
 			return res, err
 		}
 	}
@@ -332,7 +307,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		return false, err
 	}
 	if s.local != nil {
-		s.local.removeEmptyDirs([]string{g.Dir + "r"}, prefixSecrets)
+		s.local.RemoveEmptyDirs([]string{g.Dir + "r"}, prefixSecrets)
 	}
 	return true, nil
 }

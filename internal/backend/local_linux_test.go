@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 
 // TestLocalPutIsDurableInOrder: a Put on a file:// store flushes the
@@ -34,15 +36,15 @@ func TestLocalPutIsDurableInOrder(t *testing.T) {
 		events int
 	}
 	var flushes []flush
-	orig := syncfsImpl
-	syncfsImpl = func(root string) error {
+	var orig func(string) error
+	orig = createonly.ReplaceFlush(func(root string) error {
 		_, err := os.Stat(record)
 		flushes = append(flushes, flush{record: err == nil, events: countEvents()})
 		return orig(root)
-	}
-	t.Cleanup(func() { syncfsImpl = orig })
+	})
+	t.Cleanup(func() { createonly.ReplaceFlush(orig) })
 	u.put("ns", "a", "v2")
-	syncfsImpl = orig
+	createonly.ReplaceFlush(orig)
 
 	// The first flush covers data only; one flush sees the event but not
 	// yet the revision; the last one sees both.

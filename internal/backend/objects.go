@@ -9,54 +9,31 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 
 // errObjectNotFound is the objects layer's "no such key"; callers turn it
 // into ErrNotFound or ErrIntegrity depending on what the key means.
 var errObjectNotFound = errors.New("object not found")
 
-// writeOp is one create-only write of a commit. After commit, Exists
-// reports that the key was already taken (a lost compare-and-swap) and Done
-// that this op created it.
-type writeOp struct {
-	Key  string
-	Data []byte
-	// Alias, when set, names an empty object created after Key succeeds:
-	// the marker of a revision. An alias that already exists is not an
-	// error.
-	Alias string
+// writeOp is one create-only write of a commit; the Alias of a revision
+// record is its marker.
+type writeOp = createonly.Op
 
-	Exists bool
-	Done   bool
-}
-
-// stage is a set of writes that become visible together: every object of
-// a stage is durable before any object of the next stage becomes visible.
-type stage struct {
-	Ops []*writeOp
-	// Strict stages must create every object; a key that already exists
-	// aborts the commit with ErrConcurrentModification.
-	Strict bool
-}
-
-// writer creates objects. Implementations: blobWriter (any bucket) and
-// localWriter (file:// buckets opened by URL).
-type writer interface {
-	// commit writes the stages in order and returns the first error other
-	// than a non-strict Exists. Nothing of a later stage is written once a
-	// stage fails.
-	commit(ctx context.Context, stages ...stage) error
-}
+// stage is a set of writes that become visible together.
+type stage = createonly.Stage
 
 // objects is the store's view of its bucket.
 type objects struct {
 	bucket *blob.Bucket
-	w      writer
-	conc   int
+	// w creates objects: a *createonly.Dir for file:// buckets opened by
+	// URL, else a blobWriter.
+	w    createonly.Writer
+	conc int
 	// localRoot is the directory of a file:// store opened by URL.
 	localRoot string
 }
@@ -192,139 +169,13 @@ func (o *objects) deleteAll(ctx context.Context, keys []string) error {
 	})
 }
 
-// commit writes stages through the store's writer.
+// commit writes stages through the store's writer. A strict stage that
+// finds a key taken is ErrConcurrentModification.
 func (o *objects) commit(ctx context.Context, stages ...stage) error {
-	return o.w.commit(ctx, stages...)
-}
-
-// blobWriter writes create-only through the portable blob API. Cloud
-// drivers and memblob enforce IfNotExist atomically; Open probes that the
-// bucket does.
-type blobWriter struct {
-	bucket *blob.Bucket
-	conc   int
-}
-
-func (w *blobWriter) put(ctx context.Context, key string, data []byte) (exists bool, err error) {
-	bw, err := w.bucket.NewWriter(ctx, key, &blob.WriterOptions{
-		IfNotExist:                  true,
-		ContentType:                 "application/octet-stream",
-		DisableContentTypeDetection: true,
-	})
-	if err != nil {
-		return false, fmt.Errorf("writing %s: %w", key, err)
+	err := o.w.Commit(ctx, stages...)
+	var exists *createonly.ExistsError
+	if errors.As(err, &exists) {
+		return fmt.Errorf("%w: %w", exists, ErrConcurrentModification)
 	}
-	if _, err := bw.Write(data); err != nil {
-		_ = bw.Close()
-		return false, fmt.Errorf("writing %s: %w", key, err)
-	}
-	if err := bw.Close(); err != nil {
-		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-			return true, nil
-		}
-		return false, fmt.Errorf("writing %s: %w", key, err)
-	}
-	return false, nil
-}
-
-func (w *blobWriter) commit(ctx context.Context, stages ...stage) error {
-	for _, st := range stages {
-		err := forEach(ctx, w.conc, len(st.Ops), func(ctx context.Context, i int) error {
-			op := st.Ops[i]
-			exists, err := w.put(ctx, op.Key, op.Data)
-			if err != nil {
-				return err
-			}
-			if exists {
-				op.Exists = true
-				return nil
-			}
-			op.Done = true
-			if op.Alias != "" {
-				if _, err := w.put(ctx, op.Alias, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := strictCheck(st); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func strictCheck(st stage) error {
-	if !st.Strict {
-		return nil
-	}
-	for _, op := range st.Ops {
-		if op.Exists {
-			return fmt.Errorf("object %s already exists: %w", op.Key, ErrConcurrentModification)
-		}
-	}
-	return nil
-}
-
-// forEach runs fn for 0..n-1 with at most conc calls in flight and returns
-// the first error; after an error no new call starts.
-func forEach(ctx context.Context, conc, n int, fn func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	if conc < 1 {
-		conc = 1
-	}
-	if conc > n {
-		conc = n
-	}
-	if conc == 1 {
-		for i := 0; i < n; i++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(ctx, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		next  int
-		wg    sync.WaitGroup
-	)
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if first != nil || next >= n {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := fn(ctx, i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-						cancel()
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
+	return err
 }

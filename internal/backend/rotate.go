@@ -10,26 +10,6 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
-// primaryVersion is the newest non-retired version, or 0.
-func (s *Store) primaryVersion() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := 0
-	for ver, st := range s.keyring {
-		if st.err == nil && !st.body.Retired && ver > v {
-			v = ver
-		}
-	}
-	return v
-}
-
-func validateScope(ns string) error {
-	if ns == "" {
-		return nil
-	}
-	return ValidateNamespace(ns)
-}
-
 // PlanRotate counts the secrets whose current revision is not under the
 // primary key version, from one listing of the secrets: it reads no object
 // (unless a write was interrupted between a record and its marker).

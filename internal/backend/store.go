@@ -2,24 +2,16 @@ package backend
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"net/url"
 	"os"
 	"os/user"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
-	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
 
-	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 
 // Store is an encrypted secret store over one bucket. It is safe for
@@ -29,7 +21,7 @@ import (
 type Store struct {
 	obj       *objects
 	ownBucket bool
-	local     *localWriter // set for file:// buckets opened from a URL
+	local     *createonly.Dir // set for file:// buckets opened from a URL
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
@@ -50,33 +42,6 @@ type Store struct {
 	closeOnce sync.Once
 }
 
-// headerState is the opened store header: the store secret and the keys
-// derived from it.
-type headerState struct {
-	rev         int64 // header revision: the root-key epoch
-	createdAt   int64
-	storeID     string
-	rootCurrent bool            // opened with the current root key
-	openedWith  *secrets.Keeper // the root key that opened it
-	secret      []byte
-	keyringKey  []byte // MACs key version records
-	headerKey   []byte // MACs header revisions
-	auditKey    []byte // MACs audit events
-}
-
-// headerBody is the JSON body of a store header revision. The store secret
-// is random, made once, and only ever stored wrapped by a root key; a root
-// key rotation writes a new revision with the same secret rewrapped.
-type headerBody struct {
-	Format        string `json:"format"`
-	StoreID       string `json:"store_id"`
-	Revision      int64  `json:"revision"`
-	CreatedAt     int64  `json:"created_at"`
-	WrappedSecret []byte `json:"wrapped_secret"`
-}
-
-const storeFormatName = "secretstore/v1"
-
 // Open opens the store described by opts, creating it (create-only) on the
 // first use of an empty bucket. It checks that the bucket enforces
 // create-only writes (ErrConditionalWritesUnsupported otherwise) and that
@@ -85,7 +50,7 @@ const storeFormatName = "secretstore/v1"
 //
 // For file:// URLs the Store writes files itself: atomic create-only writes
 // across processes (link(2)) and durable before a call returns (see
-// localWriter). A fileblob bucket passed as opts.Bucket gets neither, so
+// createonly.Dir). A fileblob bucket passed as opts.Bucket gets neither, so
 // pass file:// stores as a URL.
 func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s := &Store{
@@ -139,7 +104,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s.obj = &objects{bucket: bucket, conc: s.conc}
 	if s.local != nil {
 		s.obj.w = s.local
-		s.obj.localRoot = s.local.root
+		s.obj.localRoot = s.local.Root()
 	} else {
 		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
 	}
@@ -196,268 +161,4 @@ func DefaultActor() string {
 		name += "@" + h
 	}
 	return name
-}
-
-// openBucketURL opens a bucket URL. file:// URLs get the local writer and a
-// fileblob reader that writes no sidecar files.
-func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *localWriter, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// url.Error repeats the whole URL, credentials included; show
-		// only the reason.
-		reason := err
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			reason = uerr.Err
-		}
-		return nil, nil, invalid(FieldBucketURL, "is not a valid URL (%v); give a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://", reason)
-	}
-	if u.Scheme != fileblob.Scheme {
-		b, err := blob.OpenBucket(ctx, raw)
-		if err != nil {
-			safe := redactedURL(u)
-			return nil, nil, &redactedError{msg: "opening bucket " + safe + ": " + redactText(err.Error(), raw, safe), err: err}
-		}
-		return b, nil, nil
-	}
-	if u.Host != "" && u.Host != "." && u.Host != "localhost" {
-		return nil, nil, invalid(FieldBucketURL, "file URL has host %q; use file:///absolute/path or file://./relative/path", u.Host)
-	}
-	for k := range u.Query() {
-		// create_dir and no_tmp_dir describe what the store does anyway.
-		if k != "create_dir" && k != "no_tmp_dir" {
-			return nil, nil, invalid(FieldBucketURL, "file URL parameter %q is not supported; the store chooses its own file options", k)
-		}
-	}
-	p := u.Path
-	if u.Host == "." || os.PathSeparator != '/' {
-		p = strings.TrimPrefix(p, "/")
-	}
-	if p == "" {
-		return nil, nil, invalid(FieldBucketURL, "file URL has no path; use file:///absolute/path or file://./relative/path")
-	}
-	dir, err := filepath.Abs(filepath.FromSlash(p))
-	if err != nil {
-		return nil, nil, invalid(FieldBucketURL, "cannot resolve %q: %v", p, err)
-	}
-	if err := os.MkdirAll(dir, localDirMode); err != nil {
-		return nil, nil, fmt.Errorf("creating store directory %s: %w", dir, err)
-	}
-	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening store directory %s: %w", dir, err)
-	}
-	return b, &localWriter{root: dir}, nil
-}
-
-// idLen is the length of an event or batch id (see newID).
-const idLen = 24
-
-var (
-	idMu   sync.Mutex
-	idLast int64
-)
-
-// newID returns an event or batch id: 16 hex digits of a process-wide,
-// strictly increasing wall-clock nanosecond count, then 8 random hex
-// digits. Events are ordered by time then id, so events written by one
-// process at the same (possibly frozen, in tests) time keep the order they
-// were written in, and ids from different processes cannot collide.
-func newID() string {
-	idMu.Lock()
-	t := max(time.Now().UnixNano(), idLast+1)
-	idLast = t
-	idMu.Unlock()
-	return fmt.Sprintf("%016x%s", uint64(t), randomID(4))
-}
-
-func randomID(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand failed: %v", err))
-	}
-	return hex.EncodeToString(b)
-}
-
-// probe checks once per Open that the bucket refuses a second create-only
-// write of one key. A bucket without write permission is not probed: it
-// can serve reads, and any write will fail anyway.
-func (s *Store) probe(ctx context.Context) error {
-	key := prefixProbe + randomID(8)
-	first := &writeOp{Key: key, Data: []byte("probe")}
-	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{first}}); err != nil {
-		if gcerrors.Code(err) == gcerrors.PermissionDenied {
-			return nil
-		}
-		return fmt.Errorf("probing the bucket: %w", err)
-	}
-	defer func() { _ = s.obj.delete(context.WithoutCancel(ctx), key) }()
-	second := &writeOp{Key: key, Data: []byte("probe again")}
-	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{second}}); err != nil {
-		return fmt.Errorf("probing the bucket: %w", err)
-	}
-	if !first.Done || !second.Exists {
-		return fmt.Errorf("%w: a second create-only write of %s succeeded, so this bucket (or the S3-compatible service behind it) ignores conditional writes (If-None-Match) and concurrent runs could silently overwrite each other; use a service that supports them", ErrConditionalWritesUnsupported, key)
-	}
-	return nil
-}
-
-// firstKey returns the first key under prefix that parse accepts, reading
-// pages of size pageSize; keys that do not parse (temporary files) are
-// skipped.
-func (s *Store) firstKey(ctx context.Context, prefix string, pageSize int, parse func(string) bool) (string, bool, error) {
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefix, "", token, pageSize)
-		if err != nil {
-			return "", false, err
-		}
-		for _, o := range objs {
-			if parse(o.Key) {
-				return o.Key, true, nil
-			}
-		}
-		if len(next) == 0 {
-			return "", false, nil
-		}
-		token = next
-	}
-}
-
-// openHeader reads the newest store header revision and opens its secret
-// with the root key (or a previous one); an empty store is initialised.
-func (s *Store) openHeader(ctx context.Context) error {
-	for attempt := 0; attempt < 3; attempt++ {
-		key, found, err := s.firstKey(ctx, prefixHeader, 4, func(k string) bool { _, ok := parseHeaderKey(k); return ok })
-		if err != nil {
-			return fmt.Errorf("reading the store header: %w", err)
-		}
-		if !found {
-			err := s.initHeader(ctx)
-			if errors.Is(err, ErrConcurrentModification) {
-				continue // another process initialised it first; read theirs
-			}
-			return err
-		}
-		rev, _ := parseHeaderKey(key)
-		data, err := s.obj.get(ctx, key, maxObjectLen)
-		if err != nil {
-			if errors.Is(err, errObjectNotFound) {
-				continue
-			}
-			return fmt.Errorf("reading the store header: %w", err)
-		}
-		hs, err := s.decodeHeader(ctx, data, rev)
-		if err != nil {
-			return err
-		}
-		s.mu.Lock()
-		s.header = hs
-		s.mu.Unlock()
-		return nil
-	}
-	return fmt.Errorf("reading the store header: it keeps changing: %w", ErrConcurrentModification)
-}
-
-func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (headerState, error) {
-	body, mac, err := unframe(magicHeader, data, true)
-	if err != nil {
-		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
-	}
-	var hb headerBody
-	if err := decodeJSON(body, &hb); err != nil {
-		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
-	}
-	if hb.Format != storeFormatName {
-		return headerState{}, fmt.Errorf("store header names format %q, this build knows %q: %w", hb.Format, storeFormatName, ErrUnsupportedFormat)
-	}
-	if hb.Revision != rev {
-		return headerState{}, fmt.Errorf("store header revision %d holds revision %d: %w", rev, hb.Revision, ErrIntegrity)
-	}
-	hs := headerState{rev: rev, createdAt: hb.CreatedAt, storeID: hb.StoreID}
-	var lastErr error
-	for i, k := range append([]*secrets.Keeper{s.keeper}, s.previous...) {
-		secret, err := k.Decrypt(ctx, hb.WrappedSecret)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		if len(secret) != envelope.KeySize {
-			clear(secret)
-			return headerState{}, fmt.Errorf("store header revision %d: store secret is %d bytes: %w", rev, len(secret), ErrIntegrity)
-		}
-		hs.secret, hs.openedWith, hs.rootCurrent = secret, k, i == 0
-		break
-	}
-	if hs.secret == nil {
-		return headerState{}, fmt.Errorf("%w: neither the root key nor any of %d previous root keys opens this store's header (last error: %w)", ErrRootKeyMismatch, len(s.previous), lastErr)
-	}
-	if err := hs.derive(); err != nil {
-		return headerState{}, err
-	}
-	if err := verifyMAC(hs.headerKey, magicHeader, fmt.Sprintf("h/%d", rev), body, mac); err != nil {
-		clear(hs.secret)
-		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
-	}
-	return hs, nil
-}
-
-func (hs *headerState) derive() error {
-	var err error
-	if hs.keyringKey, err = envelope.DeriveKey(hs.secret, "keyring"); err != nil {
-		return err
-	}
-	if hs.headerKey, err = envelope.DeriveKey(hs.secret, "header"); err != nil {
-		return err
-	}
-	hs.auditKey, err = envelope.DeriveKey(hs.secret, "audit")
-	return err
-}
-
-// initHeader creates revision 1 of the store header with a new store
-// secret wrapped by the root key.
-func (s *Store) initHeader(ctx context.Context) error {
-	secret, err := envelope.NewKey()
-	if err != nil {
-		return err
-	}
-	hs := headerState{rev: 1, createdAt: s.now().UnixNano(), storeID: randomID(16), rootCurrent: true, openedWith: s.keeper, secret: secret}
-	if err := hs.derive(); err != nil {
-		return err
-	}
-	if err := s.writeHeader(ctx, &hs); err != nil {
-		clear(secret)
-		return err
-	}
-	s.mu.Lock()
-	s.header = hs
-	s.mu.Unlock()
-	return nil
-}
-
-// writeHeader writes header revision hs.rev (see headerOp).
-func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
-	op, err := s.headerOp(ctx, hs)
-	if err != nil {
-		return err
-	}
-	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}, Strict: true}); err != nil {
-		return fmt.Errorf("writing store header revision %d: %w", hs.rev, err)
-	}
-	return nil
-}
-
-// headerOp is the create-only write of header revision hs.rev, with the
-// store secret wrapped by the current root key.
-func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
-	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
-	if err != nil {
-		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
-	}
-	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
-	data, err := frameMAC(magicHeader, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
-	if err != nil {
-		return nil, err
-	}
-	return &writeOp{Key: headerKey(hs.rev), Data: data}, nil
 }

@@ -30,12 +30,6 @@ const (
 	auditDefaultLimit = 100
 )
 
-// auditOperations are the operation names the operations filter accepts.
-var auditOperations = []string{
-	backend.OpCreated, backend.OpUpdated, backend.OpDeleted, backend.OpRotated, backend.OpRead,
-	backend.OpKeyVersionCreated, backend.OpKeyVersionRetired, backend.OpKeyVersionRewrapped, backend.OpPurged,
-}
-
 // newAuditEventsDataSource returns the secretstore_audit_events data source.
 func newAuditEventsDataSource() datasource.DataSource { return &auditEventsDataSource{} }
 
@@ -94,12 +88,12 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"operations": schema.SetAttribute{
-				MarkdownDescription: "Only events with one of these operations: " + markdownList(auditOperations) + ".",
+				MarkdownDescription: "Only events with one of these operations: " + markdownList(backend.Operations) + ".",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(auditOperations...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(backend.Operations...)),
 				},
 			},
 			"since": schema.StringAttribute{
@@ -144,7 +138,7 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 							Computed:            true,
 						},
 						"operation": schema.StringAttribute{
-							MarkdownDescription: "One of " + markdownList(auditOperations) + ".",
+							MarkdownDescription: "One of " + markdownList(backend.Operations) + ".",
 							Computed:            true,
 						},
 						"namespace": schema.StringAttribute{
@@ -294,22 +288,6 @@ func auditEventValue(e backend.Event) auditEvent {
 		Reason:     optionalString(e.Reason),
 		Metadata:   metadataMap(e.Metadata),
 	}
-}
-
-func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-func optionalInt64(n int64) types.Int64 {
-	if n == 0 {
-		return types.Int64Null()
-	}
-	return types.Int64Value(n)
 }
 
 // markdownList renders words as `a`, `b` and `c`.

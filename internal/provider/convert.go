@@ -37,3 +37,22 @@ func metadataMap(m map[string]string) types.Map {
 	}
 	return types.MapValueMust(types.StringType, elems)
 }
+
+// isKnownString reports whether v holds a value (neither null nor unknown).
+func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
+
+// optionalString converts a stored string; empty is null.
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// optionalInt64 converts a stored number; 0 is null.
+func optionalInt64(n int64) types.Int64 {
+	if n == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(n)
+}

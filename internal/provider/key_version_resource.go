@@ -85,10 +85,9 @@ func (r *keyVersionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:  true,
 				WriteOnly: true,
 				Sensitive: true,
-				MarkdownDescription: "Write-only (Terraform 1.11 and later): bring an existing 32-byte key, as standard " +
-					"base64 of exactly 32 bytes. Used only " +
-					"when the version is created; when omitted, fresh material is generated from a cryptographic random " +
-					"source. Never stored in state or plan.",
+				MarkdownDescription: "Write-only (Terraform 1.11 and later): bring an existing 32-byte key, given as " +
+					"standard base64. Used only when the version is created; when omitted, fresh material is generated " +
+					"from a cryptographic random source. Never stored in state or plan.",
 				Validators: []validator.String{keyMaterialValidator},
 			},
 			"primary": schema.BoolAttribute{
@@ -165,14 +164,13 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 			resp.Diagnostics.Append(diagKeyVersionExists(version, err))
 			return
 		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err,
-			map[string]path.Path{"version": path.Root("version"), "key_material": path.Root("key_material_wo")}))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err, targetKeyVersion))
 		return
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
 	plan.fill(kv)
 	if err := r.measurePending(ctx, &plan, kv); err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, targetKeyVersion))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -187,7 +185,7 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 	version := int(state.Version.ValueInt64())
 	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
 	}
 	if !found {
@@ -278,7 +276,7 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
 	}
 	if !found {
@@ -386,7 +384,7 @@ func (r *keyVersionResource) Delete(ctx context.Context, req resource.DeleteRequ
 		}
 		resp.Diagnostics.Append(diagKeyVersionInUse(version, count, err))
 	default:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("retiring key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("retiring key version %d", version), err, targetKeyVersion))
 	}
 }
 
@@ -436,13 +434,10 @@ func decodeKeyMaterial(p path.Path, s string) ([]byte, diag.Diagnostic) {
 	if err != nil {
 		return nil, diagInvalidKeyMaterial(p, -1)
 	}
-	if len(raw) != keyMaterialSize {
+	if len(raw) != backend.KeySize {
 		n := len(raw)
 		clear(raw)
 		return nil, diagInvalidKeyMaterial(p, n)
 	}
 	return raw, nil
 }
-
-// keyMaterialSize is the size of a key version's material in bytes.
-const keyMaterialSize = 32

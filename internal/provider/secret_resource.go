@@ -230,7 +230,7 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	switch {
 	case errors.Is(err, backend.ErrNotFound):
 	case err != nil:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, secretAttrPaths(false)))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, targetSecret))
 	default:
 		resp.Diagnostics.Append(diagAlreadyExists(id, nil))
 	}
@@ -264,14 +264,10 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := r.data.Store.Put(ctx, in)
+	s, d := r.write(ctx, in, secretTarget(writeOnly))
 	clear(value)
-	if err != nil {
-		if errors.Is(err, backend.ErrConcurrentModification) {
-			resp.Diagnostics.Append(diagAlreadyExists(plan.id(), err))
-			return
-		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	tflog.Info(ctx, "created secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
@@ -375,23 +371,10 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := r.data.Store.Put(ctx, in)
-	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
-		if current, ok := r.resolveConflict(ctx, plan.id(), state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
-			in.IfRevision = current
-			s, err = r.data.Store.Put(ctx, in)
-		}
-	}
+	s, d := r.write(ctx, in, secretTarget(writeOnly))
 	clear(value)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err != nil {
-		if errors.Is(err, backend.ErrConcurrentModification) {
-			resp.Diagnostics.Append(diagConcurrentModification(plan.id(), err))
-			return
-		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("updating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	tflog.Info(ctx, "updated secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
@@ -406,24 +389,52 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
-	err := r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: state.Revision.ValueInt64()})
-	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
-		if current, ok := r.resolveConflict(ctx, id, state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
-			err = r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: current})
-		}
-	}
+	id := state.id()
+	err := r.data.Store.Delete(ctx, backend.DeleteInput{
+		Namespace:      state.Namespace.ValueString(),
+		Name:           state.Name.ValueString(),
+		IfRevision:     state.Revision.ValueInt64(),
+		AllowRotations: true,
+	})
 	switch {
-	case resp.Diagnostics.HasError():
 	case err == nil:
 		tflog.Info(ctx, "deleted secret (tombstone written)", map[string]any{"id": id})
 	case errors.Is(err, backend.ErrNotFound):
 		// Already deleted outside Terraform.
-	case errors.Is(err, backend.ErrConcurrentModification):
-		resp.Diagnostics.Append(diagConcurrentModification(id, err))
 	default:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("deleting secret %q", id), err, nil))
+		resp.Diagnostics.Append(diagWriteFailed(id, fmt.Sprintf("deleting secret %q", id), err, targetSecret))
 	}
+}
+
+// write puts a new revision of a secret. A create (IfRevision < 0) is
+// refused when the secret exists. An update (IfRevision > 0) is applied
+// when the recorded revision is current or only key rotations, which
+// change neither value, metadata nor expiry, were written since; it is
+// refused when another run changed the secret or the store lost revisions.
+// Failures come back as the diagnostic to report, on the attributes of t.
+func (r *secretResource) write(ctx context.Context, in backend.PutInput, t errorTarget) (backend.Secret, diag.Diagnostic) {
+	id := secretID(in.Namespace, in.Name)
+	in.AllowRotations = in.IfRevision > 0
+	s, err := r.data.Store.Put(ctx, in)
+	switch {
+	case err == nil:
+		return s, nil
+	case in.IfRevision < 0 && errors.Is(err, backend.ErrConcurrentModification):
+		return backend.Secret{}, diagAlreadyExists(id, err)
+	case in.IfRevision < 0:
+		return backend.Secret{}, diagStoreError(fmt.Sprintf("creating secret %q", id), err, t)
+	default:
+		return backend.Secret{}, diagWriteFailed(id, fmt.Sprintf("updating secret %q", id), err, t)
+	}
+}
+
+// secretTarget is the error target of a secretstore_secret managed with
+// value_wo (writeOnly) or value.
+func secretTarget(writeOnly bool) errorTarget {
+	if writeOnly {
+		return targetSecretWO
+	}
+	return targetSecret
 }
 
 // ImportState accepts `<namespace>/<name>`. The namespace cannot contain a
@@ -437,50 +448,6 @@ func (r *secretResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), secretID(ns, name))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-}
-
-// resolveConflict explains a refused conditional write. When the store's
-// current revision is older than the recorded one it reports a rollback.
-// When every revision written since the recorded one is a key rotation
-// (which changes neither value, metadata nor expiry), the write may safely
-// be retried against the current revision, returned with ok true.
-// Otherwise it returns false and adds nothing; the caller reports the
-// concurrent modification.
-func (r *secretResource) resolveConflict(ctx context.Context, id string, recorded int64, cause error, diags *diag.Diagnostics) (int64, bool) {
-	ns, name, _ := strings.Cut(id, "/")
-	head, err := r.data.Store.Head(ctx, ns, name)
-	if err != nil {
-		return 0, false
-	}
-	if head.Revision < recorded {
-		diags.Append(diagRolledBack(id, recorded, head.Revision))
-		return 0, false
-	}
-	if head.Revision == recorded {
-		return 0, false
-	}
-	page, err := r.data.Store.ListEvents(ctx, backend.EventFilter{
-		Namespace: ns, Name: name, Descending: true, Limit: int(min(head.Revision-recorded, backend.MaxEventLimit-1)) + 1,
-	})
-	if err != nil {
-		return 0, false
-	}
-	seen := map[int64]bool{}
-	for _, ev := range page.Events {
-		if ev.Revision <= recorded || ev.Revision > head.Revision {
-			continue
-		}
-		if ev.Operation != backend.OpRotated {
-			return 0, false
-		}
-		seen[ev.Revision] = true
-	}
-	if int64(len(seen)) != head.Revision-recorded {
-		return 0, false
-	}
-	tflog.Debug(ctx, "secret rotated since plan; retrying write against the current revision",
-		map[string]any{"id": id, "recorded": recorded, "current": head.Revision})
-	return head.Revision, true
 }
 
 // newValue returns the value to write (nil: keep the stored one) and
@@ -575,22 +542,6 @@ func (m *secretModel) refreshExpiresAt(stored time.Time, imported bool) {
 		return
 	}
 	m.ExpiresAt = types.StringValue(stored.UTC().Format(time.RFC3339))
-}
-
-// secretAttrPaths maps ValidationError fields to attributes.
-func secretAttrPaths(writeOnly bool) map[string]path.Path {
-	value := path.Root("value")
-	if writeOnly {
-		value = path.Root("value_wo")
-	}
-	return map[string]path.Path{
-		"namespace":  path.Root("namespace"),
-		"name":       path.Root("name"),
-		"value":      value,
-		"metadata":   path.Root("metadata"),
-		"expires_at": path.Root("expires_at"),
-		"ttl":        path.Root("ttl"),
-	}
 }
 
 // maskValue makes the provider logger replace the value wherever it

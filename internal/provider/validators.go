@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -78,7 +79,7 @@ var (
 
 	// keyMaterialValidator accepts what decodeKeyMaterial decodes.
 	keyMaterialValidator = stringValidator{
-		description: "must be standard base64 of exactly 32 bytes",
+		description: fmt.Sprintf("must be standard base64 of exactly %d bytes", backend.KeySize),
 		check: func(p path.Path, v string) diag.Diagnostic {
 			raw, d := decodeKeyMaterial(p, v)
 			clear(raw)

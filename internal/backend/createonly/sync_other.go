@@ -1,6 +1,6 @@
 //go:build !linux && !windows
 
-package backend
+package createonly
 
 import "os"
 

@@ -1,4 +1,4 @@
-package backend
+package createonly
 
 import (
 	"context"
@@ -13,53 +13,68 @@ import (
 	"time"
 )
 
-// localWriter creates objects in a directory that fileblob also reads
-// (fileblob opened with metadata=skip, so an object is exactly one file).
+// Dir creates objects as files under a root directory, for a reader that
+// maps a key to the file at that path below root (such as fileblob opened
+// with metadata=skip, so that an object is exactly one file).
 //
 // Why not fileblob's own writer: its IfNotExist is a Stat and a rename
 // under an in-process mutex, so two processes can both "create" a key; it
-// never fsyncs; and its temporary files go to os.TempDir. This writer
-// instead:
+// never fsyncs; and its temporary files go to os.TempDir. Dir instead:
 //
 //   - writes each object to a temporary file in <root>/.secretstore-tmp/
-//     (outside "v1/", so no listing ever walks it: fileblob's listing
-//     fails outright when a file it has just seen disappears) and makes
-//     the data durable first;
+//     (TempDir, outside the key space of the store, so no listing ever
+//     walks it: fileblob's listing fails outright when a file it has just
+//     seen disappears) and makes the data durable first;
 //   - publishes it with link(2), which fails with EEXIST when the final
 //     name exists: an atomic create-only write across processes, with no
 //     lock file to go stale;
-//   - creates a revision's marker (an empty object) with O_CREAT|O_EXCL;
+//   - creates an Op's alias (an empty file) with O_CREAT|O_EXCL;
 //   - makes the published names durable before the next stage (or the
 //     caller) goes on: syncfs(2) on Linux, one call for a whole group of
-//     objects; fsync of each file and directory elsewhere.
+//     objects, shared by concurrent callers (group commit); fsync of each
+//     file and of each directory it touches elsewhere (except on Windows,
+//     whose NTFS journals directory entries).
 //
-// A crash leaves, at worst, temporary files (ignored, removed by Cleanup)
-// and fully written objects: a name is never visible before its data is
-// durable, so no reader can see a torn object.
-type localWriter struct {
+// A crash leaves, at worst, temporary files (ignored, removed by
+// RemoveStaleTemps) and fully written objects: a name is never visible
+// before its data is durable, so no reader can see a torn object.
+type Dir struct {
 	root string
 }
 
+// NewDir returns the writer for the directory root, an absolute path that
+// exists.
+func NewDir(root string) *Dir { return &Dir{root: root} }
+
+// Root is the directory Dir writes under.
+func (l *Dir) Root() string { return l.root }
+
 const (
-	localDirMode  = 0o700
+	// DirMode is the mode of the directories Dir creates.
+	DirMode       = 0o700
 	localFileMode = 0o600
-	tmpSuffix     = ".tmp"
-	// localTmpDir holds temporary files, beside (not inside) the key space.
-	localTmpDir = ".secretstore-tmp"
+	// TempSuffix ends the name of every temporary file.
+	TempSuffix = ".tmp"
+	// TempDir, below root, holds temporary files, beside (not inside) the
+	// key space.
+	TempDir = ".secretstore-tmp"
 )
 
-func (l *localWriter) path(key string) string {
+func (l *Dir) path(key string) string {
 	return filepath.Join(l.root, filepath.FromSlash(key))
 }
 
 // tmpFile is a written, not yet published object.
 type tmpFile struct {
-	op   *writeOp
+	op   *Op
 	tmp  string
 	path string
 }
 
-func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
+// Commit writes the stages in order (see Writer). The data of every stage
+// is made durable first, with one flush; each stage's names are then
+// published and made durable before the next stage is.
+func (l *Dir) Commit(ctx context.Context, stages ...Stage) (err error) {
 	var all [][]tmpFile
 	var dirs dirSet
 	defer func() {
@@ -99,7 +114,7 @@ func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
 		if err := l.flushNames(all[i], &dirs); err != nil {
 			return err
 		}
-		if err := strictCheck(st); err != nil {
+		if err := st.Check(); err != nil {
 			return err
 		}
 	}
@@ -108,17 +123,17 @@ func (l *localWriter) commit(ctx context.Context, stages ...stage) (err error) {
 
 // writeTemp writes op's data to a temporary file and creates the
 // directory of its final path.
-func (l *localWriter) writeTemp(op *writeOp, dirs *dirSet) (tmpFile, error) {
+func (l *Dir) writeTemp(op *Op, dirs *dirSet) (tmpFile, error) {
 	path := l.path(op.Key)
 	var suffix [12]byte
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return tmpFile{}, err
 	}
-	tmpDir := filepath.Join(l.root, localTmpDir)
+	tmpDir := filepath.Join(l.root, TempDir)
 	if err := dirs.mkdirAll(tmpDir, l.root); err != nil {
 		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
 	}
-	tmp := filepath.Join(tmpDir, hex.EncodeToString(suffix[:])+tmpSuffix)
+	tmp := filepath.Join(tmpDir, hex.EncodeToString(suffix[:])+TempSuffix)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
 	if err != nil {
 		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
@@ -140,7 +155,7 @@ func (l *localWriter) writeTemp(op *writeOp, dirs *dirSet) (tmpFile, error) {
 
 // publish links the temporary file to its final name, create-only, then
 // creates the op's alias as an empty file.
-func (l *localWriter) publish(t tmpFile, dirs *dirSet) error {
+func (l *Dir) publish(t tmpFile, dirs *dirSet) error {
 	err := l.retryMissingDir(t.path, dirs, func() error { return os.Link(t.tmp, t.path) })
 	switch {
 	case err == nil:
@@ -172,7 +187,7 @@ func (l *localWriter) publish(t tmpFile, dirs *dirSet) error {
 
 // retryMissingDir runs create in path's directory, making the directory
 // first, and again if Cleanup removed it (empty) in between.
-func (l *localWriter) retryMissingDir(path string, dirs *dirSet, create func() error) error {
+func (l *Dir) retryMissingDir(path string, dirs *dirSet, create func() error) error {
 	for attempt := 0; ; attempt++ {
 		if err := dirs.mkdirAll(filepath.Dir(path), l.root); err != nil {
 			return err
@@ -186,7 +201,7 @@ func (l *localWriter) retryMissingDir(path string, dirs *dirSet, create func() e
 }
 
 // flushData makes the data of every temporary file durable.
-func (l *localWriter) flushData(all [][]tmpFile) error {
+func (l *Dir) flushData(all [][]tmpFile) error {
 	if !syncFSAvailable {
 		return nil // each file was fsynced as it was written
 	}
@@ -201,7 +216,7 @@ func (l *localWriter) flushData(all [][]tmpFile) error {
 }
 
 // flushNames makes the names published by one stage durable.
-func (l *localWriter) flushNames(files []tmpFile, dirs *dirSet) error {
+func (l *Dir) flushNames(files []tmpFile, dirs *dirSet) error {
 	if len(files) == 0 {
 		return nil
 	}
@@ -245,7 +260,7 @@ func (d *dirSet) mkdirAll(dir, root string) error {
 		}
 		missing = append(missing, p)
 	}
-	if err := os.MkdirAll(dir, localDirMode); err != nil {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return err
 	}
 	if d.created == nil {
@@ -267,25 +282,26 @@ func (d *dirSet) syncTargets(dir, root string) []string {
 	return out
 }
 
-// removeStaleTemps removes temporary files older than age: those of
-// writes interrupted by a crash.
-func (l *localWriter) removeStaleTemps(age time.Duration) {
-	dir := filepath.Join(l.root, localTmpDir)
+// RemoveStaleTemps removes temporary files older than age: those of
+// writes interrupted by a crash. Errors are ignored: a file left behind is
+// removed by a later call.
+func (l *Dir) RemoveStaleTemps(age time.Duration) {
+	dir := filepath.Join(l.root, TempDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age && strings.HasSuffix(e.Name(), tmpSuffix) {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age && strings.HasSuffix(e.Name(), TempSuffix) {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
 
-// removeEmptyDirs removes the directories of keys, and their parents up to
-// (not including) stop, when they are empty. Concurrent writers recreate a
-// directory they need (see writeTemp), so removal is safe.
-func (l *localWriter) removeEmptyDirs(keys []string, stop string) {
+// RemoveEmptyDirs removes the directories of keys, and their parents up to
+// (not including) the key prefix stop, when they are empty. Concurrent
+// writers recreate a directory they need, so removal is safe.
+func (l *Dir) RemoveEmptyDirs(keys []string, stop string) {
 	stopPath := l.path(strings.TrimSuffix(stop, "/"))
 	seen := map[string]bool{}
 	for _, k := range keys {
@@ -297,3 +313,7 @@ func (l *localWriter) removeEmptyDirs(keys []string, stop string) {
 		}
 	}
 }
+
+// Sync makes every write completed before the call durable, as Commit
+// does for its own (on Linux, a flush shared with concurrent callers).
+func (l *Dir) Sync() error { return syncFS(l.root) }

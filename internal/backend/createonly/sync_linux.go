@@ -1,6 +1,6 @@
 //go:build linux
 
-package backend
+package createonly
 
 import (
 	"fmt"
@@ -90,4 +90,12 @@ func fsyncPath(p string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// ReplaceFlush replaces, for tests of packages built on Dir, the flush that
+// syncFS coalesces (syncfs(2)), and returns the flush it replaced; pass that
+// back to restore it. It is not safe to call while a Dir is in use.
+func ReplaceFlush(f func(root string) error) (previous func(root string) error) {
+	previous, syncfsImpl = syncfsImpl, f
+	return previous
 }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package backend
+package createonly
 
 // syncFSAvailable is false: files are fsynced one by one.
 const syncFSAvailable = false
