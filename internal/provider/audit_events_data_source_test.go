@@ -115,6 +115,7 @@ func expectEvents(want ...wantEvent) statecheck.StateCheck {
 }
 
 func TestAccAuditEventsDataSource_filters(t *testing.T) {
+	slowTest(t, "seven terraform steps")
 	ts := newTestStore(t)
 	h := seedAuditHistory(t, ts)
 	db := func(op string, hour int) wantEvent {

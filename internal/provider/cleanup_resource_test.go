@@ -111,6 +111,7 @@ func deletedEventReason(s backend.StoreAPI, namespace, name string) (string, err
 }
 
 func TestCleanupResource_expiredSecrets(t *testing.T) {
+	slowTest(t, "three terraform steps with cleanup applies")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	t0 := time.Now().UTC().Truncate(time.Second)
@@ -374,6 +375,7 @@ resource "secretstore_cleanup" "audit" {
 }
 
 func TestCleanupResource_settingsChangeMeasuresFirst(t *testing.T) {
+	slowTest(t, "four terraform steps")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	t0 := time.Now().UTC().Truncate(time.Second)

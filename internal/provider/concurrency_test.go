@@ -64,6 +64,8 @@ func oneWinner(t *testing.T, res []raceResult, wantErr *regexp.Regexp) (winner, 
 // with the concurrent-modification error, the other's value is stored,
 // and re-running the loser stores its value with nothing lost.
 func TestAccConcurrentRuns(t *testing.T) {
+	slowTest(t, "nine runs of the real terraform binary, two pairs of them racing")
+	t.Parallel()
 	base := t.TempDir()
 	storeDir := filepath.Join(base, "store")
 	if err := os.MkdirAll(storeDir, 0o700); err != nil {

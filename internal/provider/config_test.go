@@ -53,6 +53,7 @@ func attrError(diags diag.Diagnostics, p path.Path) diag.Diagnostic {
 }
 
 func TestResolveConfigEnvironmentOnly(t *testing.T) {
+	t.Parallel()
 	var diags diag.Diagnostics
 	c := resolveConfig(context.Background(), nullModel(), fakeEnv(map[string]string{
 		envURL:              "file:///var/store",
@@ -79,6 +80,7 @@ func TestResolveConfigEnvironmentOnly(t *testing.T) {
 }
 
 func TestResolveConfigAttributesWinOverEnvironment(t *testing.T) {
+	t.Parallel()
 	m := nullModel()
 	m.URL = types.StringValue("mem://")
 	m.RootKey = types.StringValue(keyB)
@@ -99,6 +101,7 @@ func TestResolveConfigAttributesWinOverEnvironment(t *testing.T) {
 }
 
 func TestResolveConfigDefaults(t *testing.T) {
+	t.Parallel()
 	var diags diag.Diagnostics
 	c := resolveConfig(context.Background(), nullModel(), fakeEnv(map[string]string{envRootKey: keyA}), &diags)
 	if diags.HasError() {
@@ -116,6 +119,7 @@ func TestResolveConfigDefaults(t *testing.T) {
 }
 
 func TestResolveConfigTerraformCloud(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		envRootKey:           keyA,
 		"TFC_RUN_ID":         "run-abc123",
@@ -145,6 +149,7 @@ func TestResolveConfigTerraformCloud(t *testing.T) {
 }
 
 func TestResolveConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		env    map[string]string
@@ -168,6 +173,7 @@ func TestResolveConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			m := nullModel()
 			if tc.model != nil {
 				tc.model(&m)
@@ -193,6 +199,7 @@ func TestResolveConfigErrors(t *testing.T) {
 }
 
 func TestProviderConfigFormatRedactsKeys(t *testing.T) {
+	t.Parallel()
 	c := providerConfig{URL: "file:///s", RootKey: keyA, PreviousRootKeys: []string{keyB}, Actor: "a"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 		out := fmt.Sprintf(verb, c)
@@ -207,6 +214,7 @@ func TestProviderConfigFormatRedactsKeys(t *testing.T) {
 
 // Models that hold a value or key material format without it.
 func TestModelFormatRedactsSecrets(t *testing.T) {
+	t.Parallel()
 	m := nullModel()
 	m.URL = types.StringValue("s3://bucket?access_key=AKIDSECRET")
 	m.RootKey = types.StringValue(keyA)
@@ -233,6 +241,7 @@ func TestModelFormatRedactsSecrets(t *testing.T) {
 }
 
 func TestCheckRootKey(t *testing.T) {
+	t.Parallel()
 	urlSafe := base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff0123456789abcdef0123456789abcd"))
 	for _, ok := range []string{keyA, urlSafe, "base64key://" + keyA, "awskms://alias/k?region=eu-west-1"} {
 		if err := backend.CheckRootKey(backend.FieldRootKey, 0, ok); err != nil {
@@ -245,6 +254,7 @@ func TestCheckRootKey(t *testing.T) {
 }
 
 func TestFileURL(t *testing.T) {
+	t.Parallel()
 	if got := fileURL("/tmp/a b"); got != "file:///tmp/a%20b" {
 		t.Errorf("fileURL = %q", got)
 	}

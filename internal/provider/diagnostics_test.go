@@ -14,6 +14,7 @@ import (
 )
 
 func TestDiagStoreErrorMapsSentinels(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err     error
 		summary string
@@ -49,6 +50,7 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 }
 
 func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
+	t.Parallel()
 	err := fmt.Errorf("putting: %w", &backend.ValidationError{Field: backend.FieldMetadata, Reason: "has 65 keys, limit 64"})
 	d := diagStoreError("creating secret", err, targetSecretWO)
 	wp, ok := d.(diag.DiagnosticWithPath)
@@ -69,6 +71,7 @@ func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
 }
 
 func TestDiagWording(t *testing.T) {
+	t.Parallel()
 	cause := fmt.Errorf("put: %w", backend.ErrConcurrentModification)
 	if d := diagConcurrentModification("app:prod/key", cause); !strings.Contains(d.Detail(), "another run changed app:prod/key; re-run plan") {
 		t.Errorf("concurrent modification detail = %q", d.Detail())
@@ -117,6 +120,7 @@ func mustTime(t *testing.T, s string) time.Time {
 // attribute only when the attribute exists, and word integrity and other
 // store sentinels as such rather than as an unreachable bucket.
 func TestDiagReadListings(t *testing.T) {
+	t.Parallel()
 	onPath := func(d diag.Diagnostic) string {
 		if wp, ok := d.(diag.DiagnosticWithPath); ok {
 			return wp.Path().String()
@@ -146,6 +150,7 @@ func TestDiagReadListings(t *testing.T) {
 }
 
 func TestDiagNamespaceNotAllowedWording(t *testing.T) {
+	t.Parallel()
 	err := namespacePolicy{Patterns: []string{"*:production", "shared"}}.Check("app:staging")
 	d := diagNamespaceNotAllowed(path.Root("namespace"), err)
 	want := `The namespace "app:staging" matches none of the allowed_namespaces patterns ["*:production", "shared"] set in the provider configuration`

@@ -38,6 +38,7 @@ func checkAllKeyVersionsRetired(t *testing.T, ts testStore) resource.TestCheckFu
 }
 
 func TestAccKeyVersionResource(t *testing.T) {
+	slowTest(t, "five terraform steps, one an import")
 	ts := newTestStore(t)
 	v1 := ts.providerBlock("") + `
 resource "secretstore_key_version" "v1" {
@@ -259,6 +260,7 @@ resource "secretstore_key_version" "dup" {
 // TestAccKeyVersionResource_destroyInUse: a version that still wraps
 // secrets cannot be destroyed, and the error says how many and what to do.
 func TestAccKeyVersionResource_destroyInUse(t *testing.T) {
+	slowTest(t, "four terraform steps")
 	ts := newTestStore(t)
 	secrets := `
 resource "secretstore_secret" "a" {
@@ -332,6 +334,7 @@ resource "secretstore_secret" "b" {
 // pendingRewrap, which refresh computes from the one keyring listing it
 // already makes, must agree with the store's rotation planner.
 func TestPendingRewrapMatchesPlanRotate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openSeedStore(t, newTestStore(t), nil)
 	for i := range 3 {

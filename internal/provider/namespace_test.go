@@ -7,6 +7,7 @@ import (
 )
 
 func TestNamespacePolicyCheck(t *testing.T) {
+	t.Parallel()
 	p := namespacePolicy{Patterns: []string{"*:production", "shared"}}
 	for _, ns := range []string{"openai:production", ":production", "shared"} {
 		if err := p.Check(ns); err != nil {
@@ -34,6 +35,7 @@ func TestNamespacePolicyCheck(t *testing.T) {
 }
 
 func TestValidatePatterns(t *testing.T) {
+	t.Parallel()
 	if err := validatePatterns([]string{"*:production", "team-[a-c]:*"}); err != nil {
 		t.Fatalf("valid patterns refused: %v", err)
 	}

@@ -93,6 +93,29 @@ func testAccProviderFactoriesWithStore(now func() time.Time, wrap func(backend.S
 	}
 }
 
+// testAccProviderFactoriesWithEnv is testAccProviderFactories with the
+// provider's environment read from vars alone, never from the test
+// process, so that tests of environment configuration need no t.Setenv and
+// run in parallel. The working directory, user and host are the process's.
+func testAccProviderFactoriesWithEnv(now func() time.Time, vars map[string]string) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"secretstore": func() (tfprotov6.ProviderServer, error) {
+			p := NewTestProvider("test", now)().(*secretstoreProvider)
+			p.env.Getenv = func(k string) string { return vars[k] }
+			return providerserver.NewProtocol6WithError(p)()
+		},
+	}
+}
+
+// slowTest skips t under -short: it takes more than 5 s on a small
+// machine, for the reason given in why. Without -short (make test) it runs.
+func slowTest(t *testing.T, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("skipped under -short: over 5 s (%s)", why)
+	}
+}
+
 // stepClock is a clock that tests move between steps.
 type stepClock struct {
 	mu sync.Mutex
@@ -136,6 +159,7 @@ func parallelUnitTest(t *testing.T, c resource.TestCase) {
 }
 
 func TestProviderSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := NewTestProvider("test", nil)()
 	var resp provider.SchemaResponse
@@ -287,6 +311,7 @@ func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, 
 // reads and ephemeral opens are deferred when Terraform allows it and
 // otherwise fail with a diagnostic that says what to do.
 func TestConfigureUnknownConfiguration(t *testing.T) {
+	t.Parallel()
 	ts := newTestStore(t)
 	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	list := func(vals ...tftypes.Value) tftypes.Value {
@@ -299,6 +324,7 @@ func TestConfigureUnknownConfiguration(t *testing.T) {
 		"previous_root_keys element": {"url": tfString(ts.URL), "root_key": tfString(ts.RootKey), "previous_root_keys": list(unknown)},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			p := newProtoProvider(t, nil)
 			if diags := p.configure(attrs); len(diags) != 0 {
 				t.Fatalf("Configure with an unknown %s: %s", name, diagnosticsText(diags))

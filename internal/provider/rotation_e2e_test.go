@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +33,7 @@ import (
 // The next plan shows pending_rewrap 1 -> 0 on version 2 and apply rewraps
 // that secret.
 func TestRotation_staleWriteShowsAgain(t *testing.T) {
+	slowTest(t, "five terraform steps through a rotation")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	v1 := ts.providerBlock("") + kvBlocks(1) + rotationSecrets(depsV1)
@@ -133,12 +137,13 @@ func TestRotation_staleWriteShowsAgain(t *testing.T) {
 // The killed rotation works on managedKillSecrets secrets created by
 // terraform (count) and seededKillSecrets written by other runs (directly
 // through the store), all under version 1. The store commits a rotation in
-// chunks of 64 secrets; this many take long enough to rewrap (about two
-// seconds on a small machine) that the kill, which follows the first
-// committed chunk, lands with part of them done.
+// chunks of 64 secrets and the provider logs progress every tenth of the
+// pending work; the kill follows the first progress line, so with this
+// many most of the rotation is still to do when it lands. Terraform
+// manages few of them because each costs a refresh in every run.
 const (
-	managedKillSecrets = 200
-	seededKillSecrets  = 1000
+	managedKillSecrets = 50
+	seededKillSecrets  = 1150
 )
 
 // killSecretID names the i-th secret of TestAccRotation_killedApply and
@@ -155,6 +160,8 @@ func killSecretID(i int) (namespace, name, value string) {
 // secret readable with its value; the next plan shows the remainder as
 // pending_rewrap and its apply finishes the rotation.
 func TestAccRotation_killedApply(t *testing.T) {
+	slowTest(t, "writes 1,200 secrets and rotates them with real terraform runs")
+	t.Parallel()
 	base := t.TempDir()
 	storeDir := filepath.Join(base, "store")
 	if err := os.MkdirAll(storeDir, 0o700); err != nil {
@@ -277,21 +284,74 @@ func planRotate(t *testing.T, s backend.StoreAPI) backend.RotatePlan {
 	return p
 }
 
-// killRotationPartWay starts `terraform apply` of a pending rotation in its
-// own process group, polls the store until some but not all of the n
-// secrets are under version 2, then kills the whole group (terraform and
-// the provider) with SIGKILL. It returns how many secrets were rewrapped
-// when every process of the group had exited.
+// progressLine matches the provider's rotation progress log line (INFO, as
+// terraform relays it with TF_LOG_PROVIDER) and captures how many secrets
+// were committed under the new version when it was logged.
+var progressLine = regexp.MustCompile(`rotation: progress:.*\brotated=(\d+)`)
+
+// progressWatcher collects terraform's output and reports, once, the
+// rotated count of the first rotation progress line it sees.
+type progressWatcher struct {
+	mu       sync.Mutex
+	out      bytes.Buffer
+	partial  []byte
+	reported bool
+	rotated  chan int
+}
+
+func (w *progressWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.out.Write(p)
+	if w.reported {
+		return len(p), nil
+	}
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := w.partial[:i]
+		w.partial = w.partial[i+1:]
+		if m := progressLine.FindSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(string(m[1]))
+			w.reported = true
+			w.partial = nil
+			w.rotated <- n
+			break
+		}
+	}
+	return len(p), nil
+}
+
+func (w *progressWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
+}
+
+// killRotationPartWay starts `terraform apply` of a pending rotation of n
+// secrets in its own process group, with the provider's INFO log on
+// terraform's stderr, and kills the whole group (terraform and the
+// provider) with SIGKILL as soon as the provider logs rotation progress.
+// The provider logs progress every tenth of the pending work, after the
+// store committed the chunk that crossed it, so the kill lands after at
+// least one committed chunk with most of the work still to do, however
+// slow or loaded the machine. It returns how many secrets were rewrapped
+// when every process of the group had exited, and fails the test unless
+// that is some but not all of the n, and no fewer than the progress line
+// reported.
 func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "terraform", "apply", "-no-color", "-input=false", "-auto-approve")
 	cmd.Dir = d.Dir
-	cmd.Env = d.env
+	cmd.Env = append(append([]string(nil), d.env...), "TF_LOG_PROVIDER=INFO")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &progressWatcher{rotated: make(chan int, 1)}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -307,23 +367,14 @@ func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) 
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	for {
-		select {
-		case err := <-done:
-			t.Fatalf("terraform apply ended (%v) before the rotation was seen part-way; raise seededKillSecrets\n%s", err, out.String())
-		default:
-		}
-		p := planRotate(t, store)
-		if p.ByVersion[2] > 0 {
-			if p.Pending == 0 {
-				t.Fatalf("the rotation finished before the kill (%v); raise seededKillSecrets\n%s", p.ByVersion, out.String())
-			}
-			kill()
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	var logged int
+	select {
+	case logged = <-out.rotated:
+		kill()
+	case err := <-done:
+		t.Fatalf("terraform apply ended (%v) before the provider logged rotation progress\n%s", err, out.String())
 	}
-	t.Logf("terraform apply ended after the kill: %v", <-done)
+	t.Logf("killed terraform apply when the provider logged %d of %d secrets rotated; it ended: %v", logged, n, <-done)
 	// The provider was in the group too: wait until no process of it is
 	// left, so nothing writes to the store any more.
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -342,8 +393,15 @@ func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) 
 	if again := planRotate(t, store); again.Pending != p.Pending || again.ByVersion[2] != p.ByVersion[2] {
 		t.Fatalf("the store still changes after the kill (%v, then %v): a process of the run survived", p.ByVersion, again.ByVersion)
 	}
-	if p.ByVersion[2] == 0 || p.Pending == 0 || p.ByVersion[2]+p.Pending != n {
-		t.Fatalf("after the kill: %v by version, %d pending; want part of the %d secrets rewrapped\n%s", p.ByVersion, p.Pending, n, out.String())
+	switch {
+	case p.ByVersion[2]+p.Pending != n:
+		t.Fatalf("after the kill: %v by version, %d pending; want the %d secrets split between versions 1 and 2", p.ByVersion, p.Pending, n)
+	case p.Pending == 0:
+		t.Fatalf("the rotation finished before the kill reached it (%v by version); the kill must land part-way\n%s", p.ByVersion, out.String())
+	case p.ByVersion[2] == 0:
+		t.Fatalf("the kill landed before any secret was rewrapped (%v by version)\n%s", p.ByVersion, out.String())
+	case p.ByVersion[2] < logged:
+		t.Fatalf("after the kill %d secrets are under version 2, fewer than the %d the provider logged as rotated", p.ByVersion[2], logged)
 	}
 	return p.ByVersion[2]
 }

@@ -142,6 +142,7 @@ func noopSecrets() []plancheck.PlanCheck {
 // the rewrap, apply rewraps, secrets read as version 2 on refresh, then
 // version 1 can be removed.
 func TestRotation_workflow(t *testing.T) {
+	slowTest(t, "five terraform steps through a rotation")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	v1 := ts.providerBlock("") + kvBlocks(1) + rotationSecrets(depsV1)
@@ -254,6 +255,7 @@ func TestRotation_workflow(t *testing.T) {
 // TestRotation_removeBeforeRotationRefused: removing version 1 while it
 // still wraps secrets is refused, and nothing is lost.
 func TestRotation_removeBeforeRotationRefused(t *testing.T) {
+	slowTest(t, "four terraform steps through a rotation")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	v1 := ts.providerBlock("") + kvBlocks(1) + rotationSecrets(depsV1)
@@ -286,6 +288,7 @@ func TestRotation_removeBeforeRotationRefused(t *testing.T) {
 // committed chunks of 64 secrets, so the test adds enough secrets outside
 // Terraform for the interruption to fall between chunks.
 func TestRotation_interrupted(t *testing.T) {
+	slowTest(t, "five terraform steps over 134 secrets, one rotation interrupted")
 	ts := newTestStore(t)
 	store := ts.open(t)
 	const extra = 130 // written directly, under version 1
@@ -432,6 +435,7 @@ func (e expectChange) check(req plancheck.CheckPlanRequest) error {
 // previous_root_keys, the plan shows root_key_current false -> true, apply
 // rewraps the key version's material, and the old key can then be dropped.
 func TestRotation_rootKey(t *testing.T) {
+	slowTest(t, "four terraform steps through a root-key rotation")
 	ts := newTestStore(t)
 	oldKey := ts.RootKey
 	rotated := ts

@@ -123,6 +123,7 @@ func randomBytes(t *testing.T, n int) []byte {
 }
 
 func TestScanReportFindsEveryForm(t *testing.T) {
+	t.Parallel()
 	raw := randomBytes(t, 32)
 	n := newNeedle("k", raw, "")
 	for _, data := range [][]byte{
@@ -151,6 +152,7 @@ func TestScanReportFindsEveryForm(t *testing.T) {
 // plan (where Terraform keeps it, marked sensitive), never in the log,
 // output or bucket.
 func TestAccSecrecyCanary(t *testing.T) {
+	t.Parallel()
 	// Kept when the test fails, so not a t.TempDir.
 	base, err := os.MkdirTemp("", "secretstore-canary-") //nolint:usetesting
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 )
 
 func TestAccSecretEphemeralResource(t *testing.T) {
+	slowTest(t, "two terraform steps with ephemeral opens")
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	first := mustPut(t, s, backend.PutInput{Namespace: "app:production", Name: "db", Value: []byte("first value")})
@@ -176,6 +177,7 @@ func TestAccSecretRead_keyVersionUnavailable(t *testing.T) {
 // The canary, the root key and the key material must appear nowhere in the
 // state, the saved plans, the TRACE log, terraform's output or the bucket.
 func TestAccSecretEphemeralResource_canary(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	canary := "canary-ephemeral-" + randomText(t, 24)
 	rootRaw, materialRaw := randomBytes(t, 32), randomBytes(t, 32)
@@ -284,6 +286,7 @@ resource "secretstore_secret" "copy" {
 // The secretstore_secret data source has the same arguments and results as
 // the ephemeral resource, as served to Terraform.
 func TestSecretReadSchemasMatch(t *testing.T) {
+	t.Parallel()
 	p := newProtoProvider(t, nil)
 	shape := func(attrs []*tfprotov6.SchemaAttribute) map[string]string {
 		out := map[string]string{}

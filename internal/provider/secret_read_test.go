@@ -225,6 +225,7 @@ func checkReadEvents(t *testing.T, ts testStore, namespace, name string, want bo
 // even when the store's error also wraps ErrNotFound (the reason words may
 // then appear only in the quoted store error, never in the provider's text).
 func TestSecretReadDiagnosticWords(t *testing.T) {
+	t.Parallel()
 	reasonWords := []string{"not_found", "expired:", "key_version_unavailable"}
 	for _, tc := range []struct {
 		err     error

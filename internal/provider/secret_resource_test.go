@@ -94,6 +94,7 @@ func putOutOfBand(t *testing.T, ts testStore, in backend.PutInput) backend.Secre
 }
 
 func TestAccSecretResource_value(t *testing.T) {
+	slowTest(t, "four terraform steps, one an import")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	cfg := func(value, metadata string) string {
@@ -196,6 +197,7 @@ func (c countingStore) Get(ctx context.Context, namespace, name string, opts bac
 }
 
 func TestAccSecretResource_valueWO(t *testing.T) {
+	slowTest(t, "five terraform steps, one an import")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	var gets atomic.Int64
@@ -311,6 +313,7 @@ func TestAccSecretResource_switchValueToValueWO(t *testing.T) {
 // TestAccSecretResource_metadataAndExpiryOnly: changing metadata or
 // expiry writes a revision that keeps the value.
 func TestAccSecretResource_metadataOnly(t *testing.T) {
+	slowTest(t, "three terraform steps")
 	ts := newTestStore(t)
 	addr := "secretstore_secret.s"
 	cfg := func(meta string) string {
@@ -346,6 +349,7 @@ func TestAccSecretResource_metadataOnly(t *testing.T) {
 }
 
 func TestAccSecretResource_expiry(t *testing.T) {
+	slowTest(t, "five terraform steps")
 	ts := newTestStore(t)
 	clock := newStepClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	addr := "secretstore_secret.s"
@@ -717,11 +721,10 @@ provider "secretstore" {
 // environment variables alone (as Terraform Cloud workspaces do).
 func TestAccProvider_environmentOnly(t *testing.T) {
 	ts := newTestStore(t)
-	t.Setenv(envURL, ts.URL)
-	t.Setenv(envRootKey, ts.RootKey)
-	t.Setenv(envActor, "env-actor")
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, map[string]string{
+			envURL: ts.URL, envRootKey: ts.RootKey, envActor: "env-actor",
+		}),
 		Steps: []resource.TestStep{
 			{
 				Config: `provider "secretstore" {}` + kvBlock + secretBlock("app:dev", "envonly", `  value = "v"`),
@@ -744,12 +747,11 @@ func TestAccProvider_environmentOnly(t *testing.T) {
 }
 
 func TestAccProvider_configErrors(t *testing.T) {
-	t.Setenv(envRootKey, "")
-	t.Setenv(envURL, "")
 	ts := newTestStore(t)
 	body := kvBlock
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		// No SECRETSTORE_ROOT_KEY nor SECRETSTORE_URL in the environment.
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, nil),
 		Steps: []resource.TestStep{
 			{
 				Config:      fmt.Sprintf("provider \"secretstore\" {\n  url = %q\n}\n", ts.URL) + body,
@@ -772,11 +774,10 @@ func TestAccProvider_configErrors(t *testing.T) {
 }
 
 func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
-	t.Setenv("TFC_RUN_ID", "run-123")
-	t.Setenv(envURL, "")
-	t.Setenv(envRootKey, randomKey(t))
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil, map[string]string{
+			"TFC_RUN_ID": "run-123", envRootKey: randomKey(t),
+		}),
 		Steps: []resource.TestStep{
 			{
 				Config:      `provider "secretstore" {}` + kvBlock,
@@ -791,6 +792,7 @@ func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
 // as a concurrent modification, and a store behind the recorded revision
 // is reported as rolled back.
 func TestSecretResolveConflict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ts := newTestStore(t)
 	store := ts.open(t)
@@ -936,6 +938,7 @@ func TestAccSecretResource_rename(t *testing.T) {
 // when it expired and how to renew it, whether the resource uses value
 // (decrypting read) or value_wo (record only).
 func TestSecretResourceReadExpired(t *testing.T) {
+	t.Parallel()
 	ts := newTestStore(t)
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	seedClock := newStepClock(t0)
@@ -994,6 +997,7 @@ func TestSecretResourceReadExpired(t *testing.T) {
 // value_wo only readers that decrypt can see it). Neither is dropped from
 // state as if deleted.
 func TestSecretResourceReadFailures(t *testing.T) {
+	t.Parallel()
 	ts := newTestStore(t)
 	s := openSeedStore(t, ts, nil)
 	mustPut(t, s, backend.PutInput{Namespace: "app:dev", Name: "tampered", Value: []byte("v")})

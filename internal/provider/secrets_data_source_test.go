@@ -14,6 +14,7 @@ import (
 )
 
 func TestAccSecretsDataSource(t *testing.T) {
+	slowTest(t, "three terraform steps of listings")
 	ts := newTestStore(t)
 	start := time.Now().UTC().Truncate(time.Second)
 	clock := newStepClock(start)
