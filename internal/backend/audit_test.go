@@ -22,6 +22,7 @@ import (
 // spread across several day directories agree with a reference computed
 // from the full log.
 func TestEventsAcrossDays(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		for i := 0; i < 24; i++ {
@@ -106,6 +107,7 @@ func sameEvents(a, b []backend.Event) bool {
 // TestListEventsReadsOnlyMatching: a filtered query reads entries of the
 // matching events only, whatever the size of the rest of the log.
 func TestListEventsReadsOnlyMatching(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
 	u.Tg.Opts = backend.Options{Bucket: b}
@@ -148,6 +150,7 @@ func TestListEventsReadsOnlyMatching(t *testing.T) {
 // TestForgedEvents: an event a bucket writer forged, altered or moved is an
 // integrity error that names it.
 func TestForgedEvents(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -194,6 +197,7 @@ func TestForgedEvents(t *testing.T) {
 
 // TestEventIDs: ids are unique and, for one process, follow write order.
 func TestEventIDs(t *testing.T) {
+	t.Parallel()
 	prev := ""
 	seen := map[string]bool{}
 	for i := 0; i < 10000; i++ {
@@ -211,6 +215,7 @@ func TestEventIDs(t *testing.T) {
 // TestLostRaceWithdrawsEvents: a write that loses its create-only race
 // leaves no event behind.
 func TestLostRaceWithdrawsEvents(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v1")
@@ -240,6 +245,7 @@ func TestLostRaceWithdrawsEvents(t *testing.T) {
 // index, even one that reached the bucket before its write reported the
 // failure.
 func TestAuditFailClosed(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 		t.Run(kind.String(), func(t *testing.T) {
 			for k := 1; k <= 3; k++ {
@@ -330,6 +336,7 @@ func (e *aheadEnv) eventIDs(t *testing.T) map[string]backend.Event {
 // object created, changed or removed) has its audit event: events are
 // written ahead of the change, and a failed audit write stops it.
 func TestAuditWrittenAhead(t *testing.T) {
+	t.Parallel()
 	oldRoot, newRoot := backendtest.RandomRootKey(), backendtest.RandomRootKey()
 	mutations := []struct {
 		name string
@@ -447,12 +454,16 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 // of LISTs, not the whole day's index; batches whose events spread over
 // several minutes are still found by a window that starts inside them.
 func TestListEventsWindowNarrowed(t *testing.T) {
+	t.Parallel()
 	t.Run("mem", func(t *testing.T) {
 		ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
 		testWindowNarrowed(t, backend.Options{Bucket: b}, ib, b, 3000)
 	})
 	// file:// by URL: the local path that reads each directory once.
 	t.Run("file", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("writes 1,200 events to a local directory (over 5 s)")
+		}
 		dir := t.TempDir()
 		testWindowNarrowed(t, backend.Options{BucketURL: backendtest.FileURL(dir)}, nil, backendtest.OpenRaw(t, backendtest.FileURL(dir)), 1200)
 	})
@@ -589,6 +600,7 @@ func testWindowNarrowed(t *testing.T, o backend.Options, ib *backendtest.FaultBu
 // TestTimeCover: the prefixes match every time of the range, at most limit
 // of them, and with room enough nothing outside the range.
 func TestTimeCover(t *testing.T) {
+	t.Parallel()
 	match := func(c []string, x int64) bool {
 		k := fmt.Sprintf("%020d", x)
 		for _, p := range c {

@@ -18,6 +18,7 @@ import (
 // TestInstrumentedBucket checks the wrapper itself: counts, each fault kind,
 // and that IfNotExist conflicts keep their FailedPrecondition code.
 func TestInstrumentedBucket(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	inner := backendtest.OpenRaw(t, "mem://")
 	ib, b := backendtest.NewFaultBucket(inner)
@@ -82,6 +83,7 @@ func TestInstrumentedBucket(t *testing.T) {
 // TestConditionalWritesUnsupported: a bucket that silently ignores
 // create-only writes is refused, whether it is new or already holds a store.
 func TestConditionalWritesUnsupported(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := backendtest.RandomRootKey()
 
@@ -201,6 +203,7 @@ func faultSweep(t *testing.T, kind backendtest.FaultKind, maxK int, run func(t *
 }
 
 func TestFaultsPut(t *testing.T) {
+	t.Parallel()
 	type op struct {
 		name  string
 		id    secretID
@@ -284,6 +287,7 @@ func TestFaultsPut(t *testing.T) {
 }
 
 func TestFaultsRotate(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored, backendtest.FaultList} {
 		t.Run(kind.String(), func(t *testing.T) {
@@ -344,6 +348,7 @@ func TestFaultsRotate(t *testing.T) {
 }
 
 func TestFaultsCleanup(t *testing.T) {
+	t.Parallel()
 	ret := func(d time.Duration) *time.Duration { return &d }
 	retention := backend.Retention{ExpiredSecrets: ret(24 * time.Hour), DeletedSecrets: ret(24 * time.Hour),
 		Revisions: ret(24 * time.Hour), AuditEvents: ret(24 * time.Hour)}

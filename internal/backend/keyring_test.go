@@ -73,6 +73,7 @@ func newCountingKey(t *testing.T) (string, *countingKeeper) {
 // (KMS) call per key version touched, plus one for the store header, not
 // one per secret.
 func TestRootKeyCallsPerKeyVersion(t *testing.T) {
+	t.Parallel()
 	root, k := newCountingKey(t)
 	u := backendtest.NewWithRoot(t, backendtest.Mem, root)
 	u.CreateKV(1)
@@ -95,6 +96,7 @@ func TestRootKeyCallsPerKeyVersion(t *testing.T) {
 }
 
 func TestCreateKeyVersionRules(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	material := backendtest.RandomBytes(32)
 	kv, err := u.S.CreateKeyVersion(u.Ctx, 1, material)
@@ -145,6 +147,7 @@ func TestCreateKeyVersionRules(t *testing.T) {
 }
 
 func TestRetireKeyVersion(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -190,6 +193,7 @@ func TestRetireKeyVersion(t *testing.T) {
 // TestWrapLimit: once a version's claimed wrap blocks reach the limit,
 // writes under it fail with ErrWrapLimit; a new version lifts it.
 func TestWrapLimit(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -228,6 +232,7 @@ func TestWrapLimit(t *testing.T) {
 // TestKeyVersionRecordTamper: an altered key version record is reported by
 // version, and only secrets under it are affected.
 func TestKeyVersionRecordTamper(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	u.CreateKV(1)
 	u.PutValue("ns", "one", "v1")
@@ -261,6 +266,7 @@ func TestKeyVersionRecordTamper(t *testing.T) {
 // write leaves every secret readable with the old and new root keys, and a
 // rerun converges to a store that the new root key alone opens.
 func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
+	t.Parallel()
 	oldRoot, newRoot := backendtest.RandomRootKey(), backendtest.RandomRootKey()
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 		t.Run(kind.String(), func(t *testing.T) {
@@ -312,6 +318,7 @@ func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
 // loses the header's create-only race reads the winner's header and
 // carries on, and the lost attempt leaves no event.
 func TestRewrapKeyVersionHeaderRace(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")

@@ -15,6 +15,7 @@ import (
 // TestLocalStaleTemps: temporary files of interrupted writes are invisible
 // to the store and removed by Cleanup once old.
 func TestLocalStaleTemps(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.FileSkipMetadata)
 	u.CreateKV(1)
 	u.PutValue("ns", "a", "v")
