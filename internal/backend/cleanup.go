@@ -17,31 +17,6 @@ import (
 // progress).
 const strayAge = time.Hour
 
-// validateCleanup checks the input of PlanCleanup and Cleanup.
-func validateCleanup(in CleanupInput) error {
-	if err := validateScope(in.Namespace); err != nil {
-		return err
-	}
-	return validateRetention(in.Retention)
-}
-
-func validateRetention(r Retention) error {
-	for _, f := range []struct {
-		field Field
-		d     *time.Duration
-	}{
-		{FieldExpiredSecretRetention, r.ExpiredSecrets},
-		{FieldDeletedSecretRetention, r.DeletedSecrets},
-		{FieldRevisionRetention, r.Revisions},
-		{FieldAuditEventRetention, r.AuditEvents},
-	} {
-		if f.d != nil && *f.d < 0 {
-			return invalid(f.field, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
-		}
-	}
-	return nil
-}
-
 // purgeKind is what Cleanup does to one secret as a whole.
 type purgeKind int
 
@@ -388,7 +363,7 @@ func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, d cleanupDec
 // which holds every event exactly once.
 func (s *Store) countOldEvents(ctx context.Context, cutoff int64) (int, error) {
 	n := 0
-	err := s.listAll(ctx, prefixAuditO, func(o *blob.ListObject) error {
+	err := s.obj.eachKey(ctx, prefixAuditO, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			n += it.Count
 		}
@@ -411,7 +386,7 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		}
 	}
 	var keys []string
-	err = s.listAll(ctx, prefixAudit, func(o *blob.ListObject) error {
+	err = s.obj.eachKey(ctx, prefixAudit, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			keys = append(keys, o.Key)
 		}
@@ -429,24 +404,4 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		return 0, err
 	}
 	return n, nil
-}
-
-// listAll calls fn for every key under prefix, page by page.
-func (s *Store) listAll(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefix, "", token, 1000)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			if err := fn(o); err != nil {
-				return err
-			}
-		}
-		if len(next) == 0 {
-			return nil
-		}
-		token = next
-	}
 }

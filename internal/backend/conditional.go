@@ -6,53 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-
-	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
-
-// currentRevision is what a write knows of a secret's current revision.
-type currentRevision struct {
-	rev   int64
-	found bool   // the secret has at least one revision
-	data  []byte // the record; nil when err is set
-	rec   *envelope.Record
-	hdr   envelope.Header // authenticated; valid when err is nil
-	err   error           // why the current record cannot be used
-}
-
-// live reports whether the secret exists and is not deleted. An unreadable
-// current revision counts as live: nothing proves it deleted.
-func (c *currentRevision) live() bool {
-	return c.found && (c.err != nil || !c.hdr.Tombstone)
-}
-
-// loadCurrentRevision finds, reads and authenticates the current revision
-// of a secret for a write. A record that cannot be read or authenticated is
-// returned in err of the result, not as an error: some writes may replace
-// it. A revision that vanishes while being read is ErrConcurrentModification.
-func (s *Store) loadCurrentRevision(ctx context.Context, ns, name string) (currentRevision, error) {
-	ref := secretRef(ns, name)
-	rev, _, found, err := s.loadCurrent(ctx, secretDir(ns, name))
-	if err != nil {
-		return currentRevision{}, fmt.Errorf("secret %s: %w", ref, err)
-	}
-	cur := currentRevision{rev: rev, found: found}
-	if !found {
-		return cur, nil
-	}
-	cur.rec, cur.data, cur.err = s.readRecord(ctx, ns, name, rev)
-	if errors.Is(cur.err, ErrNotFound) {
-		return currentRevision{}, fmt.Errorf("secret %s: revision %d vanished while reading it: %w", ref, rev, ErrConcurrentModification)
-	}
-	if cur.err == nil {
-		// Authenticate the header before carrying any of it over.
-		cur.hdr, cur.err = s.verifyRecord(ctx, ref, rev, cur.rec, cur.data)
-	}
-	if cur.err != nil {
-		cur.data, cur.rec = nil, nil
-	}
-	return cur, nil
-}
 
 // checkExpected applies a write's IfRevision > 0 to the secret's current
 // revision: nil when the write may go on top of it. A current revision
@@ -116,25 +70,6 @@ func (s *Store) onlyRotatedSince(ctx context.Context, ns, name string, from int6
 		}
 	}
 	return true, nil
-}
-
-// revisionRecord is a decoded record with its authenticated header.
-type revisionRecord struct {
-	rec *envelope.Record
-	hdr envelope.Header
-}
-
-// readVerified reads revision rev of a secret and authenticates its header.
-func (s *Store) readVerified(ctx context.Context, ns, name string, rev int64) (revisionRecord, error) {
-	rec, data, err := s.readRecord(ctx, ns, name, rev)
-	if err != nil {
-		return revisionRecord{}, err
-	}
-	h, err := s.verifyRecord(ctx, secretRef(ns, name), rev, rec, data)
-	if err != nil {
-		return revisionRecord{}, err
-	}
-	return revisionRecord{rec: rec, hdr: h}, nil
 }
 
 // sameContent reports whether b holds a's value, metadata and expiry, as a

@@ -7,24 +7,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
+	"gocloud.dev/blob"
 	"gocloud.dev/secrets"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
-
-// The keyring: one directory per key version, holding immutable record
-// revisions (v1/k/<ver>/r<inv>). A record carries the version's 32-byte
-// material wrapped by the root key (keeper.Encrypt), its key check value,
-// its creation time, whether it is retired, and the root-key epoch it was
-// wrapped in (the store header revision current at the time). It ends with
-// an HMAC under a key derived from the store secret, so a bucket writer
-// without the root key can neither forge a version nor swap material
-// between versions; after unwrapping, the material must also match the
-// check value. Retiring or rewrapping a version writes its next revision.
 
 // kvBody is the JSON body of a key version record revision.
 type kvBody struct {
@@ -57,25 +47,16 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	newest := map[int]string{}
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefixKeyring, "", token, 1000)
-		if err != nil {
-			return fmt.Errorf("reading the keyring: %w", err)
-		}
-		for _, o := range objs {
-			v, _, ok := parseKeyVersionKey(o.Key)
-			if !ok {
-				continue
-			}
+	err := s.obj.eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
+		if v, _, ok := parseKeyVersionKey(o.Key); ok {
 			if _, seen := newest[v]; !seen {
 				newest[v] = o.Key
 			}
 		}
-		if len(next) == 0 {
-			break
-		}
-		token = next
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the keyring: %w", err)
 	}
 	s.mu.Lock()
 	old := s.keyring
@@ -439,133 +420,15 @@ func (s *Store) existingKeyVersion(ctx context.Context, v int) (*keyVersionState
 	return st, err
 }
 
-// RewrapKeyVersion rewraps a version's material under the current root key
-// (after a root-key rotation; the old root key must be among
-// PreviousRootKeys). When the store header is still under a previous root
-// key, it is rewrapped in the same commit, after the audit event and
-// before the key version record. A version already under the current root
-// key is left alone.
-func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
-	for attempt := 0; ; attempt++ {
-		st, err := s.existingKeyVersion(ctx, version)
-		if err != nil {
-			return err
-		}
-		s.mu.Lock()
-		hdr := s.header
-		s.mu.Unlock()
-		next := hdr
-		var headerOp *writeOp
-		switch {
-		case !hdr.rootCurrent:
-			next.rev++
-			next.rootCurrent, next.openedWith = true, s.keeper
-			if headerOp, err = s.headerOp(ctx, &next); err != nil {
-				return err
-			}
-		case st.body.RootEpoch == hdr.rev:
-			return nil
-		}
-		material, err := s.material(ctx, st)
-		if err != nil {
-			return err
-		}
-		wrapped, err := s.keeper.Encrypt(ctx, material)
-		if err != nil {
-			return fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
-		}
-		nb := st.body
-		nb.Revision++
-		nb.RootEpoch = next.rev
-		nb.WrappedMaterial = wrapped
-		kv := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
-		ev := Event{Operation: OpKeyVersionRewrapped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(next.rev, 10)}}
-		if headerOp != nil {
-			ev.Metadata["store_header"] = "rewrapped"
-		}
-		headerDone, err := s.writeKeyVersion(ctx, kv, ev, headerOp)
-		if headerDone {
-			s.mu.Lock()
-			s.header = next
-			s.mu.Unlock()
-		}
-		if headerOp != nil && headerOp.Exists && attempt < 3 {
-			// Another run rewrapped the store header first: read its
-			// revision and start again.
-			if err := s.openHeader(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
-}
-
-// Wrap budget. AES-GCM with random 96-bit nonces is safe for at most 2^32
-// encryptions under one key (NIST SP 800-38D §8.3); every data key wrapped
-// under a key version is one. Counting them exactly would need a shared
-// counter, which immutable objects cannot be, so wraps are reserved in
-// blocks: before wrapping, a Store claims the next block of wrapBlockSize
-// wraps with a create-only object v1/w/<ver>/b<inv block>, and refuses with
-// ErrWrapLimit once the next block would pass wrapLimit (2^31, half the
-// NIST bound). Unused parts of a block are simply lost, so the count is an
-// upper bound: a run that writes one secret uses one block, allowing over
-// half a million runs per version. Claiming costs one LIST and one write
-// per block.
-const (
-	wrapBlockSize = 4096
-	wrapLimit     = 1 << 31
-	maxWrapBlocks = wrapLimit / wrapBlockSize
-)
-
-type wrapBudget struct{ left int }
-
-func (s *Store) reserveWraps(ctx context.Context, v, n int) error {
-	s.wrapMu.Lock()
-	defer s.wrapMu.Unlock()
-	b := s.wraps[v]
-	if b == nil {
-		b = &wrapBudget{}
-		s.wraps[v] = b
-	}
-	for attempt := 0; b.left < n; attempt++ {
-		if attempt > 100 {
-			return fmt.Errorf("claiming a wrap block of key version %d: %w", v, ErrConcurrentModification)
-		}
-		next, err := s.nextWrapBlock(ctx, v)
-		if err != nil {
-			return err
-		}
-		if next >= maxWrapBlocks {
-			return fmt.Errorf("key version %d has wrapped up to %d data keys, the limit set for AES-GCM with random nonces under one key; create a new key version and rotate: %w", v, next*wrapBlockSize, ErrWrapLimit)
-		}
-		op := &writeOp{Key: wrapBlockKey(v, next)}
-		if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}}); err != nil {
-			return fmt.Errorf("claiming a wrap block of key version %d: %w", v, err)
-		}
-		if op.Done {
-			b.left += wrapBlockSize
+// primaryVersion is the newest non-retired version, or 0.
+func (s *Store) primaryVersion() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := 0
+	for ver, st := range s.keyring {
+		if st.err == nil && !st.body.Retired && ver > v {
+			v = ver
 		}
 	}
-	b.left -= n
-	return nil
-}
-
-// nextWrapBlock is the number of the next unclaimed block of version v.
-func (s *Store) nextWrapBlock(ctx context.Context, v int) (int64, error) {
-	key, found, err := s.firstKey(ctx, wrapDir(v), 4, func(k string) bool { _, ok := parseWrapBlockKey(v, k); return ok })
-	if err != nil {
-		return 0, fmt.Errorf("reading the wrap budget of key version %d: %w", v, err)
-	}
-	if !found {
-		return 0, nil
-	}
-	n, _ := parseWrapBlockKey(v, key)
-	return n + 1, nil
-}
-
-// wrapsReserved is the upper bound of data keys wrapped under version v.
-func (s *Store) wrapsReserved(ctx context.Context, v int) (int64, error) {
-	n, err := s.nextWrapBlock(ctx, v)
-	return n * wrapBlockSize, err
+	return v
 }

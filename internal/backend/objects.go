@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -89,21 +88,18 @@ func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) 
 		}
 		return out, nil
 	}
-	var token []byte
+	l := o.list(prefix, "/", 1000)
 	for {
-		objs, next, err := o.listPage(ctx, prefix, "/", token, 1000)
+		obj, err := l.next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, obj := range objs {
-			if obj.IsDir {
-				out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
-			}
-		}
-		if len(next) == 0 {
+		if obj == nil {
 			return out, nil
 		}
-		token = next
+		if obj.IsDir {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
+		}
 	}
 }
 
@@ -134,26 +130,6 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 	return b, nil
 }
 
-// listPage lists one page of keys under prefix.
-func (o *objects) listPage(ctx context.Context, prefix, delim string, token []byte, size int) ([]*blob.ListObject, []byte, error) {
-	if len(token) == 0 {
-		token = blob.FirstPageToken
-	}
-	for attempt := 0; ; attempt++ {
-		objs, next, err := o.bucket.ListPage(ctx, token, size, &blob.ListOptions{Prefix: prefix, Delimiter: delim})
-		// fileblob fails a listing when a file it has just seen is
-		// deleted (by Cleanup, or a withdrawn event) before it stats it;
-		// listing again sees a consistent directory.
-		if err != nil && gcerrors.Code(err) == gcerrors.NotFound && attempt < 5 {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("listing %s: %w", prefix, err)
-		}
-		return objs, next, nil
-	}
-}
-
 // delete removes key; a key already gone is not an error.
 func (o *objects) delete(ctx context.Context, key string) error {
 	err := o.bucket.Delete(ctx, key)
@@ -179,126 +155,4 @@ func (o *objects) commit(ctx context.Context, stages ...stage) error {
 		return fmt.Errorf("%w: %w", exists, ErrConcurrentModification)
 	}
 	return err
-}
-
-// blobWriter writes create-only through the portable blob API. Cloud
-// drivers and memblob enforce IfNotExist atomically; Open probes that the
-// bucket does.
-type blobWriter struct {
-	bucket *blob.Bucket
-	conc   int
-}
-
-func (w *blobWriter) put(ctx context.Context, key string, data []byte) (exists bool, err error) {
-	bw, err := w.bucket.NewWriter(ctx, key, &blob.WriterOptions{
-		IfNotExist:                  true,
-		ContentType:                 "application/octet-stream",
-		DisableContentTypeDetection: true,
-	})
-	if err != nil {
-		return false, fmt.Errorf("writing %s: %w", key, err)
-	}
-	if _, err := bw.Write(data); err != nil {
-		_ = bw.Close()
-		return false, fmt.Errorf("writing %s: %w", key, err)
-	}
-	if err := bw.Close(); err != nil {
-		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-			return true, nil
-		}
-		return false, fmt.Errorf("writing %s: %w", key, err)
-	}
-	return false, nil
-}
-
-// Commit writes the stages in order (see createonly.Writer), the ops of a
-// stage concurrently.
-func (w *blobWriter) Commit(ctx context.Context, stages ...stage) error {
-	for _, st := range stages {
-		err := forEach(ctx, w.conc, len(st.Ops), func(ctx context.Context, i int) error {
-			op := st.Ops[i]
-			exists, err := w.put(ctx, op.Key, op.Data)
-			if err != nil {
-				return err
-			}
-			if exists {
-				op.Exists = true
-				return nil
-			}
-			op.Done = true
-			if op.Alias != "" {
-				if _, err := w.put(ctx, op.Alias, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := st.Check(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// forEach runs fn for 0..n-1 with at most conc calls in flight and returns
-// the first error; after an error no new call starts.
-func forEach(ctx context.Context, conc, n int, fn func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	if conc < 1 {
-		conc = 1
-	}
-	if conc > n {
-		conc = n
-	}
-	if conc == 1 {
-		for i := 0; i < n; i++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(ctx, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		next  int
-		wg    sync.WaitGroup
-	)
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if first != nil || next >= n {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := fn(ctx, i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-						cancel()
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }

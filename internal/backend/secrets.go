@@ -2,181 +2,13 @@ package backend
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
-
-// secretRef names a secret in errors.
-func secretRef(ns, name string) string { return ns + "/" + name }
-
-// loadCurrent finds the current revision of the secret in dir with one
-// LIST: the first record key (newest first), and its marker when the same
-// page shows it.
-func (s *Store) loadCurrent(ctx context.Context, dir string) (rev int64, m *marker, found bool, err error) {
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, dir+"r", "", token, 4)
-		if err != nil {
-			return 0, nil, false, err
-		}
-		for _, o := range objs {
-			sk, ok := parseSecretKey(o.Key)
-			if !ok || sk.Dir != dir {
-				continue
-			}
-			if !found {
-				if sk.Marker != nil {
-					continue // a marker whose record is gone
-				}
-				rev, found = sk.Revision, true
-				continue
-			}
-			if sk.Revision == rev && sk.Marker != nil {
-				m = sk.Marker
-			}
-			return rev, m, true, nil
-		}
-		if found || len(next) == 0 {
-			return rev, m, found, nil
-		}
-		token = next
-	}
-}
-
-// readRecord reads and decodes (without authenticating) a revision record,
-// checking that it is the record its key names.
-func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*envelope.Record, []byte, error) {
-	ref := secretRef(ns, name)
-	data, err := s.obj.get(ctx, recordKey(secretDir(ns, name), rev), envelope.MaxRecordLen)
-	if errors.Is(err, errObjectNotFound) {
-		return nil, nil, fmt.Errorf("secret %s revision %d: %w", ref, rev, ErrNotFound)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("secret %s: %w", ref, err)
-	}
-	rec, err := envelope.Decode(data)
-	if err != nil {
-		return nil, nil, recordError(ref, rev, err)
-	}
-	h := rec.Header
-	if h.Namespace != ns || h.Name != name || h.Revision != uint64(rev) {
-		return nil, nil, fmt.Errorf("secret %s revision %d: the object holds revision %d of %s: %w", ref, rev, h.Revision, secretRef(h.Namespace, h.Name), ErrIntegrity)
-	}
-	return rec, data, nil
-}
-
-// markerFlag is the marker flag that a revision header implies. A purge
-// tombstone is told from a user's tombstone by its header, not only by its
-// marker: it keeps the expiry of the value it covers, while Delete writes
-// tombstones without one.
-func markerFlag(h *envelope.Header) byte {
-	switch {
-	case !h.Tombstone:
-		return flagLive
-	case h.ExpiresAt != 0:
-		return flagPurging
-	}
-	return flagTombstone
-}
-
-// checkMarker compares a record's header with the marker written beside
-// it. They are written from the same header, so a disagreement means one
-// of them was altered: for example a record whose key version label was
-// changed is an integrity failure, not a request for a key version that
-// does not exist, and a user's tombstone whose marker claims a purge in
-// progress is not purged.
-func checkMarker(ref string, rev int64, m *marker, h *envelope.Header) error {
-	if m == nil {
-		return nil
-	}
-	if m.KeyVersion != int(h.KeyVersion) || m.Flag != markerFlag(h) || m.Expires != h.ExpiresAt {
-		return fmt.Errorf("secret %s revision %d: the record disagrees with its marker (key version %d, expiry or deletion flag): %w", ref, rev, h.KeyVersion, ErrIntegrity)
-	}
-	return nil
-}
-
-// recordError wraps a failure to use one secret revision. A failure of
-// package envelope (bad tag, truncation, trailing bytes, unknown format
-// version) is that record's ErrIntegrity, with the envelope's own error
-// (ErrIntegrity, ErrMalformed or ErrUnsupportedVersion) also matchable.
-// Any other error keeps its own kind: an unavailable or damaged key
-// version, or an I/O failure, is not the record's damage.
-func recordError(ref string, rev int64, err error) error {
-	if errors.Is(err, envelope.ErrIntegrity) || errors.Is(err, envelope.ErrMalformed) || errors.Is(err, envelope.ErrUnsupportedVersion) {
-		return fmt.Errorf("secret %s revision %d: %w: %w", ref, rev, ErrIntegrity, err)
-	}
-	return fmt.Errorf("secret %s revision %d: %w", ref, rev, err)
-}
-
-// secretDamage reports whether err concerns one secret's stored state (a
-// tampered or corrupt record, or a key version that cannot be used), so
-// that Rotate and Cleanup leave that secret alone and go on. Any other
-// error (I/O, a canceled context) stops them.
-func secretDamage(err error) bool {
-	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable)
-}
-
-// readRevision reads revision rev of a secret, or its current revision
-// when rev is 0, and returns its revision number and decoded (not yet
-// authenticated) record. The current revision's record is checked against
-// its marker.
-func (s *Store) readRevision(ctx context.Context, ns, name string, rev int64) (int64, *envelope.Record, []byte, error) {
-	ref := secretRef(ns, name)
-	var m *marker
-	if rev == 0 {
-		r, mk, found, err := s.loadCurrent(ctx, secretDir(ns, name))
-		if err != nil {
-			return 0, nil, nil, fmt.Errorf("secret %s: %w", ref, err)
-		}
-		if !found {
-			return 0, nil, nil, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
-		}
-		rev, m = r, mk
-	}
-	rec, data, err := s.readRecord(ctx, ns, name, rev)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	if err := checkMarker(ref, rev, m, &rec.Header); err != nil {
-		return 0, nil, nil, err
-	}
-	return rev, rec, data, nil
-}
-
-// secretFromHeader builds the Secret an authenticated header describes.
-func secretFromHeader(h envelope.Header, now time.Time) Secret {
-	sec := Secret{
-		Namespace:  h.Namespace,
-		Name:       h.Name,
-		Revision:   int64(h.Revision),
-		KeyVersion: int(h.KeyVersion),
-		CreatedAt:  time.Unix(0, h.CreatedAt).UTC(),
-		UpdatedAt:  time.Unix(0, h.UpdatedAt).UTC(),
-		State:      StateActive,
-	}
-	if len(h.Metadata) > 0 {
-		sec.Metadata = maps.Clone(h.Metadata)
-	}
-	if h.ExpiresAt != 0 {
-		sec.ExpiresAt = time.Unix(0, h.ExpiresAt).UTC()
-		if expired(h.ExpiresAt, now) {
-			sec.State = StateExpired
-		}
-	}
-	return sec
-}
-
-func expired(expiresAt int64, now time.Time) bool {
-	return expiresAt != 0 && now.UnixNano() >= expiresAt
-}
 
 // Get returns a secret with its value: the current revision, or
 // opts.Revision. Errors: ErrNotFound (missing, or deleted), ErrExpired (the
@@ -264,13 +96,6 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 	return true, nil
 }
 
-func validateSecretID(ns, name string) error {
-	if err := ValidateNamespace(ns); err != nil {
-		return err
-	}
-	return ValidateName(name)
-}
-
 // resolveExpiry applies an Expiry change to the stored expiry. An absolute
 // time wins over a TTL given with it.
 func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
@@ -337,43 +162,15 @@ func validatePut(in PutInput, now time.Time) error {
 
 // put is one attempt of Put; lost reports a lost create-only race.
 func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, lost bool, _ error) {
-	ref := secretRef(in.Namespace, in.Name)
 	cur, err := s.loadCurrentRevision(ctx, in.Namespace, in.Name)
 	if err != nil {
 		return Secret{}, false, err
 	}
-	if in.IfRevision > 0 && !cur.found {
-		return Secret{}, false, fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
-	}
-	if err := s.checkExpected(ctx, in.Namespace, in.Name, &cur, in.IfRevision, in.AllowRotations); err != nil {
+	if err := s.checkPut(ctx, in, &cur); err != nil {
 		return Secret{}, false, err
 	}
-	switch {
-	case in.IfRevision < 0 && cur.live():
-		return Secret{}, false, fmt.Errorf("secret %s already exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
-	case in.Value == nil && !cur.live():
-		return Secret{}, false, invalid(FieldValue, "is required: secret %s does not exist", ref)
-	case cur.err != nil && (in.Value == nil || !in.SetMetadata || !in.Expiry.Set):
-		// Keeping a stored value, metadata or expiry needs a readable
-		// record; a new value with explicit metadata and expiry may
-		// replace an unreadable one.
-		return Secret{}, false, cur.err
-	}
-
-	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
-	var storedExpiry int64
-	if cur.live() && cur.err == nil {
-		h.CreatedAt = cur.hdr.CreatedAt
-		h.Metadata = cur.hdr.Metadata
-		storedExpiry = cur.hdr.ExpiresAt
-	}
-	if in.SetMetadata {
-		h.Metadata = nil
-		if len(in.Metadata) > 0 {
-			h.Metadata = maps.Clone(in.Metadata)
-		}
-	}
-	if h.ExpiresAt, err = resolveExpiry(in.Expiry, storedExpiry, now); err != nil {
+	h, err := putHeader(in, &cur, now)
+	if err != nil {
 		return Secret{}, false, err
 	}
 	ev := Event{Operation: OpUpdated, Reason: in.Reason}
@@ -387,119 +184,49 @@ func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, 
 	return secretFromHeader(h, now), false, nil
 }
 
-// writeRevision writes h as the revision after cur, wrapped under the
-// primary key version, with its audit event ev (operation and reason set
-// by the caller). The value is sealed anew when value is set or h is a
-// tombstone; otherwise cur's data key is rewrapped and its value
-// ciphertext kept byte for byte. lost reports that the revision lost its
-// create-only race (the error is then ErrConcurrentModification).
-func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, lost bool, _ error) {
-	ref := secretRef(h.Namespace, h.Name)
-	rev := cur.rev + 1
-	pv, kek, err := s.primary(ctx)
-	if err != nil {
-		return h, false, err
+// checkPut applies a Put's conditions to the current revision cur.
+func (s *Store) checkPut(ctx context.Context, in PutInput, cur *currentRevision) error {
+	ref := secretRef(in.Namespace, in.Name)
+	if in.IfRevision > 0 && !cur.found {
+		return fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
 	}
-	h.Revision, h.KeyVersion = uint64(rev), uint32(pv)
-	if err := s.reserveWraps(ctx, pv, 1); err != nil {
-		return h, false, err
-	}
-	var enc []byte
-	if value != nil || h.Tombstone {
-		enc, err = envelope.Seal(kek, h, value)
-	} else {
-		var oldKEK []byte
-		if oldKEK, err = s.kek(ctx, int(cur.hdr.KeyVersion)); err == nil {
-			enc, err = envelope.Rewrap(oldKEK, kek, cur.data, h)
-		}
-	}
-	if err != nil {
-		return h, false, recordError(ref, rev, err)
-	}
-	op := recordOp(secretDir(h.Namespace, h.Name), h, enc, now)
-	ev.Namespace, ev.Name, ev.Revision, ev.KeyVersion, ev.Time = h.Namespace, h.Name, rev, pv, now
-	if err := s.commitWithAudit(ctx, []Event{ev}, op); err != nil {
-		what := fmt.Sprintf("writing revision %d", rev)
-		if h.Tombstone {
-			what = "writing the tombstone"
-		}
-		return h, op.Exists, fmt.Errorf("secret %s: %s: %w", ref, what, err)
-	}
-	return h, false, nil
-}
-
-// verifyRecord authenticates a decoded record's header under its key
-// version.
-func (s *Store) verifyRecord(ctx context.Context, ref string, rev int64, rec *envelope.Record, data []byte) (envelope.Header, error) {
-	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
-	if err != nil {
-		return envelope.Header{}, recordError(ref, rev, err)
-	}
-	h, err := envelope.Verify(kek, data)
-	if err != nil {
-		return envelope.Header{}, recordError(ref, rev, err)
-	}
-	return h, nil
-}
-
-// recordOp is the create-only write of a revision record and its marker.
-func recordOp(dir string, h envelope.Header, enc []byte, written time.Time) *writeOp {
-	m := marker{KeyVersion: int(h.KeyVersion), Written: written.UnixNano(), Expires: h.ExpiresAt, Flag: markerFlag(&h)}
-	return &writeOp{Key: recordKey(dir, int64(h.Revision)), Data: enc, Alias: markerKey(dir, int64(h.Revision), m)}
-}
-
-// commitWithAudit writes the audit events, then each op in turn, each one
-// durable before the next is written (see commitAudited for a failed
-// audit write). When an op loses its create-only race, the ops after it
-// are not written and ErrConcurrentModification is returned; if it was the
-// first op, nothing was changed and the events (which describe a write
-// that did not happen) are withdrawn.
-func (s *Store) commitWithAudit(ctx context.Context, events []Event, ops ...*writeOp) error {
-	auditOps, err := s.auditOps(events)
-	if err != nil {
+	if err := s.checkExpected(ctx, in.Namespace, in.Name, cur, in.IfRevision, in.AllowRotations); err != nil {
 		return err
 	}
-	stages := make([]stage, len(ops))
-	for i, op := range ops {
-		stages[i] = stage{Ops: []*writeOp{op}, Strict: true}
+	switch {
+	case in.IfRevision < 0 && cur.live():
+		return fmt.Errorf("secret %s already exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
+	case in.Value == nil && !cur.live():
+		return invalid(FieldValue, "is required: secret %s does not exist", ref)
+	case cur.err != nil && (in.Value == nil || !in.SetMetadata || !in.Expiry.Set):
+		// Keeping a stored value, metadata or expiry needs a readable
+		// record; a new value with explicit metadata and expiry may
+		// replace an unreadable one.
+		return cur.err
 	}
-	err = s.commitAudited(ctx, auditOps, stages...)
-	for i, op := range ops {
-		if op.Exists {
-			if i == 0 {
-				s.withdraw(ctx, auditOps)
-			}
-			return fmt.Errorf("%s was written by another writer first: %w", op.Key, ErrConcurrentModification)
-		}
-	}
-	return err
+	return nil
 }
 
-// commitAudited commits the audit objects (a strict stage), then stages.
-// Audit is written ahead and fails closed: if the audit stage fails,
-// nothing of stages is attempted, and the audit objects it wrote, or may
-// have written, are withdrawn, since they describe a change that did not
-// happen.
-func (s *Store) commitAudited(ctx context.Context, auditOps []*writeOp, stages ...stage) error {
-	err := s.obj.commit(ctx, append([]stage{{Ops: auditOps, Strict: true}}, stages...)...)
-	if err != nil && slices.ContainsFunc(auditOps, func(op *writeOp) bool { return !op.Done }) {
-		s.withdraw(ctx, auditOps)
+// putHeader is the header of the revision a Put writes on top of cur: the
+// stored creation time, metadata and expiry carry over unless the Put
+// replaces them.
+func putHeader(in PutInput, cur *currentRevision, now time.Time) (envelope.Header, error) {
+	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
+	var storedExpiry int64
+	if cur.live() && cur.err == nil {
+		h.CreatedAt = cur.hdr.CreatedAt
+		h.Metadata = cur.hdr.Metadata
+		storedExpiry = cur.hdr.ExpiresAt
 	}
-	return err
-}
-
-// withdraw deletes the audit objects of a change that was not made (its
-// audit write failed, or its write lost a race), except keys that already
-// existed, which belong to someone else. It is best effort: an event left
-// behind is the record of an intended change (see audit.go).
-func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
-	keys := make([]string, 0, len(auditOps))
-	for _, op := range auditOps {
-		if !op.Exists {
-			keys = append(keys, op.Key)
+	if in.SetMetadata {
+		h.Metadata = nil
+		if len(in.Metadata) > 0 {
+			h.Metadata = maps.Clone(in.Metadata)
 		}
 	}
-	_ = s.obj.deleteAll(context.WithoutCancel(ctx), keys)
+	var err error
+	h.ExpiresAt, err = resolveExpiry(in.Expiry, storedExpiry, now)
+	return h, err
 }
 
 // Delete writes a tombstone revision (see DeleteInput): the secret then
@@ -544,115 +271,4 @@ func (s *Store) delete(ctx context.Context, in DeleteInput) (lost bool, _ error)
 	}
 	_, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, now)
 	return lost, err
-}
-
-// listToken is the decoded ListPage.NextPageToken: where the next page
-// starts in the driver's listing, and the last key already returned.
-type listToken struct {
-	Driver []byte `json:"d"`
-	After  string `json:"a"`
-}
-
-// List returns one page of a namespace's secrets (deleted ones excluded),
-// each with its metadata and state but never its value. Secrets are
-// ordered by name (names sharing their first 125 bytes may deviate). Each
-// listed secret costs one GET to authenticate its header; a page may hold
-// fewer than PageSize secrets when some turn out to be deleted.
-func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
-	if err := ValidateNamespace(in.Namespace); err != nil {
-		return ListPage{}, err
-	}
-	if err := validateNameLike(FieldNamePrefix, in.NamePrefix, true); err != nil {
-		return ListPage{}, err
-	}
-	size := in.PageSize
-	if size == 0 {
-		size = 100
-	}
-	if size < 0 || size > MaxListPageSize {
-		return ListPage{}, invalid(FieldPageSize, "is %d; give 1 to %d (0 means 100)", in.PageSize, MaxListPageSize)
-	}
-	prefix := namespaceDir(in.Namespace) + encodeNamePrefix(in.NamePrefix)
-	sc := s.newScanner(prefix, false)
-	if in.PageToken != "" {
-		tok, err := decodeListToken(in.PageToken)
-		if err != nil || !strings.HasPrefix(tok.After, prefix) {
-			return ListPage{}, invalid(FieldPageToken, "is not a token returned by List for this namespace and name prefix")
-		}
-		sc.token, sc.after = tok.Driver, tok.After
-	}
-	var groups []*secretGroup
-	var last *secretGroup
-	for len(groups) < size {
-		g, err := sc.next(ctx)
-		if err != nil {
-			return ListPage{}, err
-		}
-		if g == nil {
-			break
-		}
-		last = g
-		if r := g.current(); r == nil || (r.Marker != nil && r.Marker.Flag != flagLive) {
-			continue
-		}
-		groups = append(groups, g)
-	}
-	var page ListPage
-	if last != nil {
-		more, err := sc.next(ctx)
-		if err != nil {
-			return ListPage{}, err
-		}
-		if more != nil {
-			page.NextPageToken = encodeListToken(listToken{Driver: last.nextStart, After: last.LastKey})
-		}
-	}
-	secrets := make([]*Secret, len(groups))
-	now := s.now()
-	err := forEach(ctx, s.conc, len(groups), func(ctx context.Context, i int) error {
-		g := groups[i]
-		r := g.current()
-		rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, r.Rev)
-		if errors.Is(err, ErrNotFound) {
-			return nil // purged since the listing
-		}
-		if err != nil {
-			return err
-		}
-		h, err := s.verifyRecord(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
-		if err != nil {
-			return err
-		}
-		if !h.Tombstone {
-			sec := secretFromHeader(h, now)
-			secrets[i] = &sec
-		}
-		return nil
-	})
-	if err != nil {
-		return ListPage{}, err
-	}
-	for _, sec := range secrets {
-		if sec != nil {
-			page.Secrets = append(page.Secrets, *sec)
-		}
-	}
-	return page, nil
-}
-
-func encodeListToken(t listToken) string {
-	b, _ := json.Marshal(t)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeListToken(s string) (listToken, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return listToken{}, err
-	}
-	var t listToken
-	if err := json.Unmarshal(b, &t); err != nil {
-		return listToken{}, err
-	}
-	return t, nil
 }

@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -125,4 +126,43 @@ func validateReason(field Field, r string) error {
 		return invalid(field, "must be at most %d bytes of UTF-8 without control characters", MaxReasonLen)
 	}
 	return nil
+}
+
+func validateScope(ns string) error {
+	if ns == "" {
+		return nil
+	}
+	return ValidateNamespace(ns)
+}
+
+// validateCleanup checks the input of PlanCleanup and Cleanup.
+func validateCleanup(in CleanupInput) error {
+	if err := validateScope(in.Namespace); err != nil {
+		return err
+	}
+	return validateRetention(in.Retention)
+}
+
+func validateRetention(r Retention) error {
+	for _, f := range []struct {
+		field Field
+		d     *time.Duration
+	}{
+		{FieldExpiredSecretRetention, r.ExpiredSecrets},
+		{FieldDeletedSecretRetention, r.DeletedSecrets},
+		{FieldRevisionRetention, r.Revisions},
+		{FieldAuditEventRetention, r.AuditEvents},
+	} {
+		if f.d != nil && *f.d < 0 {
+			return invalid(f.field, "is negative (%s); give a duration of zero or more, such as 720h", *f.d)
+		}
+	}
+	return nil
+}
+
+func validateSecretID(ns, name string) error {
+	if err := ValidateNamespace(ns); err != nil {
+		return err
+	}
+	return ValidateName(name)
 }

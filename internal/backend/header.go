@@ -1,0 +1,176 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gocloud.dev/secrets"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
+)
+
+// headerState is the opened store header: the store secret and the keys
+// derived from it.
+type headerState struct {
+	rev         int64 // header revision: the root-key epoch
+	createdAt   int64
+	storeID     string
+	rootCurrent bool            // opened with the current root key
+	openedWith  *secrets.Keeper // the root key that opened it
+	secret      []byte
+	keyringKey  []byte // MACs key version records
+	headerKey   []byte // MACs header revisions
+	auditKey    []byte // MACs audit events
+}
+
+// headerBody is the JSON body of a store header revision. The store secret
+// is random, made once, and only ever stored wrapped by a root key; a root
+// key rotation writes a new revision with the same secret rewrapped.
+type headerBody struct {
+	Format        string `json:"format"`
+	StoreID       string `json:"store_id"`
+	Revision      int64  `json:"revision"`
+	CreatedAt     int64  `json:"created_at"`
+	WrappedSecret []byte `json:"wrapped_secret"`
+}
+
+const storeFormatName = "secretstore/v1"
+
+// openHeader reads the newest store header revision and opens its secret
+// with the root key (or a previous one); an empty store is initialised.
+func (s *Store) openHeader(ctx context.Context) error {
+	for attempt := 0; attempt < 3; attempt++ {
+		key, found, err := s.firstKey(ctx, prefixHeader, 4, func(k string) bool { _, ok := parseHeaderKey(k); return ok })
+		if err != nil {
+			return fmt.Errorf("reading the store header: %w", err)
+		}
+		if !found {
+			err := s.initHeader(ctx)
+			if errors.Is(err, ErrConcurrentModification) {
+				continue // another process initialised it first; read theirs
+			}
+			return err
+		}
+		rev, _ := parseHeaderKey(key)
+		data, err := s.obj.get(ctx, key, maxObjectLen)
+		if err != nil {
+			if errors.Is(err, errObjectNotFound) {
+				continue
+			}
+			return fmt.Errorf("reading the store header: %w", err)
+		}
+		hs, err := s.decodeHeader(ctx, data, rev)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.header = hs
+		s.mu.Unlock()
+		return nil
+	}
+	return fmt.Errorf("reading the store header: it keeps changing: %w", ErrConcurrentModification)
+}
+
+func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (headerState, error) {
+	body, mac, err := unframe(magicHeader, data, true)
+	if err != nil {
+		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
+	}
+	var hb headerBody
+	if err := decodeJSON(body, &hb); err != nil {
+		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
+	}
+	if hb.Format != storeFormatName {
+		return headerState{}, fmt.Errorf("store header names format %q, this build knows %q: %w", hb.Format, storeFormatName, ErrUnsupportedFormat)
+	}
+	if hb.Revision != rev {
+		return headerState{}, fmt.Errorf("store header revision %d holds revision %d: %w", rev, hb.Revision, ErrIntegrity)
+	}
+	hs := headerState{rev: rev, createdAt: hb.CreatedAt, storeID: hb.StoreID}
+	var lastErr error
+	for i, k := range append([]*secrets.Keeper{s.keeper}, s.previous...) {
+		secret, err := k.Decrypt(ctx, hb.WrappedSecret)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		if len(secret) != envelope.KeySize {
+			clear(secret)
+			return headerState{}, fmt.Errorf("store header revision %d: store secret is %d bytes: %w", rev, len(secret), ErrIntegrity)
+		}
+		hs.secret, hs.openedWith, hs.rootCurrent = secret, k, i == 0
+		break
+	}
+	if hs.secret == nil {
+		return headerState{}, fmt.Errorf("%w: neither the root key nor any of %d previous root keys opens this store's header (last error: %w)", ErrRootKeyMismatch, len(s.previous), lastErr)
+	}
+	if err := hs.derive(); err != nil {
+		return headerState{}, err
+	}
+	if err := verifyMAC(hs.headerKey, magicHeader, fmt.Sprintf("h/%d", rev), body, mac); err != nil {
+		clear(hs.secret)
+		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
+	}
+	return hs, nil
+}
+
+func (hs *headerState) derive() error {
+	var err error
+	if hs.keyringKey, err = envelope.DeriveKey(hs.secret, "keyring"); err != nil {
+		return err
+	}
+	if hs.headerKey, err = envelope.DeriveKey(hs.secret, "header"); err != nil {
+		return err
+	}
+	hs.auditKey, err = envelope.DeriveKey(hs.secret, "audit")
+	return err
+}
+
+// initHeader creates revision 1 of the store header with a new store
+// secret wrapped by the root key.
+func (s *Store) initHeader(ctx context.Context) error {
+	secret, err := envelope.NewKey()
+	if err != nil {
+		return err
+	}
+	hs := headerState{rev: 1, createdAt: s.now().UnixNano(), storeID: randomID(16), rootCurrent: true, openedWith: s.keeper, secret: secret}
+	if err := hs.derive(); err != nil {
+		return err
+	}
+	if err := s.writeHeader(ctx, &hs); err != nil {
+		clear(secret)
+		return err
+	}
+	s.mu.Lock()
+	s.header = hs
+	s.mu.Unlock()
+	return nil
+}
+
+// writeHeader writes header revision hs.rev (see headerOp).
+func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
+	op, err := s.headerOp(ctx, hs)
+	if err != nil {
+		return err
+	}
+	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}, Strict: true}); err != nil {
+		return fmt.Errorf("writing store header revision %d: %w", hs.rev, err)
+	}
+	return nil
+}
+
+// headerOp is the create-only write of header revision hs.rev, with the
+// store secret wrapped by the current root key.
+func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
+	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
+	if err != nil {
+		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
+	}
+	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
+	data, err := frameMAC(magicHeader, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
+	if err != nil {
+		return nil, err
+	}
+	return &writeOp{Key: headerKey(hs.rev), Data: data}, nil
+}

@@ -1,0 +1,31 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+
+	"gocloud.dev/gcerrors"
+)
+
+// probe checks once per Open that the bucket refuses a second create-only
+// write of one key. A bucket without write permission is not probed: it
+// can serve reads, and any write will fail anyway.
+func (s *Store) probe(ctx context.Context) error {
+	key := prefixProbe + randomID(8)
+	first := &writeOp{Key: key, Data: []byte("probe")}
+	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{first}}); err != nil {
+		if gcerrors.Code(err) == gcerrors.PermissionDenied {
+			return nil
+		}
+		return fmt.Errorf("probing the bucket: %w", err)
+	}
+	defer func() { _ = s.obj.delete(context.WithoutCancel(ctx), key) }()
+	second := &writeOp{Key: key, Data: []byte("probe again")}
+	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{second}}); err != nil {
+		return fmt.Errorf("probing the bucket: %w", err)
+	}
+	if !first.Done || !second.Exists {
+		return fmt.Errorf("%w: a second create-only write of %s succeeded, so this bucket (or the S3-compatible service behind it) ignores conditional writes (If-None-Match) and concurrent runs could silently overwrite each other; use a service that supports them", ErrConditionalWritesUnsupported, key)
+	}
+	return nil
+}
