@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +13,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // TestEventsAcrossDays: filters, both orders and pagination over events

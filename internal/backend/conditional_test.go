@@ -1,8 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // condEnv is a harness on a mem:// store with key version 1 and a secret
