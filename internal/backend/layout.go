@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 package backend
 
 // Object layout, format 1. Every key lives under "v1/" and uses only the
