@@ -50,6 +50,11 @@ add_header() {
 	rm -f "$tmp"
 }
 
+files="$(git ls-files --cached --others --exclude-standard)" || {
+	echo "check-headers.sh lists files with git: run it in a git work tree" >&2
+	exit 1
+}
+
 missing=()
 while IFS= read -r file; do
 	[ -f "$file" ] || continue
@@ -64,7 +69,7 @@ while IFS= read -r file; do
 	if ! has_header "$file"; then
 		missing+=("$file")
 	fi
-done < <(git ls-files --cached --others --exclude-standard)
+done <<<"$files"
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "every source file carries '$spdx'"
