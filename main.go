@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Command terraform-provider-secretstore serves the secretstore Terraform
 // provider over plugin protocol 6.
 package main

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+
 # bench-e2e: end-to-end cost of the provider against Terraform's own floor.
 #
 # For each N (default "100 1000"), in one run with the same terraform binary,

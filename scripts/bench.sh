@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+
 # bench: the store's Go benchmarks against the blob driver's floor.
 #
 # Runs BenchmarkBackend in internal/backend once (-benchtime 1x: every

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+
 # Builds the provider, points terraform at it with a temporary CLI
 # configuration (dev_overrides, so no `terraform init` and no download),
 # applies examples/quickstart against the local .secretstore directory, and

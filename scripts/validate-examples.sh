@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+
 # Runs `terraform validate` on every example directory against a fresh build
 # of the provider, so that an example naming an attribute the schema does not
 # have fails the build (tfplugindocs copies examples without checking them).

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MPL-2.0
+
 # Quickstart: one key version and three secrets in a local store.
 #
 # `make demo` builds the provider, points terraform at it with dev_overrides

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MPL-2.0
+
 # What the store holds, read back through the data sources after the
 # secrets are written (depends_on defers the reads until then). Values are
 # never listed.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MPL-2.0
+
 # The demo values come from `make demo` (TF_VAR_* environment variables).
 # In real use, pass them the same way or with -var, never from files under
 # version control.

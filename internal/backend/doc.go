@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Package backend is the secret store: object layout, revisions, keyring,
 // audit log, and the rotation and cleanup engines, over any gocloud.dev
 // *blob.Bucket. It knows nothing of Terraform; the cryptography is package

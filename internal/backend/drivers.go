@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 package backend
 
 // The blank imports register the bucket and keeper URL schemes that Open and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Package envelope is the project's cryptography: sealing values under data
 // keys, wrapping data keys under key versions, key check values and the
 // canonical AAD encoding. It performs no I/O, holds no state, and its

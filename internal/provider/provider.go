@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Package provider adapts the secret store in internal/backend to the
 // Terraform plugin framework: schemas, models, plan logic and diagnostics.
 package provider

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Command benchnoop is a do-nothing Terraform provider built with the same
 // plugin framework as terraform-provider-secretstore. Its one resource,
 // benchnoop_secret, has the attributes of secretstore_secret (same types,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Package backendtest is the test harness of package backend: one store
 // under test on a Target bucket with a fake Clock, the buckets the
 // conformance suite runs against (mem://, file://, S3 through an

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MPL-2.0
+
 // Package createonly writes objects that are never overwritten: every write
 // creates its key or reports that the key already exists, and a group of
 // writes becomes visible in stages, each stage durable before the next one
