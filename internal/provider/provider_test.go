@@ -87,11 +87,21 @@ func (ts testStore) dir() string {
 // opened store wrapped by wrap (to count or fail store calls).
 func testAccProviderFactoriesWithStore(now func() time.Time, wrap func(backend.StoreAPI) backend.StoreAPI) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"secretstore": func() (tfprotov6.ProviderServer, error) {
-			p := NewTestProvider("test", now)().(*secretstoreProvider)
-			p.wrapStore = wrap
-			return providerserver.NewProtocol6WithError(p)()
-		},
+		"secretstore": testProviderServer(now, func(p *secretstoreProvider) { p.wrapStore = wrap }),
+	}
+}
+
+// testProviderServer serves NewTestProvider's provider once adjust has set
+// its test hooks.
+func testProviderServer(now func() time.Time, adjust func(*secretstoreProvider)) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) {
+		pv := NewTestProvider("test", now)()
+		p, ok := pv.(*secretstoreProvider)
+		if !ok {
+			return nil, fmt.Errorf("NewTestProvider returned a %T, want a *secretstoreProvider", pv)
+		}
+		adjust(p)
+		return providerserver.NewProtocol6WithError(p)()
 	}
 }
 
@@ -101,11 +111,9 @@ func testAccProviderFactoriesWithStore(now func() time.Time, wrap func(backend.S
 // run in parallel. The working directory, user and host are the process's.
 func testAccProviderFactoriesWithEnv(now func() time.Time, vars map[string]string) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"secretstore": func() (tfprotov6.ProviderServer, error) {
-			p := NewTestProvider("test", now)().(*secretstoreProvider)
+		"secretstore": testProviderServer(now, func(p *secretstoreProvider) {
 			p.env.Getenv = func(k string) string { return vars[k] }
-			return providerserver.NewProtocol6WithError(p)()
-		},
+		}),
 	}
 }
 
@@ -253,7 +261,10 @@ func newProtoProvider(t *testing.T, now func() time.Time) *protoProvider {
 // value encodes an object of type typ; attributes not in attrs are null.
 func (p *protoProvider) value(typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	p.t.Helper()
-	obj := typ.(tftypes.Object)
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		p.t.Fatalf("encoding a value of %s: not an object type", typ)
+	}
 	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
 	for name, at := range obj.AttributeTypes {
 		if v, ok := attrs[name]; ok {

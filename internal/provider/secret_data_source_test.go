@@ -221,15 +221,15 @@ func TestAccSecretRead_auditReads(t *testing.T) {
 			{
 				Config: config(false),
 				Check: resource.ComposeTestCheckFunc(
-					checkReadEvents(t, ts, "app:production", "via-data", false, "", 0),
-					checkReadEvents(t, ts, "app:production", "via-ephemeral", false, "", 0),
+					checkReadEvents(t, ts, "via-data", false, "", 0),
+					checkReadEvents(t, ts, "via-ephemeral", false, "", 0),
 				),
 			},
 			{
 				Config: config(true),
 				Check: resource.ComposeTestCheckFunc(
-					checkReadEvents(t, ts, "app:production", "via-data", true, "auditor", viaData.Revision),
-					checkReadEvents(t, ts, "app:production", "via-ephemeral", true, "auditor", viaEphemeral.Revision),
+					checkReadEvents(t, ts, "via-data", true, "auditor", viaData.Revision),
+					checkReadEvents(t, ts, "via-ephemeral", true, "auditor", viaEphemeral.Revision),
 				),
 			},
 		},

@@ -195,9 +195,11 @@ func readEvents(s backend.StoreAPI, namespace, name string) ([]backend.Event, er
 	return page.Events, err
 }
 
-// checkReadEvents fails unless the secret has read events (want true) or
-// none (want false); each must name the actor and the revision read.
-func checkReadEvents(t *testing.T, ts testStore, namespace, name string, want bool, actor string, revision int64) func(*terraform.State) error {
+// checkReadEvents fails unless the secret app:production/<name> has read
+// events (want true) or none (want false); each must name the actor and the
+// revision read.
+func checkReadEvents(t *testing.T, ts testStore, name string, want bool, actor string, revision int64) func(*terraform.State) error {
+	const namespace = "app:production"
 	return func(*terraform.State) error {
 		events, err := readEvents(ts.open(t), namespace, name)
 		if err != nil {
