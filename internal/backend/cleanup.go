@@ -363,7 +363,7 @@ func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, d cleanupDec
 // which holds every event exactly once.
 func (s *Store) countOldEvents(ctx context.Context, cutoff int64) (int, error) {
 	n := 0
-	err := s.listAll(ctx, prefixAuditO, func(o *blob.ListObject) error {
+	err := s.obj.eachKey(ctx, prefixAuditO, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			n += it.Count
 		}
@@ -386,7 +386,7 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		}
 	}
 	var keys []string
-	err = s.listAll(ctx, prefixAudit, func(o *blob.ListObject) error {
+	err = s.obj.eachKey(ctx, prefixAudit, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			keys = append(keys, o.Key)
 		}
@@ -404,24 +404,4 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		return 0, err
 	}
 	return n, nil
-}
-
-// listAll calls fn for every key under prefix, page by page.
-func (s *Store) listAll(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefix, "", token, 1000)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			if err := fn(o); err != nil {
-				return err
-			}
-		}
-		if len(next) == 0 {
-			return nil
-		}
-		token = next
-	}
 }
