@@ -32,7 +32,7 @@ func testAudit(t *testing.T, newTarget backendtest.NewTarget) {
 	at := step()
 	h.CreateKV(1)
 	want = append(want, wantEvent{backend.OpKeyVersionCreated, "", "", 0, 1, at})
-	put := func(ns, name, op string, in backend.PutInput) backend.Secret {
+	put := func(ns, name, op string, in backend.PutInput) {
 		at := step()
 		in.Namespace, in.Name = ns, name
 		if in.Value != nil {
@@ -40,7 +40,6 @@ func testAudit(t *testing.T, newTarget backendtest.NewTarget) {
 		}
 		sec := h.Put(in)
 		want = append(want, wantEvent{op, ns, name, sec.Revision, sec.KeyVersion, at})
-		return sec
 	}
 	del := func(ns, name string, rev int64) {
 		at := step()

@@ -51,7 +51,7 @@ func (q *eventQuery) merge(ctx context.Context, items []auditItem) error {
 		if h.Len() == 0 {
 			return nil
 		}
-		e := heap.Pop(h).(eventBody)
+		e := heap.Pop(h).(eventBody) //nolint:forcetypeassert // the heap holds eventBody values only
 		if len(q.out) == q.limit {
 			q.more = true
 			return nil
@@ -132,7 +132,7 @@ func (h *eventHeap) Less(i, j int) bool {
 
 func (h *eventHeap) Swap(i, j int) { h.evs[i], h.evs[j] = h.evs[j], h.evs[i] }
 
-func (h *eventHeap) Push(x any) { h.evs = append(h.evs, x.(eventBody)) }
+func (h *eventHeap) Push(x any) { h.evs = append(h.evs, x.(eventBody)) } //nolint:forcetypeassert // container/heap passes back what Pop callers push: eventBody
 
 func (h *eventHeap) Pop() any {
 	n := len(h.evs)

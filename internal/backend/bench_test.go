@@ -199,7 +199,7 @@ func (f *benchFixture) allEventsOf(b *testing.B) []backend.Event {
 	if f.events != nil {
 		return f.events
 	}
-	s := openBench(b, f.bb, f.root, nil)
+	s := openBench(b, f.bb, f.root)
 	defer s.Close()
 	filter := backend.EventFilter{Limit: backend.MaxEventLimit}
 	for {
@@ -336,10 +336,10 @@ func (f *benchFixture) clone(b *testing.B) benchBucket {
 	}
 }
 
-func openBench(b *testing.B, bb benchBucket, root string, now func() time.Time) *backend.Store {
+func openBench(b *testing.B, bb benchBucket, root string) *backend.Store {
 	b.Helper()
 	o := bb.opts
-	o.RootKey, o.Now = root, now
+	o.RootKey = root
 	s, err := backend.Open(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
@@ -430,7 +430,7 @@ func BenchmarkBackend(b *testing.B) {
 				b.StopTimer()
 				fb := newBenchBucket(b, driver)
 				bb := newBenchBucket(b, driver)
-				s := openBench(b, bb, backendtest.RandomRootKey(), nil)
+				s := openBench(b, bb, backendtest.RandomRootKey())
 				if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
 					b.Fatal(err)
 				}
@@ -470,7 +470,7 @@ func BenchmarkBackend(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				s := openBench(b, f.bb, f.root, nil)
+				s := openBench(b, f.bb, f.root)
 				ns, name := benchSecretID(0)
 				if _, err := s.Get(ctx, ns, name, backend.GetOptions{}); err != nil {
 					b.Fatal(err)
@@ -507,7 +507,7 @@ func BenchmarkBackend(b *testing.B) {
 					b.StopTimer()
 					before := measureFloor(b, driver, size)
 					bb := f.clone(b)
-					s := openBench(b, bb, f.root, nil)
+					s := openBench(b, bb, f.root)
 					if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
 						b.Fatal(err)
 					}
@@ -541,7 +541,7 @@ func BenchmarkBackend(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					bb := f.clone(b)
-					s := openBench(b, bb, f.root, nil)
+					s := openBench(b, bb, f.root)
 					if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
 						b.Fatal(err)
 					}
@@ -602,7 +602,7 @@ func BenchmarkBackend(b *testing.B) {
 						b.Fatalf("reference scan finds %d events for %s, want %d", ref, q.name, want)
 					}
 					readFloor := measureReadFloor(b, driver, want)
-					s := openBench(b, f.bb, f.root, nil)
+					s := openBench(b, f.bb, f.root)
 					defer s.Close()
 					if _, err := s.ListEvents(ctx, backend.EventFilter{Limit: 1}); err != nil {
 						b.Fatal(err)

@@ -22,7 +22,9 @@ func (s *Store) checkExpected(ctx context.Context, ns, name string, cur *current
 		return nil
 	case cur.rev < expected:
 		return &RollbackError{Namespace: ns, Name: name, Recorded: expected, Current: cur.rev}
-	case !allowRotations:
+	case !allowRotations, cur.err != nil:
+		// A current revision that does not verify cannot be shown to be
+		// a rotation.
 		return fmt.Errorf("secret %s is at revision %d, not the expected %d: %w", ref, cur.rev, expected, ErrConcurrentModification)
 	}
 	rotated, err := s.onlyRotatedSince(ctx, ns, name, expected, cur)
@@ -41,11 +43,8 @@ func (s *Store) checkExpected(ctx context.Context, ns, name string, cur *current
 // times, metadata and expiry, and it is never a tombstone. Revisions
 // purged in between are passed over. When revision from itself can no
 // longer be read (purged, or its key version gone), the audit log tells
-// instead (see onlyRotatedSinceAudit).
+// instead (see onlyRotatedSinceAudit). cur is a verified current revision.
 func (s *Store) onlyRotatedSince(ctx context.Context, ns, name string, from int64, cur *currentRevision) (bool, error) {
-	if cur.err != nil {
-		return false, nil
-	}
 	ref := secretRef(ns, name)
 	base, err := s.readVerified(ctx, ns, name, from)
 	switch {

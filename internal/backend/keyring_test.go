@@ -59,7 +59,7 @@ func (o countingOpener) OpenKeeperURL(_ context.Context, u *url.URL) (*secrets.K
 
 type countingOpener struct{}
 
-func newCountingKey(t *testing.T) (string, *countingKeeper) {
+func newCountingKey() (string, *countingKeeper) {
 	countingKeepers.once.Do(func() { secrets.DefaultURLMux().RegisterKeeper("countkey", countingOpener{}) })
 	var raw [32]byte
 	copy(raw[:], backendtest.RandomBytes(32))
@@ -76,7 +76,7 @@ func newCountingKey(t *testing.T) (string, *countingKeeper) {
 // one per secret.
 func TestRootKeyCallsPerKeyVersion(t *testing.T) {
 	t.Parallel()
-	root, k := newCountingKey(t)
+	root, k := newCountingKey()
 	u := backendtest.NewWithRoot(t, backendtest.Mem, root)
 	u.CreateKV(1)
 	for i := 0; i < 20; i++ {

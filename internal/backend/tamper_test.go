@@ -102,22 +102,19 @@ func wellFormedForgeries(orig []byte) map[string][]byte {
 			break
 		}
 		copyRoot, _ := decode()
-		parent := copyRoot
+		parent, ok := copyRoot, true
 		for _, p := range path[:len(path)-1] {
-			switch p := p.(type) {
-			case string:
-				parent = parent.(map[string]any)[p]
-			case int:
-				parent = parent.([]any)[p]
+			if parent, ok = jsonChild(parent, p); !ok {
+				break
 			}
 		}
+		if !ok {
+			continue
+		}
 		last := path[len(path)-1]
-		var old any
-		switch p := last.(type) {
-		case string:
-			old = parent.(map[string]any)[p]
-		case int:
-			old = parent.([]any)[p]
+		old, ok := jsonChild(parent, last)
+		if !ok {
+			continue
 		}
 		var nv any
 		switch v := old.(type) {
@@ -139,11 +136,8 @@ func wellFormedForgeries(orig []byte) map[string][]byte {
 		case bool:
 			nv = !v
 		}
-		switch p := last.(type) {
-		case string:
-			parent.(map[string]any)[p] = nv
-		case int:
-			parent.([]any)[p] = nv
+		if !jsonSet(parent, last, nv) {
+			continue
 		}
 		js, err := json.Marshal(copyRoot)
 		if err != nil {
@@ -152,6 +146,45 @@ func wellFormedForgeries(orig []byte) map[string][]byte {
 		out[fmt.Sprintf("forged %v", path)] = append(slices.Clone(orig[:start]), js...)
 	}
 	return out
+}
+
+// jsonChild returns the element of a decoded JSON object (key a string) or
+// array (key an int); ok is false when parent is neither or the key does
+// not fit it.
+func jsonChild(parent, key any) (_ any, ok bool) {
+	switch k := key.(type) {
+	case string:
+		m, ok := parent.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		v, ok := m[k]
+		return v, ok
+	case int:
+		a, ok := parent.([]any)
+		if !ok || k < 0 || k >= len(a) {
+			return nil, false
+		}
+		return a[k], true
+	}
+	return nil, false
+}
+
+// jsonSet sets the element key of parent as jsonChild finds it.
+func jsonSet(parent, key, v any) bool {
+	switch k := key.(type) {
+	case string:
+		if m, ok := parent.(map[string]any); ok {
+			m[k] = v
+			return true
+		}
+	case int:
+		if a, ok := parent.([]any); ok && k >= 0 && k < len(a) {
+			a[k] = v
+			return true
+		}
+	}
+	return false
 }
 
 func testTamper(t *testing.T, newTarget backendtest.NewTarget) {

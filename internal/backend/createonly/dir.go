@@ -227,9 +227,9 @@ func (l *Dir) flushNames(files []tmpFile, dirs *dirSet) error {
 	}
 	seen := map[string]bool{}
 	for _, t := range files {
-		targets := dirs.syncTargets(filepath.Dir(t.path), l.root)
+		targets := dirs.syncTargets(filepath.Dir(t.path))
 		if t.op.Alias != "" {
-			targets = append(targets, dirs.syncTargets(filepath.Dir(l.path(t.op.Alias)), l.root)...)
+			targets = append(targets, dirs.syncTargets(filepath.Dir(l.path(t.op.Alias)))...)
 		}
 		for _, d := range targets {
 			if seen[d] {
@@ -275,8 +275,8 @@ func (d *dirSet) mkdirAll(dir, root string) error {
 }
 
 // syncTargets lists dir and, for each directory this commit created on the
-// way down from root, its parent.
-func (d *dirSet) syncTargets(dir, root string) []string {
+// way down to it, its parent.
+func (d *dirSet) syncTargets(dir string) []string {
 	out := []string{dir}
 	for p := dir; d.created[p]; p = filepath.Dir(p) {
 		out = append(out, filepath.Dir(p))

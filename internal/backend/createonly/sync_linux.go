@@ -40,7 +40,7 @@ type syncGroup struct {
 // filesystem holding root.
 func syncFS(root string) error {
 	v, _ := syncGroups.LoadOrStore(root, &syncGroup{})
-	g := v.(*syncGroup)
+	g := v.(*syncGroup) //nolint:forcetypeassert // syncGroups stores *syncGroup values only
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.cond == nil {
