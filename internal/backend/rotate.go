@@ -259,7 +259,7 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 	if err := s.reserveWraps(ctx, pv, len(writeOps)); err != nil {
 		return nil, nil, err
 	}
-	auditOps, err := s.auditOps(writeEvents)
+	auditOps, err := s.auditOps(ctx, writeEvents)
 	if err != nil {
 		return nil, nil, err
 	}
