@@ -192,42 +192,53 @@ func (s *Store) recordPurge(ctx context.Context, cutoff int64) error {
 }
 
 // purgedBefore returns the cutoff of the newest authenticated purge
-// record (0 when there is none), read once per query: one LIST and one
-// GET, only when a link is missing.
+// record (0 when there is none), read once per query and only when a link
+// is missing.
 func (q *eventQuery) purgedBefore(ctx context.Context) (int64, error) {
-	if q.purged != nil {
-		return *q.purged, nil
+	if q.purged == nil {
+		cutoff, err := q.s.auditPurgeCutoff(ctx)
+		if err != nil {
+			return 0, err
+		}
+		q.purged = &cutoff
 	}
-	k, found, err := q.s.firstKey(ctx, prefixAuditPurge, 10, func(k string) bool {
+	return *q.purged, nil
+}
+
+// auditPurgeCutoff returns the cutoff of the newest authenticated purge
+// record, 0 when there is none: one LIST and one GET.
+func (s *Store) auditPurgeCutoff(ctx context.Context) (int64, error) {
+	k, found, err := s.firstKey(ctx, prefixAuditPurge, 10, func(k string) bool {
 		_, ok := parseAuditPurgeKey(k)
 		return ok
 	})
 	if err != nil {
 		return 0, fmt.Errorf("reading audit purge records: %w", err)
 	}
-	var cutoff int64
-	if found {
-		want, _ := parseAuditPurgeKey(k)
-		data, err := q.s.obj.get(ctx, k, maxObjectLen)
-		if err != nil {
-			return 0, fmt.Errorf("reading audit purge records: %w", err)
-		}
-		body, mac, err := unframe(magicPurge, data, true)
-		if err == nil {
-			err = verifyMAC(q.key, magicPurge, k, body, mac)
-		}
-		var pb purgeBody
-		if err == nil {
-			err = decodeJSON(body, &pb)
-		}
-		if err == nil && pb.Cutoff != want {
-			err = fmt.Errorf("it names cutoff %d: %w", pb.Cutoff, ErrIntegrity)
-		}
-		if err != nil {
-			return 0, fmt.Errorf("audit purge record %s: %w", k, err)
-		}
-		cutoff = pb.Cutoff
+	if !found {
+		return 0, nil
 	}
-	q.purged = &cutoff
-	return cutoff, nil
+	s.mu.Lock()
+	key := s.header.auditKey
+	s.mu.Unlock()
+	want, _ := parseAuditPurgeKey(k)
+	data, err := s.obj.get(ctx, k, maxObjectLen)
+	if err != nil {
+		return 0, fmt.Errorf("reading audit purge records: %w", err)
+	}
+	body, mac, err := unframe(magicPurge, data, true)
+	if err == nil {
+		err = verifyMAC(key, magicPurge, k, body, mac)
+	}
+	var pb purgeBody
+	if err == nil {
+		err = decodeJSON(body, &pb)
+	}
+	if err == nil && pb.Cutoff != want {
+		err = fmt.Errorf("it names cutoff %d: %w", pb.Cutoff, ErrIntegrity)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit purge record %s: %w", k, err)
+	}
+	return pb.Cutoff, nil
 }

@@ -54,8 +54,7 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 	return ListPage{Secrets: secrets, NextPageToken: next}, nil
 }
 
-// listGroups reads up to size listed secrets that are not known to be
-// deleted from sc, and the token of the page after them ("" at the end).
+// listGroups reads up to size listed secrets that have a record from sc, and the token of the page after them ("" at the end).
 func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGroup, string, error) {
 	var groups []*secretGroup
 	var last *secretGroup
@@ -68,7 +67,9 @@ func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGrou
 			break
 		}
 		last = g
-		if r := g.current(); r == nil || (r.Marker != nil && r.Marker.Flag != flagLive) {
+		// A marker's flag is not trusted to omit a secret: describeGroups
+		// omits tombstones on the word of their authenticated records.
+		if g.current() == nil {
 			continue
 		}
 		groups = append(groups, g)
