@@ -6,7 +6,12 @@
 //
 // Errors wrap at most one of the sentinel errors (ErrNotFound, ...);
 // invalid input is a *ValidationError naming the input with a Field, in
-// the store's own words, and a rollback is a *RollbackError.
+// the store's own words, and a rollback is a *RollbackError. A gap in the
+// audit log is an *AuditGapError (ErrAuditGap, a kind of ErrIntegrity).
+// Operations over many secrets (List, PlanRotate, PlanCleanup, the counts
+// of KeyVersions) leave out a secret whose stored state cannot be used and
+// return a *DamagedSecretsError naming it together with the result for
+// every other secret.
 //
 // # Keys
 //

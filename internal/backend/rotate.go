@@ -12,7 +12,9 @@ import (
 // primary key version, from one listing of the secrets: it reads no object
 // (unless a write was interrupted between a record and its marker).
 // Deleted secrets are not counted; expired ones are, since their records
-// still use the key version.
+// still use the key version. A secret whose record must be read and cannot
+// be decoded is left out and reported in a *DamagedSecretsError returned
+// with the plan of the others.
 func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error) {
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
@@ -20,7 +22,7 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 	if err := s.refreshKeyring(ctx); err != nil {
 		return RotatePlan{}, err
 	}
-	counts, err := s.countByKeyVersion(ctx, in.Namespace)
+	counts, damaged, err := s.countByKeyVersion(ctx, in.Namespace)
 	if err != nil {
 		return RotatePlan{}, err
 	}
@@ -32,7 +34,7 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 			}
 		}
 	}
-	return plan, nil
+	return plan, damaged
 }
 
 // rotateCandidate is a secret whose current revision (as listed) is not

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -388,6 +389,30 @@ func diagListFailed(namespace string, err error) diag.Diagnostic {
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot list namespace %q", namespace),
 		"Listing the namespace's secrets failed. Check that the bucket is reachable and retry."+storeErrorSuffix(err))
+}
+
+// warnDamaged turns a *backend.DamagedSecretsError, which the store
+// returns with a result that is complete for every other secret, into a
+// warning in diags naming the secrets left out of what (for example "the
+// listing of namespace \"app\""), and returns nil; any other error is
+// returned for the caller to report.
+func warnDamaged(err error, what string, diags *diag.Diagnostics) error {
+	var d *backend.DamagedSecretsError
+	if !errors.As(err, &d) {
+		return err
+	}
+	names := d.Secrets
+	more := ""
+	if len(names) > 10 {
+		names, more = names[:10], fmt.Sprintf(" and %d more", len(d.Secrets)-10)
+	}
+	diags.AddWarning(fmt.Sprintf("%d damaged secret(s) left out", len(d.Secrets)),
+		fmt.Sprintf("%d secret(s) were left out of %s because their stored objects could not be authenticated or "+
+			"decoded: they were modified or corrupted outside this provider, or their key version is unavailable. "+
+			"The other secrets are included. Damaged: %s%s. Find out who can write to the bucket and restore the "+
+			"objects from a backup, or delete the damaged secrets.", len(d.Secrets), what, strings.Join(names, ", "), more)+
+			storeErrorSuffix(err))
+	return nil
 }
 
 // diagAuditEventsFailed reports a failed audit query. A gap (events
