@@ -11,6 +11,12 @@ import (
 const (
 	maxBatchEvents = 1000
 	eventMACLabel  = "secretstore/audit-event/v1"
+	// eventMACLabelV2 and batchMACLabel are those of event format 2
+	// (see Audit chain in the package documentation).
+	eventMACLabelV2 = "secretstore/audit-event/v2"
+	batchMACLabel   = "secretstore/audit-batch/v2"
+	// eventFormat is the event format this build writes.
+	eventFormat = 2
 	// maxEnumeratedDays bounds the Since..Until ranges whose days a query
 	// visits directly instead of listing the day directories.
 	maxEnumeratedDays = 7
@@ -36,11 +42,26 @@ type eventBody struct {
 	Actor      string            `json:"actor"`
 	Reason     string            `json:"reason,omitempty"`
 	Metadata   map[string]string `json:"metadata,omitempty"`
-	MAC        string            `json:"mac"`
+	// V is the event format: 0 (format 1, written without the field) or
+	// 2. Only format 2 has the links below, all covered by the MAC.
+	V int `json:"v,omitempty"`
+	// Prev, PrevTime and PrevOp name the event of the same secret that
+	// was the newest when this one was written (its id, time and
+	// operation, so its entry key is known); empty for the first event
+	// of a secret and for events that concern no secret.
+	Prev     string `json:"prev,omitempty"`
+	PrevTime int64  `json:"prev_t,omitempty"`
+	PrevOp   string `json:"prev_op,omitempty"`
+	MAC      string `json:"mac"`
 }
 
+// batchBody is a batch as stored. A batch of format 2 (V 2) holds events
+// of format 2 only and carries a MAC over its index, operation, event
+// count and the ids and MACs of its events in order.
 type batchBody struct {
+	V      int         `json:"v,omitempty"`
 	Events []eventBody `json:"events"`
+	MAC    string      `json:"mac,omitempty"`
 }
 
 func (e *eventBody) event() Event {

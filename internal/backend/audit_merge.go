@@ -57,6 +57,9 @@ func (q *eventQuery) merge(ctx context.Context, items []auditItem) error {
 			return nil
 		}
 		q.out = append(q.out, e.event())
+		if e.Prev != "" {
+			q.links = append(q.links, e)
+		}
 	}
 }
 
@@ -83,6 +86,8 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 		return fmt.Errorf("reading audit events: %w", err)
 	}
 	var events []eventBody
+	var batchV int
+	var batchMACHex string
 	if it.Batch {
 		var bb batchBody
 		if err := decodeAudit(magicBatch, data, &bb); err != nil {
@@ -94,7 +99,7 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 		if it.Count == 1 && bb.Events[0].ID != it.ID {
 			return fmt.Errorf("audit event %s is stored under the key of event %s: %w", bb.Events[0].ID, it.ID, ErrIntegrity)
 		}
-		events = bb.Events
+		events, batchV, batchMACHex = bb.Events, bb.V, bb.MAC
 	} else {
 		var e eventBody
 		if err := decodeAudit(magicEvent, data, &e); err != nil {
@@ -105,10 +110,17 @@ func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error
 		}
 		events = []eventBody{e}
 	}
-	for _, e := range events {
-		if err := q.check(&e, it); err != nil {
+	for i := range events {
+		if err := q.check(&events[i], it); err != nil {
 			return err
 		}
+	}
+	if it.Batch {
+		if err := q.checkBatch(&batchBody{V: batchV, Events: events, MAC: batchMACHex}, it); err != nil {
+			return err
+		}
+	}
+	for _, e := range events {
 		if q.seen[e.ID] || (q.ops != nil && !q.ops[e.Operation]) || !q.wanted(e.Time, e.ID) {
 			continue
 		}

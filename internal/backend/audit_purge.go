@@ -34,6 +34,9 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		if err := s.appendEvents(ctx, []Event{ev}); err != nil {
 			return 0, err
 		}
+		if err := s.recordPurge(ctx, cutoff); err != nil {
+			return 0, err
+		}
 	}
 	var keys []string
 	err = s.obj.eachKey(ctx, prefixAudit, func(o *blob.ListObject) error {

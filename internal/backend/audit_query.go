@@ -61,6 +61,8 @@ type eventQuery struct {
 	key        []byte
 	seen       map[string]bool
 	out        []Event
+	links      []eventBody // returned events of format 2 with a link, in order
+	purged     *int64      // cutoff of the newest purge record, once read
 	more       bool
 	itemsRead  int
 	keysListed int
@@ -159,6 +161,9 @@ func (q *eventQuery) run(ctx context.Context) (EventPage, error) {
 		if q.more {
 			break
 		}
+	}
+	if err := q.checkLinks(ctx); err != nil {
+		return EventPage{}, err
 	}
 	page := EventPage{Events: q.out}
 	if q.more && len(q.out) > 0 {

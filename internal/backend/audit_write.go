@@ -9,8 +9,10 @@ import (
 )
 
 // auditOps turns events into the create-only writes that store them,
-// filling in ID, Time and Actor.
-func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
+// filling in ID, Time and Actor, and linking each event of a secret to
+// the newest event of that secret (see Audit chain in the package
+// documentation).
+func (s *Store) auditOps(ctx context.Context, events []Event) ([]*writeOp, error) {
 	s.mu.Lock()
 	key := s.header.auditKey
 	s.mu.Unlock()
@@ -28,8 +30,28 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 		if b.Time < 0 {
 			return nil, fmt.Errorf("audit event time %s is before 1970", ev.Time)
 		}
-		b.MAC = hex.EncodeToString(eventMAC(key, &b))
 		bodies[i] = b
+	}
+	if auditWriteFormat == eventFormat {
+		heads, err := s.auditHeads(ctx, bodies)
+		if err != nil {
+			return nil, err
+		}
+		for i := range bodies {
+			b := &bodies[i]
+			b.V = eventFormat
+			if b.Namespace == "" || b.Name == "" {
+				continue
+			}
+			id := secretID{b.Namespace, b.Name}
+			if head, ok := heads[id]; ok {
+				b.Prev, b.PrevTime, b.PrevOp = head.ID, head.Min, head.Op
+			}
+			heads[id] = auditItem{ID: b.ID, Min: b.Time, Max: b.Time, Op: b.Operation}
+		}
+	}
+	for i := range bodies {
+		bodies[i].MAC = hex.EncodeToString(eventMAC(key, &bodies[i]))
 	}
 	var ops []*writeOp
 	type group struct {
@@ -70,7 +92,12 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 			for _, e := range chunk {
 				lo, hi = min(lo, e.Time), max(hi, e.Time)
 			}
-			data, err := frame(magicBatch, batchBody{Events: chunk})
+			bb := batchBody{Events: chunk}
+			if auditWriteFormat == eventFormat {
+				bb.V = eventFormat
+				bb.MAC = hex.EncodeToString(batchMAC(key, g.index, g.op, chunk))
+			}
+			data, err := frame(magicBatch, bb)
 			if err != nil {
 				return nil, err
 			}
@@ -90,7 +117,7 @@ func (s *Store) auditOps(events []Event) ([]*writeOp, error) {
 // the deletions that follow them). If any fails, those written are
 // withdrawn (see commitAudited).
 func (s *Store) appendEvents(ctx context.Context, events []Event) error {
-	ops, err := s.auditOps(events)
+	ops, err := s.auditOps(ctx, events)
 	if err != nil {
 		return err
 	}

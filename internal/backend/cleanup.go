@@ -29,6 +29,7 @@ type cleanupDecision struct {
 	kind      purgeKind
 	cur       *curInfo
 	revisions []revInfo // superseded revisions past retention
+	by        []revInfo // for each of revisions, the revision that superseded it
 	junk      []string  // markers whose record is gone
 }
 
@@ -82,6 +83,7 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 		// Superseded when the next newer revision was written.
 		if newer.Marker != nil && past(newer.Marker.Written, r.Revisions) {
 			d.revisions = append(d.revisions, *rv)
+			d.by = append(d.by, *newer)
 		}
 		newer = rv
 	}
@@ -90,7 +92,9 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 
 // PlanCleanup counts what Cleanup would purge with the same input, from
 // listings alone: it reads no object (unless a write was interrupted
-// between a record and its marker).
+// between a record and its marker). A secret whose record must be read and
+// cannot be decoded is left out of the counts and reported in a
+// *DamagedSecretsError returned with the plan of the others.
 func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
@@ -98,10 +102,14 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 	}
 	now := s.now()
 	r := in.Retention
+	var damaged damageLog
 	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
 		err := s.scanSecrets(ctx, in.Namespace, true, func(g *secretGroup) error {
 			d, err := s.decide(ctx, g, now, r)
 			if err != nil {
+				if damaged.add(g.Namespace, g.Name, err) {
+					return nil
+				}
 				return err
 			}
 			if d.kind != purgeNone {
@@ -122,7 +130,7 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 		}
 		plan.Events = n
 	}
-	return plan, nil
+	return plan, damaged.err()
 }
 
 // Cleanup purges what PlanCleanup counts. Every purged secret first gets a

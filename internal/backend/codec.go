@@ -18,6 +18,7 @@ const (
 	magicKeyVersion = "SSKV"
 	magicEvent      = "SSAE"
 	magicBatch      = "SSAB"
+	magicPurge      = "SSAC"
 
 	objectFormat = 1
 	macSize      = 32

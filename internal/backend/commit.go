@@ -15,7 +15,7 @@ import (
 // first op, nothing was changed and the events (which describe a write
 // that did not happen) are withdrawn.
 func (s *Store) commitWithAudit(ctx context.Context, events []Event, ops ...*writeOp) error {
-	auditOps, err := s.auditOps(events)
+	auditOps, err := s.auditOps(ctx, events)
 	if err != nil {
 		return err
 	}

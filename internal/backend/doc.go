@@ -8,7 +8,12 @@
 //
 // Errors wrap at most one of the sentinel errors (ErrNotFound, ...);
 // invalid input is a *ValidationError naming the input with a Field, in
-// the store's own words, and a rollback is a *RollbackError.
+// the store's own words, and a rollback is a *RollbackError. A gap in the
+// audit log is an *AuditGapError (ErrAuditGap, a kind of ErrIntegrity).
+// Operations over many secrets (List, PlanRotate, PlanCleanup, the counts
+// of KeyVersions) leave out a secret whose stored state cannot be used and
+// return a *DamagedSecretsError naming it together with the result for
+// every other secret.
 //
 // # Keys
 //
@@ -84,6 +89,7 @@
 //	v1/a/s/<ns>/<name>/y<day>/e<t>_<id>_<op>          one audit event
 //	v1/a/n/<ns>/y<day>/<op>/b<min>_<max>_<n>_<id>     events of a namespace
 //	v1/a/o/y<day>/<op>/b<min>_<max>_<n>_<id>          every event
+//	v1/a/c/c<inv cutoff>                              audit purge record
 //
 // <inv> is 2^64-1 minus the revision, as 20 decimal digits, so the newest
 // revision sorts first and "current revision" is the first key of a listing
@@ -122,7 +128,8 @@
 //	magic (4 bytes) || format version (1 byte) || JSON body || trailer
 //
 // The magic names the kind of object ("SSHD" header, "SSKV" key version,
-// "SSAE" audit event, "SSAB" audit batch). Header and key version objects
+// "SSAE" audit event, "SSAB" audit batch, "SSAC" audit purge record).
+// Header, key version and audit purge objects
 // end with a 32-byte HMAC-SHA256 trailer over
 // AAD(label, magic, context, body), where context is the object's identity
 // (its key without the revision-independent parts), so that an object
@@ -183,6 +190,40 @@
 // event matches the key and partition it was found under. A forged,
 // altered, or moved event is an ErrIntegrity error that names the event; it
 // is never returned as genuine.
+//
+// # Audit chain
+//
+// Events and batches of event format 2 (a "v":2 field in their JSON body;
+// format 1 has none) bind the log together, so that deleting, truncating
+// or reordering it is reported as a gap (ErrAuditGap, a kind of
+// ErrIntegrity, in an *AuditGapError saying where) rather than silently
+// shortening a query:
+//
+//   - Each event of a secret links to the newest event of that secret when
+//     it was written (its id, time and operation, under the event's MAC),
+//     found with one delimiter LIST of the secret's audit days and one
+//     LIST of the newest day. A query that returns an event checks that the
+//     event it links to was returned too, when the query's index,
+//     operations, window and page cover it; a query of one secret's events
+//     otherwise checks that its entry exists (one request per such event).
+//     The chain of a store written by older builds starts at its first
+//     format 2 event, which links to the newest format 1 event.
+//   - A batch of format 2 carries a MAC over its index, operation, event
+//     count and its events' ids and MACs in order, so no event can be cut
+//     out of it, added to it or moved within it; a batch of format 1 may
+//     not hold format 2 events.
+//   - An audit purge writes, before it deletes anything, a MAC'd purge
+//     record of its cutoff (v1/a/c/); a link to an event older than the
+//     newest cutoff is not a gap. The record is read only when a link is
+//     missing.
+//
+// What the chain cannot tell: the newest events of a secret (no later
+// event links to them yet) deleted before its next write, events that
+// concern no secret (key versions, audit purges) deleted with every copy,
+// and an event whose writer lost a create-only race and withdrew it after
+// a concurrent writer of the same secret linked to it (a false gap). A
+// query of a namespace or of the whole log checks only links inside what
+// it read.
 //
 // # Local directories
 //

@@ -309,7 +309,9 @@ func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Eve
 // KeyVersions lists the keyring in version order, with, for each version,
 // the number of secrets whose current revision is wrapped under it (from
 // one listing of the secrets; no object is read unless a revision marker
-// is missing).
+// is missing). A secret whose record must be read and cannot be decoded is
+// left out of the counts and reported in a *DamagedSecretsError returned
+// with the key versions.
 func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
@@ -317,11 +319,15 @@ func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
 	return s.describeKeyVersions(ctx, true)
 }
 
+// describeKeyVersions describes the keyring, with the counts of secrets
+// when count is set. Its error is either a failure (with no key versions)
+// or the *DamagedSecretsError of the counts (with every key version).
 func (s *Store) describeKeyVersions(ctx context.Context, count bool) ([]KeyVersion, error) {
 	var counts map[int]int
+	var damaged error
 	if count {
 		var err error
-		if counts, err = s.countByKeyVersion(ctx, ""); err != nil {
+		if counts, damaged, err = s.countByKeyVersion(ctx, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -356,15 +362,22 @@ func (s *Store) describeKeyVersions(ctx context.Context, count bool) ([]KeyVersi
 		}
 		out[i].Wraps = w
 	}
-	return out, nil
+	return out, damaged
 }
 
 // countByKeyVersion counts current, non-deleted revisions per key version
 // in one namespace (or all).
-func (s *Store) countByKeyVersion(ctx context.Context, ns string) (map[int]int, error) {
-	counts := map[int]int{}
-	err := s.scanSecrets(ctx, ns, false, func(g *secretGroup) error {
+//
+// A secret whose record must be read and cannot be decoded is left out of
+// the counts: damaged (a *DamagedSecretsError, or nil) reports those.
+func (s *Store) countByKeyVersion(ctx context.Context, ns string) (counts map[int]int, damaged, err error) {
+	counts = map[int]int{}
+	var log damageLog
+	err = s.scanSecrets(ctx, ns, false, func(g *secretGroup) error {
 		cur, err := s.currentInfo(ctx, g)
+		if err != nil && log.add(g.Namespace, g.Name, err) {
+			return nil
+		}
 		if err != nil || cur == nil {
 			return err
 		}
@@ -373,7 +386,10 @@ func (s *Store) countByKeyVersion(ctx context.Context, ns string) (map[int]int, 
 		}
 		return nil
 	})
-	return counts, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return counts, log.err(), nil
 }
 
 // RetireKeyVersion retires a version: new data keys are no longer wrapped
@@ -391,9 +407,14 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 	if st.body.Retired {
 		return nil
 	}
-	counts, err := s.countByKeyVersion(ctx, "")
+	counts, damaged, err := s.countByKeyVersion(ctx, "")
 	if err != nil {
 		return err
+	}
+	if damaged != nil {
+		// A damaged secret may be under this version: refuse rather
+		// than guess.
+		return fmt.Errorf("key version %d: cannot tell which secrets it wraps: %w", version, damaged)
 	}
 	if n := counts[version]; n > 0 {
 		return fmt.Errorf("key version %d still wraps the current revision of %d secret(s); rotate them to the primary version first: %w", version, n, ErrKeyVersionInUse)

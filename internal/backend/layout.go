@@ -24,6 +24,8 @@ const (
 	prefixAuditS  = "v1/a/s/"
 	prefixAuditN  = "v1/a/n/"
 	prefixAuditO  = "v1/a/o/"
+	// prefixAuditPurge holds the records of audit purges.
+	prefixAuditPurge = "v1/a/c/"
 
 	// nameSegment is the longest hex segment of an encoded name.
 	nameSegment = 250

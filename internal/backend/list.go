@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
 // listToken is the decoded ListPage.NextPageToken: where the next page
@@ -21,7 +23,9 @@ type listToken struct {
 // each with its metadata and state but never its value. Secrets are
 // ordered by name (names sharing their first 125 bytes may deviate). Each
 // listed secret costs one GET to authenticate its header; a page may hold
-// fewer than PageSize secrets when some turn out to be deleted.
+// fewer than PageSize secrets when some turn out to be deleted. A secret
+// whose current record cannot be authenticated is left out of the page and
+// reported in a *DamagedSecretsError returned with the page.
 func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 	if err := ValidateNamespace(in.Namespace); err != nil {
 		return ListPage{}, err
@@ -49,15 +53,14 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	secrets, err := s.describeGroups(ctx, groups)
+	secrets, damaged, err := s.describeGroups(ctx, groups)
 	if err != nil {
 		return ListPage{}, err
 	}
-	return ListPage{Secrets: secrets, NextPageToken: next}, nil
+	return ListPage{Secrets: secrets, NextPageToken: next}, damaged
 }
 
-// listGroups reads up to size listed secrets that are not known to be
-// deleted from sc, and the token of the page after them ("" at the end).
+// listGroups reads up to size listed secrets that have a record from sc, and the token of the page after them ("" at the end).
 func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGroup, string, error) {
 	var groups []*secretGroup
 	var last *secretGroup
@@ -70,7 +73,9 @@ func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGrou
 			break
 		}
 		last = g
-		if r := g.current(); r == nil || (r.Marker != nil && r.Marker.Flag != flagLive) {
+		// A marker's flag is not trusted to omit a secret: describeGroups
+		// omits tombstones on the word of their authenticated records.
+		if g.current() == nil {
 			continue
 		}
 		groups = append(groups, g)
@@ -87,9 +92,11 @@ func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGrou
 
 // describeGroups reads and authenticates the current revision of each
 // listed secret, concurrently, and describes those that are not deleted,
-// in listing order.
-func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) ([]Secret, error) {
+// in listing order; damaged (a *DamagedSecretsError, or nil) reports the
+// secrets left out because their record cannot be authenticated.
+func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) (_ []Secret, damaged, _ error) {
 	secrets := make([]*Secret, len(groups))
+	failed := make([]error, len(groups))
 	now := s.now()
 	err := forEach(ctx, s.conc, len(groups), func(ctx context.Context, i int) error {
 		g := groups[i]
@@ -98,10 +105,14 @@ func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) ([]Se
 		if errors.Is(err, ErrNotFound) {
 			return nil // purged since the listing
 		}
-		if err != nil {
-			return err
+		var h envelope.Header
+		if err == nil {
+			h, err = s.verifyRecord(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
 		}
-		h, err := s.verifyRecord(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
+		if secretDamage(err) {
+			failed[i] = err
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -112,15 +123,17 @@ func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) ([]Se
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Secret
-	for _, sec := range secrets {
+	var log damageLog
+	for i, sec := range secrets {
 		if sec != nil {
 			out = append(out, *sec)
 		}
+		log.add(groups[i].Namespace, groups[i].Name, failed[i])
 	}
-	return out, nil
+	return out, log.err(), nil
 }
 
 func encodeListToken(t listToken) string {

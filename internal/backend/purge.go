@@ -139,10 +139,31 @@ func (s *Store) deleteInOrder(ctx context.Context, keys []string) error {
 // purgeRevisions deletes the superseded revisions d names and returns how
 // many it deleted. It first checks that the current revision authenticates
 // and its value decrypts (recheck), so that the last readable value of a
-// secret whose current record is damaged is never purged.
+// secret whose current record is damaged is never purged, and that the
+// write time of each superseding revision, which the listing took from its
+// marker, is confirmed (confirmWritten).
 func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, d cleanupDecision) (int, error) {
 	if _, found, err := s.recheck(ctx, g, d.cur, true); err != nil || !found {
 		return 0, err
+	}
+	confirmed := map[int64]bool{}
+	var keep []revInfo
+	for i, rv := range d.revisions {
+		by := d.by[i]
+		ok, done := confirmed[by.Rev]
+		if !done {
+			var err error
+			if ok, err = s.confirmWritten(ctx, g, by); err != nil {
+				return 0, err
+			}
+			confirmed[by.Rev] = ok
+		}
+		if ok {
+			keep = append(keep, rv)
+		}
+	}
+	if d.revisions = keep; len(keep) == 0 {
+		return 0, nil
 	}
 	ev := Event{
 		Operation: OpPurged, Namespace: g.Namespace, Name: g.Name, Revision: d.cur.Rev, Reason: ReasonRevisionCleanup,

@@ -14,7 +14,9 @@ import (
 // primary key version, from one listing of the secrets: it reads no object
 // (unless a write was interrupted between a record and its marker).
 // Deleted secrets are not counted; expired ones are, since their records
-// still use the key version.
+// still use the key version. A secret whose record must be read and cannot
+// be decoded is left out and reported in a *DamagedSecretsError returned
+// with the plan of the others.
 func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error) {
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
@@ -22,7 +24,7 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 	if err := s.refreshKeyring(ctx); err != nil {
 		return RotatePlan{}, err
 	}
-	counts, err := s.countByKeyVersion(ctx, in.Namespace)
+	counts, damaged, err := s.countByKeyVersion(ctx, in.Namespace)
 	if err != nil {
 		return RotatePlan{}, err
 	}
@@ -34,7 +36,7 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 			}
 		}
 	}
-	return plan, nil
+	return plan, damaged
 }
 
 // rotateCandidate is a secret whose current revision (as listed) is not
@@ -261,7 +263,7 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 	if err := s.reserveWraps(ctx, pv, len(writeOps)); err != nil {
 		return nil, nil, err
 	}
-	auditOps, err := s.auditOps(writeEvents)
+	auditOps, err := s.auditOps(ctx, writeEvents)
 	if err != nil {
 		return nil, nil, err
 	}

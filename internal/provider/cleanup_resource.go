@@ -306,7 +306,7 @@ func (r *cleanupResource) measure(ctx context.Context, m *cleanupModel) diag.Dia
 		return diags
 	}
 	p, err := r.data.Store.PlanCleanup(ctx, in)
-	if err != nil {
+	if err = warnDamaged(err, "the purgeable counts", &diags); err != nil {
 		diags.Append(diagCleanupFailed(err))
 		return diags
 	}

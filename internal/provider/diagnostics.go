@@ -5,6 +5,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -392,9 +393,50 @@ func diagListFailed(namespace string, err error) diag.Diagnostic {
 		"Listing the namespace's secrets failed. Check that the bucket is reachable and retry."+storeErrorSuffix(err))
 }
 
-// diagAuditEventsFailed reports a failed audit query. A tampered or forged
-// event is its own error; the store's message names the event.
+// warnDamaged turns a *backend.DamagedSecretsError, which the store
+// returns with a result that is complete for every other secret, into a
+// warning in diags naming the secrets left out of what (for example "the
+// listing of namespace \"app\""), and returns nil; any other error is
+// returned for the caller to report.
+func warnDamaged(err error, what string, diags *diag.Diagnostics) error {
+	var d *backend.DamagedSecretsError
+	if !errors.As(err, &d) {
+		return err
+	}
+	names := d.Secrets
+	more := ""
+	if len(names) > 10 {
+		names, more = names[:10], fmt.Sprintf(" and %d more", len(d.Secrets)-10)
+	}
+	diags.AddWarning(fmt.Sprintf("%d damaged secret(s) left out", len(d.Secrets)),
+		fmt.Sprintf("%d secret(s) were left out of %s because their stored objects could not be authenticated or "+
+			"decoded: they were modified or corrupted outside this provider, or their key version is unavailable. "+
+			"The other secrets are included. Damaged: %s%s. Find out who can write to the bucket and restore the "+
+			"objects from a backup, or delete the damaged secrets.", len(d.Secrets), what, strings.Join(names, ", "), more)+
+			storeErrorSuffix(err))
+	return nil
+}
+
+// diagAuditEventsFailed reports a failed audit query. A gap (events
+// deleted, cut out of a batch or moved) and a tampered or forged event are
+// their own errors; the store's message says where.
 func diagAuditEventsFailed(err error) diag.Diagnostic {
+	var gap *backend.AuditGapError
+	if errors.As(err, &gap) {
+		where := "the global audit log"
+		switch {
+		case gap.Name != "":
+			where = fmt.Sprintf("the events of secret %q", secretID(gap.Namespace, gap.Name))
+		case gap.Namespace != "":
+			where = fmt.Sprintf("the audit log of namespace %q", gap.Namespace)
+		}
+		return diag.NewErrorDiagnostic("Audit log has a gap",
+			fmt.Sprintf("Audit events are missing from %s: an event was deleted, cut out of its batch or "+
+				"moved by someone who can write to the bucket, and no audit cleanup records removing it. The "+
+				"audit log cannot be trusted as complete, so no event was listed. Investigate who can write to "+
+				"the bucket and restore the missing objects from a backup; the place is named below.", where)+
+				storeErrorSuffix(err))
+	}
 	if errors.Is(err, backend.ErrIntegrity) {
 		return diag.NewErrorDiagnostic("Audit event failed its integrity check",
 			"An audit event in the bucket was altered, or forged by someone without the store's keys: its MAC "+

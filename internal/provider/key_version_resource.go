@@ -171,7 +171,7 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
 	plan.fill(kv)
-	if err := r.measurePending(ctx, &plan, kv); err != nil {
+	if err := r.measurePending(ctx, &plan, kv, &resp.Diagnostics); err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, targetKeyVersion))
 		return
 	}
@@ -185,7 +185,7 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 		return // provider configuration unknown: keep state as recorded
 	}
 	version := int(state.Version.ValueInt64())
-	kv, kvs, found, err := r.lookup(ctx, version)
+	kv, kvs, found, err := r.lookup(ctx, version, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
@@ -276,7 +276,7 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 			return
 		}
 	}
-	kv, kvs, found, err := r.lookup(ctx, version)
+	kv, kvs, found, err := r.lookup(ctx, version, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
@@ -350,13 +350,15 @@ func pendingRewrap(kv backend.KeyVersion, kvs []backend.KeyVersion) int64 {
 // measurePending sets pending_rewrap after a create, whose keyring entry
 // carries no counts: on the primary version, the secrets whose current
 // revision is under an older version; 0 otherwise.
-func (r *keyVersionResource) measurePending(ctx context.Context, m *keyVersionModel, kv backend.KeyVersion) error {
+//
+// Damaged secrets left out of the count are a warning in diags.
+func (r *keyVersionResource) measurePending(ctx context.Context, m *keyVersionModel, kv backend.KeyVersion, diags *diag.Diagnostics) error {
 	if !kv.Primary {
 		m.PendingRewrap = types.Int64Value(0)
 		return nil
 	}
 	p, err := r.data.Store.PlanRotate(ctx, backend.RotateInput{})
-	if err != nil {
+	if err = warnDamaged(err, "the count of secrets to rewrap", diags); err != nil {
 		return err
 	}
 	if p.Primary != kv.Version {
@@ -381,7 +383,7 @@ func (r *keyVersionResource) Delete(ctx context.Context, req resource.DeleteRequ
 		// Already gone: nothing to retire.
 	case errors.Is(err, backend.ErrKeyVersionInUse):
 		count := -1
-		if kv, _, found, lerr := r.lookup(ctx, version); lerr == nil && found {
+		if kv, _, found, lerr := r.lookup(ctx, version, nil); lerr == nil && found {
 			count = kv.Secrets
 		}
 		resp.Diagnostics.Append(diagKeyVersionInUse(version, count, err))
@@ -402,10 +404,14 @@ func (r *keyVersionResource) ImportState(ctx context.Context, req resource.Impor
 }
 
 // lookup returns the version and the whole keyring it was found in; found
-// is false when the version does not exist or is retired.
-func (r *keyVersionResource) lookup(ctx context.Context, version int) (backend.KeyVersion, []backend.KeyVersion, bool, error) {
+// is false when the version does not exist or is retired. Damaged secrets
+// left out of the counts are a warning in diags (ignored when nil).
+func (r *keyVersionResource) lookup(ctx context.Context, version int, diags *diag.Diagnostics) (backend.KeyVersion, []backend.KeyVersion, bool, error) {
+	if diags == nil {
+		diags = &diag.Diagnostics{}
+	}
 	kvs, err := r.data.Store.KeyVersions(ctx)
-	if err != nil {
+	if err = warnDamaged(err, "the secret counts of key versions", diags); err != nil {
 		return backend.KeyVersion{}, nil, false, err
 	}
 	for _, kv := range kvs {

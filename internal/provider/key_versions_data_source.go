@@ -88,7 +88,7 @@ func (d *keyVersionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	kvs, err := d.data.Store.KeyVersions(ctx)
-	if err != nil {
+	if err = warnDamaged(err, "the secret counts of key versions", &resp.Diagnostics); err != nil {
 		resp.Diagnostics.Append(diagKeyVersionsFailed(err))
 		return
 	}

@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -126,7 +127,7 @@ func (d *secretsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	in := backend.ListInput{Namespace: namespace, NamePrefix: m.NamePrefix.ValueString()}
 	for {
 		page, err := d.data.Store.List(ctx, in)
-		if err != nil {
+		if err = warnDamaged(err, fmt.Sprintf("the listing of namespace %q", namespace), &resp.Diagnostics); err != nil {
 			resp.Diagnostics.Append(diagListFailed(namespace, err))
 			return
 		}
