@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -70,7 +71,7 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "Root key that wraps the store's key versions: a gocloud.dev secrets keeper URL " +
-					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`, `hashivault://`) or a bare base64 " +
+					"(" + keeperSchemeList() + ") or a bare base64 " +
 					"32-byte key (`openssl rand -base64 32`). Environment: `SECRETSTORE_ROOT_KEY` (preferred: keep keys " +
 					"out of configuration). Required.",
 			},
@@ -109,6 +110,16 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 	}
 }
 
+// keeperSchemeList renders the keeper URL schemes the store accepts for a
+// root key (backend.KeeperSchemes) as `a://`, `b://`, ...
+func keeperSchemeList() string {
+	schemes := backend.KeeperSchemes()
+	for i, s := range schemes {
+		schemes[i] = "`" + s + "://`"
+	}
+	return strings.Join(schemes, ", ")
+}
+
 // Configure resolves the configuration, opens the store and hands a
 // *providerData to every object. While any attribute is unknown it returns
 // without data, and objects skip store access during that plan.
@@ -132,7 +143,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 			return
 		}
 	}
-	tflog.Debug(ctx, "opening secret store", map[string]any{"url": redactURL(cfg.URL), "actor": cfg.Actor})
+	tflog.Debug(ctx, "opening secret store", map[string]any{"url": backend.RedactURL(cfg.URL), "actor": cfg.Actor})
 	store, err := backend.Open(ctx, backend.Options{
 		BucketURL:        cfg.URL,
 		RootKey:          cfg.RootKey,
@@ -141,7 +152,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 		Now:              p.now,
 	})
 	if err != nil {
-		addOpenError(&resp.Diagnostics, redactURL(cfg.URL), err)
+		addOpenError(&resp.Diagnostics, backend.RedactURL(cfg.URL), err)
 		return
 	}
 	var api backend.StoreAPI = store
