@@ -99,12 +99,13 @@ func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) ([]Se
 		if err != nil {
 			return err
 		}
-		h, err := s.verifyRecord(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
+		h, id, err := s.verifyRecordID(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
 		if err != nil {
 			return err
 		}
 		if !h.Tombstone {
 			sec := secretFromHeader(h, now)
+			sec.ValueID = id
 			secrets[i] = &sec
 		}
 		return nil
