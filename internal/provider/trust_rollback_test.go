@@ -79,4 +79,3 @@ func TestAccSecretResource_rollbackReusedRevision(t *testing.T) {
 		},
 	})
 }
-
