@@ -27,11 +27,11 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 		switch {
 		case !hdr.rootCurrent:
 			next.rev++
-			next.rootCurrent, next.openedWith = true, s.keeper
+			next.rootEpoch, next.rootCurrent, next.openedWith = next.rev, true, s.keeper
 			if headerOp, err = s.headerOp(ctx, &next); err != nil {
 				return err
 			}
-		case st.body.RootEpoch == hdr.rev:
+		case st.body.RootEpoch >= hdr.rootEpoch:
 			return nil
 		}
 		material, err := s.material(ctx, st)
@@ -45,6 +45,9 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 		nb := st.body
 		nb.Revision++
 		nb.RootEpoch = next.rev
+		// A version the store header retires stays retired, even if the
+		// record that retired it is gone.
+		nb.Retired = nb.Retired || next.isRetired(version)
 		nb.WrappedMaterial = wrapped
 		kv := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision), material: slices.Clone(material)}
 		ev := Event{Operation: OpKeyVersionRewrapped, KeyVersion: version, Metadata: map[string]string{"root_key_epoch": strconv.FormatInt(next.rev, 10)}}
