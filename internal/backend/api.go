@@ -247,7 +247,8 @@ type StoreAPI interface {
 	KeyVersions(ctx context.Context) ([]KeyVersion, error)
 	RetireKeyVersion(ctx context.Context, version int) error
 	// RewrapKeyVersion rewraps a version's material (and the store's own
-	// keys) under the current root key.
+	// keys) under the current root key; after the last one, it deletes the
+	// copies wrapped under previous root keys.
 	RewrapKeyVersion(ctx context.Context, version int) error
 
 	Put(ctx context.Context, in PutInput) (Secret, error)
