@@ -91,7 +91,15 @@ type Secret struct {
 	UpdatedAt  time.Time         // time of the last change to value, metadata or expiry (a rotation keeps it)
 	ExpiresAt  time.Time         // zero when the secret never expires
 	State      string            // StateActive or StateExpired
-	Value      []byte
+	// ValueID names the write of the value this revision carries: a
+	// rotation or a metadata- or expiry-only update keeps it, every new
+	// value (even an equal one) gets a new one. Two revisions with
+	// different ValueIDs carry different value writes, so a revision
+	// number reused after the bucket lost revisions is told apart. It is
+	// a MAC of the value ciphertext under a key derived from the data key
+	// (lowercase hex, 32 characters): it says nothing about the value.
+	ValueID string
+	Value   []byte
 }
 
 // Expiry is an optional expiry change in PutInput.
@@ -241,7 +249,8 @@ type StoreAPI interface {
 	KeyVersions(ctx context.Context) ([]KeyVersion, error)
 	RetireKeyVersion(ctx context.Context, version int) error
 	// RewrapKeyVersion rewraps a version's material (and the store's own
-	// keys) under the current root key.
+	// keys) under the current root key; after the last one, it deletes the
+	// copies wrapped under previous root keys.
 	RewrapKeyVersion(ctx context.Context, version int) error
 
 	Put(ctx context.Context, in PutInput) (Secret, error)

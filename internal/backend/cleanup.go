@@ -148,6 +148,9 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 // purged. A purged secret's revisions are deleted oldest first, so an
 // interrupted purge never resurrects an older revision; the next Cleanup
 // finishes it. Any other error (I/O, a canceled context) stops the run.
+// Cleanup also finishes a root-key rotation whose last rewrap did not
+// delete the copies wrapped under a previous root key (see
+// RewrapKeyVersion).
 func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error) {
 	var res CleanupResult
 	if err := validateCleanup(in); err != nil {
@@ -155,6 +158,12 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return res, err
+	}
+	// Copies under a previous root key that outlived a finished root-key
+	// rotation (an interrupted run, or objects restored from a backup)
+	// are removed here.
+	if err := s.finishRootRotation(ctx); err != nil {
+		return res, fmt.Errorf("cleanup: %w", err)
 	}
 	now := s.now()
 	r := in.Retention

@@ -36,6 +36,14 @@
 // between versions; after unwrapping, the material must also match the
 // check value. Retiring or rewrapping a version writes its next revision.
 //
+// Retirement only ever grows, and deleting one object does not undo it:
+// retiring a version also writes a store header revision listing every
+// retired version, and a version is retired when either its newest record
+// or the newest header says so. The header names the root-key epoch: the
+// header revision whose root key wraps the store secret (a retirement
+// keeps it, a root-key rotation starts a new one), and a record is under
+// the current root key when its epoch is at least that one.
+//
 // # Wrap budget
 //
 // AES-GCM with random 96-bit nonces is safe for at most 2^32 encryptions
@@ -134,7 +142,10 @@
 // AAD(label, magic, context, body), where context is the object's identity
 // (its key without the revision-independent parts), so that an object
 // copied to another key fails. Audit objects carry one MAC per event inside
-// the body instead. A version byte other than 1 is refused with
+// the body instead. A store header revision that retires key versions, or
+// keeps an earlier root-key epoch, is format version 2 (the fields
+// "root_epoch" and "retired" exist only there); every other object is
+// format version 1. A version byte other than those is refused with
 // ErrUnsupportedFormat, never guessed at (in an audit object, it is
 // ErrIntegrity like any other damage, so that a damaged event is never
 // mistaken for a store written by a newer build); any other deviation is

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 
 	"gocloud.dev/secrets"
 
@@ -15,7 +17,9 @@ import (
 // headerState is the opened store header: the store secret and the keys
 // derived from it.
 type headerState struct {
-	rev         int64 // header revision: the root-key epoch
+	rev         int64 // header revision
+	rootEpoch   int64 // the header revision that began the current root key's wrapping (<= rev)
+	retired     []int // retired key versions, ascending; only ever grows
 	createdAt   int64
 	storeID     string
 	rootCurrent bool            // opened with the current root key
@@ -29,15 +33,34 @@ type headerState struct {
 // headerBody is the JSON body of a store header revision. The store secret
 // is random, made once, and only ever stored wrapped by a root key; a root
 // key rotation writes a new revision with the same secret rewrapped.
+//
+// Retiring a key version also writes a header revision, which lists every
+// retired version (so a bucket writer who deletes the version's retiring
+// record does not bring it back) and names the root-key epoch, the header
+// revision whose root key still wraps the secret. Those two fields exist
+// only in header format version 2 (headerFormatRetired); a version 1 header
+// has neither, its epoch is its revision, and it retires nothing.
 type headerBody struct {
 	Format        string `json:"format"`
 	StoreID       string `json:"store_id"`
 	Revision      int64  `json:"revision"`
 	CreatedAt     int64  `json:"created_at"`
 	WrappedSecret []byte `json:"wrapped_secret"`
+	RootEpoch     int64  `json:"root_epoch,omitempty"`
+	Retired       []int  `json:"retired,omitempty"`
 }
 
 const storeFormatName = "secretstore/v1"
+
+// headerFormatRetired is the framing version of a header revision that
+// carries a root-key epoch other than its revision or retired versions.
+const headerFormatRetired = 2
+
+// isRetired reports whether the header lists key version v as retired.
+func (hs *headerState) isRetired(v int) bool {
+	_, found := slices.BinarySearch(hs.retired, v)
+	return found
+}
 
 // openHeader reads the newest store header revision and opens its secret
 // with the root key (or a previous one); an empty store is initialised.
@@ -75,7 +98,7 @@ func (s *Store) openHeader(ctx context.Context) error {
 }
 
 func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (headerState, error) {
-	body, mac, err := unframe(magicHeader, data, true)
+	version, body, mac, err := unframeVersion(magicHeader, data, true, headerFormatRetired)
 	if err != nil {
 		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
 	}
@@ -89,7 +112,13 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 	if hb.Revision != rev {
 		return headerState{}, fmt.Errorf("store header revision %d holds revision %d: %w", rev, hb.Revision, ErrIntegrity)
 	}
-	hs := headerState{rev: rev, createdAt: hb.CreatedAt, storeID: hb.StoreID}
+	if err := checkHeaderFields(version, &hb); err != nil {
+		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
+	}
+	hs := headerState{rev: rev, rootEpoch: rev, retired: hb.Retired, createdAt: hb.CreatedAt, storeID: hb.StoreID}
+	if hb.RootEpoch != 0 {
+		hs.rootEpoch = hb.RootEpoch
+	}
 	var lastErr error
 	for i, k := range append([]*secrets.Keeper{s.keeper}, s.previous...) {
 		secret, err := k.Decrypt(ctx, hb.WrappedSecret)
@@ -117,6 +146,28 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 	return hs, nil
 }
 
+// checkHeaderFields checks the fields of format version 2: a version 1
+// header has none, a version 2 header needs one, its epoch is a header
+// revision up to its own, and its retired versions are valid version
+// numbers in strictly ascending order.
+func checkHeaderFields(version byte, hb *headerBody) error {
+	extended := hb.RootEpoch != 0 || hb.Retired != nil
+	switch {
+	case version == objectFormat && extended:
+		return fmt.Errorf("format version %d carries a root-key epoch or retired key versions: %w", version, ErrIntegrity)
+	case version == headerFormatRetired && !extended:
+		return fmt.Errorf("format version %d carries neither a root-key epoch nor retired key versions: %w", version, ErrIntegrity)
+	case hb.RootEpoch < 0 || hb.RootEpoch > hb.Revision:
+		return fmt.Errorf("root-key epoch %d is not a revision up to %d: %w", hb.RootEpoch, hb.Revision, ErrIntegrity)
+	}
+	for i, v := range hb.Retired {
+		if v < 1 || int64(v) > math.MaxUint32 || (i > 0 && v <= hb.Retired[i-1]) {
+			return fmt.Errorf("retired key versions are not ascending valid versions: %w", ErrIntegrity)
+		}
+	}
+	return nil
+}
+
 func (hs *headerState) derive() error {
 	var err error
 	if hs.keyringKey, err = envelope.DeriveKey(hs.secret, "keyring"); err != nil {
@@ -136,7 +187,7 @@ func (s *Store) initHeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hs := headerState{rev: 1, createdAt: s.now().UnixNano(), storeID: randomID(16), rootCurrent: true, openedWith: s.keeper, secret: secret}
+	hs := headerState{rev: 1, rootEpoch: 1, createdAt: s.now().UnixNano(), storeID: randomID(16), rootCurrent: true, openedWith: s.keeper, secret: secret}
 	if err := hs.derive(); err != nil {
 		return err
 	}
@@ -163,14 +214,20 @@ func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
 }
 
 // headerOp is the create-only write of header revision hs.rev, with the
-// store secret wrapped by the current root key.
+// store secret wrapped by the current root key. It is written in format
+// version 1 unless it retires key versions or keeps an earlier root-key
+// epoch.
 func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
 	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
 	if err != nil {
 		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
 	}
 	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
-	data, err := frameMAC(magicHeader, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
+	version := byte(objectFormat)
+	if hs.rootEpoch != hs.rev || len(hs.retired) > 0 {
+		body.RootEpoch, body.Retired, version = hs.rootEpoch, hs.retired, headerFormatRetired
+	}
+	data, err := frameMACVersion(magicHeader, version, hs.headerKey, fmt.Sprintf("h/%d", hs.rev), body)
 	if err != nil {
 		return nil, err
 	}

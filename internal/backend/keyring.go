@@ -158,7 +158,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 	s.mu.Unlock()
 	// Try first the root key most likely to have wrapped it.
 	var order []*secrets.Keeper
-	if st.body.RootEpoch == hdr.rev {
+	if st.body.RootEpoch >= hdr.rootEpoch {
 		order = append(order, hdr.openedWith)
 	}
 	order = append(order, s.previous...)
@@ -340,16 +340,17 @@ func (s *Store) describeKeyVersions(ctx context.Context, count bool) ([]KeyVersi
 			s.mu.Unlock()
 			return nil, st.err
 		}
-		if !st.body.Retired && v > primary {
+		retired := s.retired(v, st)
+		if !retired && v > primary {
 			primary = v
 		}
 		out = append(out, KeyVersion{
 			Version:        v,
-			Retired:        st.body.Retired,
+			Retired:        retired,
 			CheckValue:     st.body.CheckValue,
 			CreatedAt:      time.Unix(0, st.body.CreatedAt).UTC(),
 			Secrets:        counts[v],
-			RootKeyCurrent: hdr.rootCurrent && st.body.RootEpoch == hdr.rev,
+			RootKeyCurrent: hdr.rootCurrent && st.body.RootEpoch >= hdr.rootEpoch,
 		})
 	}
 	s.mu.Unlock()
@@ -399,35 +400,95 @@ func (s *Store) countByKeyVersion(ctx context.Context, ns string) (counts map[in
 // written under it by a concurrent run, while it was still the primary,
 // stays readable and is moved by the next Rotate); retiring a retired
 // version does nothing.
+//
+// Retirement is written twice, in one commit after its audit event: as a
+// store header revision listing every retired version, then as the
+// version's next record revision. Deleting either object leaves the
+// version retired. A version that only one of the two shows as retired
+// (its other object was deleted, or it was retired by a build that did not
+// write the header) is retired again in the other.
 func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
-	st, err := s.existingKeyVersion(ctx, version)
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		st, err := s.existingKeyVersion(ctx, version)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		hdr := s.header
+		s.mu.Unlock()
+		inHeader := hdr.isRetired(version)
+		if st.body.Retired && inHeader {
+			return nil
+		}
+		if !st.body.Retired && !inHeader {
+			counts, damaged, err := s.countByKeyVersion(ctx, "")
+			if err != nil {
+				return err
+			}
+			if damaged != nil {
+				// A damaged secret may be under this version: refuse
+				// rather than guess.
+				return fmt.Errorf("key version %d: cannot tell which secrets it wraps: %w", version, damaged)
+			}
+			if n := counts[version]; n > 0 {
+				return fmt.Errorf("key version %d still wraps the current revision of %d secret(s); rotate them to the primary version first: %w", version, n, ErrKeyVersionInUse)
+			}
+		}
+		ev := Event{Operation: OpKeyVersionRetired, KeyVersion: version}
+		var headerOp *writeOp
+		next := hdr
+		if !inHeader {
+			next.rev++
+			next.retired = slices.Clone(hdr.retired)
+			i, _ := slices.BinarySearch(next.retired, version)
+			next.retired = slices.Insert(next.retired, i, version)
+			if !hdr.rootCurrent {
+				// The header is rewrapped under the current root key: a
+				// new root-key epoch begins.
+				next.rootEpoch, next.rootCurrent, next.openedWith = next.rev, true, s.keeper
+			}
+			if headerOp, err = s.headerOp(ctx, &next); err != nil {
+				return err
+			}
+		}
+		headerDone := false
+		if st.body.Retired {
+			err = s.commitWithAudit(ctx, []Event{ev}, headerOp)
+			if err != nil {
+				err = fmt.Errorf("retiring key version %d: %w", version, err)
+			}
+			headerDone = err == nil
+		} else {
+			nb := st.body
+			nb.Revision++
+			nb.Retired = true
+			rec := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision)}
+			st.mu.Lock()
+			rec.material = slices.Clone(st.material)
+			st.mu.Unlock()
+			headerDone, err = s.writeKeyVersion(ctx, rec, ev, headerOp)
+		}
+		if headerDone {
+			s.mu.Lock()
+			s.header = next
+			s.mu.Unlock()
+		}
+		if headerOp != nil && headerOp.Exists && attempt < 3 {
+			// Another run wrote the next store header revision first:
+			// read it and start again.
+			if err := s.openHeader(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		return err
 	}
-	if st.body.Retired {
-		return nil
-	}
-	counts, damaged, err := s.countByKeyVersion(ctx, "")
-	if err != nil {
-		return err
-	}
-	if damaged != nil {
-		// A damaged secret may be under this version: refuse rather
-		// than guess.
-		return fmt.Errorf("key version %d: cannot tell which secrets it wraps: %w", version, damaged)
-	}
-	if n := counts[version]; n > 0 {
-		return fmt.Errorf("key version %d still wraps the current revision of %d secret(s); rotate them to the primary version first: %w", version, n, ErrKeyVersionInUse)
-	}
-	nb := st.body
-	nb.Revision++
-	nb.Retired = true
-	next := &keyVersionState{body: nb, key: keyVersionKey(version, nb.Revision)}
-	st.mu.Lock()
-	next.material = st.material
-	st.mu.Unlock()
-	_, err = s.writeKeyVersion(ctx, next, Event{Operation: OpKeyVersionRetired, KeyVersion: version}, nil)
-	return err
+}
+
+// retired reports whether key version v, whose state is st, is retired:
+// by its own record or by the store header. s.mu must be held.
+func (s *Store) retired(v int, st *keyVersionState) bool {
+	return st.body.Retired || s.header.isRetired(v)
 }
 
 // existingKeyVersion reloads the keyring and returns version v; a version
@@ -449,7 +510,7 @@ func (s *Store) primaryVersion() int {
 	defer s.mu.Unlock()
 	v := 0
 	for ver, st := range s.keyring {
-		if st.err == nil && !st.body.Retired && ver > v {
+		if st.err == nil && !s.retired(ver, st) && ver > v {
 			v = ver
 		}
 	}

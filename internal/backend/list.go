@@ -106,8 +106,9 @@ func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) (_ []
 			return nil // purged since the listing
 		}
 		var h envelope.Header
+		var id string
 		if err == nil {
-			h, err = s.verifyRecord(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
+			h, id, err = s.verifyRecordID(ctx, secretRef(g.Namespace, g.Name), r.Rev, rec, data)
 		}
 		if secretDamage(err) {
 			failed[i] = err
@@ -118,6 +119,7 @@ func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) (_ []
 		}
 		if !h.Tombstone {
 			sec := secretFromHeader(h, now)
+			sec.ValueID = id
 			secrets[i] = &sec
 		}
 		return nil

@@ -4,6 +4,7 @@ package backend
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -181,15 +182,22 @@ func expired(expiresAt int64, now time.Time) bool {
 // verifyRecord authenticates a decoded record's header under its key
 // version.
 func (s *Store) verifyRecord(ctx context.Context, ref string, rev int64, rec *envelope.Record, data []byte) (envelope.Header, error) {
+	h, _, err := s.verifyRecordID(ctx, ref, rev, rec, data)
+	return h, err
+}
+
+// verifyRecordID is verifyRecord that also returns the record's value id
+// (Secret.ValueID).
+func (s *Store) verifyRecordID(ctx context.Context, ref string, rev int64, rec *envelope.Record, data []byte) (envelope.Header, string, error) {
 	kek, err := s.kek(ctx, int(rec.Header.KeyVersion))
 	if err != nil {
-		return envelope.Header{}, recordError(ref, rev, err)
+		return envelope.Header{}, "", recordError(ref, rev, err)
 	}
-	h, err := envelope.Verify(kek, data)
+	h, id, err := envelope.VerifyID(kek, data)
 	if err != nil {
-		return envelope.Header{}, recordError(ref, rev, err)
+		return envelope.Header{}, "", recordError(ref, rev, err)
 	}
-	return h, nil
+	return h, hex.EncodeToString(id), nil
 }
 
 // revisionRecord is a decoded record with its authenticated header.

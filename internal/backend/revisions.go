@@ -4,6 +4,7 @@ package backend
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -15,30 +16,35 @@ import (
 // primary key version, with its audit event ev (operation and reason set
 // by the caller). The value is sealed anew when value is set or h is a
 // tombstone; otherwise cur's data key is rewrapped and its value
-// ciphertext kept byte for byte. lost reports that the revision lost its
+// ciphertext kept byte for byte. It returns the written header and its
+// value id (Secret.ValueID). lost reports that the revision lost its
 // create-only race (the error is then ErrConcurrentModification).
-func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, lost bool, _ error) {
+func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, valueID string, lost bool, _ error) {
 	ref := secretRef(h.Namespace, h.Name)
 	rev := cur.rev + 1
 	pv, kek, err := s.primary(ctx)
 	if err != nil {
-		return h, false, err
+		return h, "", false, err
 	}
 	if err := s.reserveWraps(ctx, pv, 1); err != nil {
-		return h, false, err
+		return h, "", false, err
 	}
 	op, err := s.prepareRevision(ctx, pv, kek, &h, rev, value, cur.data, int(cur.hdr.KeyVersion), &ev, now)
 	if err != nil {
-		return h, false, recordError(ref, rev, err)
+		return h, "", false, recordError(ref, rev, err)
 	}
 	if err := s.commitWithAudit(ctx, []Event{ev}, op); err != nil {
 		what := fmt.Sprintf("writing revision %d", rev)
 		if h.Tombstone {
 			what = "writing the tombstone"
 		}
-		return h, op.Exists, fmt.Errorf("secret %s: %s: %w", ref, what, err)
+		return h, "", op.Exists, fmt.Errorf("secret %s: %s: %w", ref, what, err)
 	}
-	return h, false, nil
+	_, id, err := envelope.VerifyID(kek, op.Data)
+	if err != nil {
+		return h, "", false, recordError(ref, rev, err)
+	}
+	return h, hex.EncodeToString(id), false, nil
 }
 
 // prepareRevision makes h revision rev of its secret, under key version pv

@@ -4,6 +4,7 @@ package backend
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,7 +38,7 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 	if rec.Header.Tombstone || expired(rec.Header.ExpiresAt, now) {
 		// Authenticate the header before trusting what it says, but
 		// never decrypt the value of a deleted or expired secret.
-		h, err := envelope.Verify(kek, data)
+		h, id, err := envelope.VerifyID(kek, data)
 		if err != nil {
 			return Secret{}, recordError(ref, rev, err)
 		}
@@ -45,24 +46,26 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 			return Secret{}, fmt.Errorf("secret %s is deleted (revision %d): %w", ref, rev, ErrNotFound)
 		}
 		sec := secretFromHeader(h, now)
+		sec.ValueID = hex.EncodeToString(id)
 		return sec, fmt.Errorf("secret %s expired at %s: %w", ref, sec.ExpiresAt.Format(time.RFC3339), ErrExpired)
 	}
-	h, value, err := envelope.Open(kek, data)
+	h, value, id, err := envelope.OpenID(kek, data)
 	if err != nil {
 		return Secret{}, recordError(ref, rev, err)
 	}
 	sec := secretFromHeader(h, now)
-	sec.Value = value
+	sec.Value, sec.ValueID = value, hex.EncodeToString(id)
 	return sec, nil
 }
 
-// head reads and authenticates the current revision's header.
-func (s *Store) head(ctx context.Context, namespace, name string) (envelope.Header, error) {
+// head reads and authenticates the current revision's header, and returns
+// it with its value id.
+func (s *Store) head(ctx context.Context, namespace, name string) (envelope.Header, string, error) {
 	rev, rec, data, err := s.readRevision(ctx, namespace, name, 0)
 	if err != nil {
-		return envelope.Header{}, err
+		return envelope.Header{}, "", err
 	}
-	return s.verifyRecord(ctx, secretRef(namespace, name), rev, rec, data)
+	return s.verifyRecordID(ctx, secretRef(namespace, name), rev, rec, data)
 }
 
 // Head returns the current revision without decrypting its value. An
@@ -72,14 +75,16 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
-	h, err := s.head(ctx, namespace, name)
+	h, id, err := s.head(ctx, namespace, name)
 	if err != nil {
 		return Secret{}, err
 	}
 	if h.Tombstone {
 		return Secret{}, fmt.Errorf("secret %s is deleted (revision %d): %w", secretRef(namespace, name), h.Revision, ErrNotFound)
 	}
-	return secretFromHeader(h, s.now()), nil
+	sec := secretFromHeader(h, s.now())
+	sec.ValueID = id
+	return sec, nil
 }
 
 // Has reports whether Get of the current revision would return a value:
@@ -179,11 +184,13 @@ func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, 
 	if !cur.live() {
 		ev.Operation = OpCreated
 	}
-	h, lost, err = s.writeRevision(ctx, &cur, h, in.Value, ev, now)
+	h, id, lost, err := s.writeRevision(ctx, &cur, h, in.Value, ev, now)
 	if err != nil {
 		return Secret{}, lost, err
 	}
-	return secretFromHeader(h, now), false, nil
+	sec := secretFromHeader(h, now)
+	sec.ValueID = id
+	return sec, false, nil
 }
 
 // checkPut applies a Put's conditions to the current revision cur.
@@ -271,6 +278,6 @@ func (s *Store) delete(ctx context.Context, in DeleteInput) (lost bool, _ error)
 	if cur.err == nil {
 		h.CreatedAt = cur.hdr.CreatedAt
 	}
-	_, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, now)
+	_, _, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, now)
 	return lost, err
 }

@@ -196,6 +196,22 @@ func diagRolledBack(id string, stateRevision, storeRevision int64) diag.Diagnost
 			id, storeRevision, stateRevision))
 }
 
+// diagRevisionReused reports a store whose current revision of a secret
+// has the number Terraform recorded but carries another value write: the
+// store lost its newer revisions and a later write (a rotation, or an
+// update from another configuration) reused the number over an older
+// value. Nothing is written.
+func diagRevisionReused(id string, revision int64) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("The store was rolled back",
+		fmt.Sprintf("The store's current revision of secret %q is revision %d, the revision Terraform recorded, but it "+
+			"carries a different value (its value_id differs from the recorded one): the store lost the recorded "+
+			"revision (restored from an older copy, or revisions were removed outside Terraform) and a later write, "+
+			"such as a key rotation or a metadata update from another configuration, reused its number over an "+
+			"older value. Nothing was written. Find out how the bucket lost its newer revisions and restore them; "+
+			"if the older value is intended, remove the secret from state (terraform state rm) and import it again.",
+			id, revision))
+}
+
 // diagWriteFailed reports a failed update or delete of secret id over the
 // revision Terraform recorded: a store that lost revisions (rolled back), a
 // change by another run, or any other failure of action on the object t.

@@ -82,7 +82,9 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:    true,
 				Sensitive:   true,
 				MarkdownDescription: "Root keys used before `root_key`, in the same forms. Key versions still wrapped " +
-					"under one of them stay readable until they are rewrapped under `root_key`. Environment: " +
+					"under one of them stay readable until they are rewrapped under `root_key`; once every key version " +
+					"is, the copies wrapped under a previous root key are deleted from the bucket (bucket versioning " +
+					"and backups keep them: see the rotation guide). Environment: " +
 					"`SECRETSTORE_PREVIOUS_ROOT_KEYS` (comma-separated).",
 			},
 			"actor": schema.StringAttribute{

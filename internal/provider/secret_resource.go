@@ -57,6 +57,7 @@ type secretModel struct {
 	CreatedAt      types.String `tfsdk:"created_at"`
 	UpdatedAt      types.String `tfsdk:"updated_at"`
 	Expired        types.Bool   `tfsdk:"expired"`
+	ValueID        types.String `tfsdk:"value_id"`
 }
 
 // Format prints the model without its value, whatever the verb.
@@ -156,6 +157,14 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"key_version": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "Key version the current revision's data key is wrapped under.",
+			},
+			"value_id": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Identifier of the write of the current value: a key rotation or a metadata- or " +
+					"expiry-only update keeps it, every new value gets a new one. Refresh compares it with the " +
+					"store, so that a store which lost its newest revisions is caught even when a later write " +
+					"reused the recorded revision number over an older value. It is a MAC of the value's " +
+					"ciphertext under a key only the store's key versions give, and says nothing about the value.",
 			},
 			"created_at": schema.StringAttribute{
 				Computed:            true,
@@ -319,6 +328,15 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	if !imported && s.Revision < state.Revision.ValueInt64() {
 		resp.Diagnostics.Append(diagRolledBack(id, state.Revision.ValueInt64(), s.Revision))
+		return
+	}
+	// The recorded revision number is current, but it may have been
+	// written again over an older value after the store lost revisions.
+	// A state written before value_id existed just records it.
+	if !imported && s.Revision == state.Revision.ValueInt64() && !state.ValueID.IsNull() && !state.ValueID.IsUnknown() &&
+		s.ValueID != state.ValueID.ValueString() {
+		clear(s.Value)
+		resp.Diagnostics.Append(diagRevisionReused(id, s.Revision))
 		return
 	}
 	if wantValue && !expired {
@@ -510,6 +528,7 @@ func (m *secretModel) fill(s backend.Secret) {
 	m.Name = types.StringValue(s.Name)
 	m.Revision = types.Int64Value(s.Revision)
 	m.KeyVersion = types.Int64Value(int64(s.KeyVersion))
+	m.ValueID = types.StringValue(s.ValueID)
 	m.CreatedAt = timeString(s.CreatedAt)
 	m.UpdatedAt = timeString(s.UpdatedAt)
 	m.Expired = types.BoolValue(s.State == backend.StateExpired)
