@@ -57,6 +57,7 @@ import (
 )
 
 const (
+	prefixStore   = "v1/" // every key of format 1
 	prefixHeader  = "v1/h/"
 	prefixKeyring = "v1/k/"
 	prefixWraps   = "v1/w/"
