@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // before reports whether event a comes before b in the query's order.
@@ -20,71 +19,17 @@ func (q *eventQuery) before(at int64, aid string, bt int64, bid string) bool {
 // day merges the entries of one day directory: every event of the query's
 // order that falls in it, until the page is full.
 func (q *eventQuery) day(ctx context.Context, day string) error {
-	dir := q.index.base + "y" + day + "/"
-	dirs, names, err := q.dayPrefixes(ctx, day, dir)
+	items, err := q.dayEntries(ctx, day)
 	if err != nil {
 		return err
 	}
-	var items []auditItem
-	consider := func(key string) {
-		q.keysListed++
-		it, ok := parseAuditKey(key)
-		if !ok || it.Batch != q.index.batches || !strings.HasPrefix(key, dir) {
-			return
-		}
-		if q.ops != nil && !q.ops[it.Op] {
-			return
-		}
-		if q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until {
-			return
-		}
-		if q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time) {
-			return
-		}
-		if it.Count == 1 && !q.wanted(it.Min, it.ID) {
-			return
-		}
-		items = append(items, it)
-	}
-	var prefixes []string
-	for _, d := range dirs {
-		if names == nil {
-			prefixes = append(prefixes, d)
-			continue
-		}
-		// On a local store one read of the directory serves every prefix
-		// (fileblob would read the whole directory once per prefix).
-		keys, ok, err := q.s.obj.localFiles(d, names)
-		if err != nil {
-			return fmt.Errorf("reading audit events: %w", err)
-		}
-		if ok {
-			for _, k := range keys {
-				consider(k)
-			}
-			continue
-		}
-		for _, n := range names {
-			prefixes = append(prefixes, d+n)
-		}
-	}
-	for _, prefix := range prefixes {
-		var token []byte
-		for {
-			objs, next, err := q.s.obj.listPage(ctx, prefix, "", token, 1000)
-			if err != nil {
-				return fmt.Errorf("reading audit events: %w", err)
-			}
-			for _, o := range objs {
-				consider(o.Key)
-			}
-			if len(next) == 0 {
-				break
-			}
-			token = next
-		}
-	}
-	// Read entries lazily in order of the bound that can come first.
+	return q.merge(ctx, items)
+}
+
+// merge reads entries lazily, in order of the bound that can come first,
+// and appends their wanted events to the page in query order until it is
+// full: an entry is read only once it may hold the next event.
+func (q *eventQuery) merge(ctx context.Context, items []auditItem) error {
 	sort.Slice(items, func(i, j int) bool {
 		a, b := items[i], items[j]
 		if q.f.Descending {

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"gocloud.dev/blob"
 )
 
 // auditIndex is the index directory a query reads.
@@ -216,6 +218,75 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// dayEntries lists the entries of the day directory of day that may hold
+// a wanted event (see dayPrefixes), judged by their keys alone.
+func (q *eventQuery) dayEntries(ctx context.Context, day string) ([]auditItem, error) {
+	dir := q.index.base + "y" + day + "/"
+	dirs, names, err := q.dayPrefixes(ctx, day, dir)
+	if err != nil {
+		return nil, err
+	}
+	var items []auditItem
+	consider := func(key string) {
+		q.keysListed++
+		if it, ok := q.candidate(key, dir); ok {
+			items = append(items, it)
+		}
+	}
+	var prefixes []string
+	for _, d := range dirs {
+		if names == nil {
+			prefixes = append(prefixes, d)
+			continue
+		}
+		// On a local store one read of the directory serves every prefix
+		// (fileblob would read the whole directory once per prefix).
+		keys, ok, err := q.s.obj.localFiles(d, names)
+		if err != nil {
+			return nil, fmt.Errorf("reading audit events: %w", err)
+		}
+		if ok {
+			for _, k := range keys {
+				consider(k)
+			}
+			continue
+		}
+		for _, n := range names {
+			prefixes = append(prefixes, d+n)
+		}
+	}
+	for _, prefix := range prefixes {
+		err := q.s.obj.eachKey(ctx, prefix, func(o *blob.ListObject) error {
+			consider(o.Key)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading audit events: %w", err)
+		}
+	}
+	return items, nil
+}
+
+// candidate parses the key of an entry listed in the day directory dir and
+// reports whether the entry may hold a wanted event: it is of the query's
+// index and operations, and its time bounds meet the window and cursor.
+func (q *eventQuery) candidate(key, dir string) (auditItem, bool) {
+	it, ok := parseAuditKey(key)
+	switch {
+	case !ok || it.Batch != q.index.batches || !strings.HasPrefix(key, dir):
+		return it, false
+	case q.ops != nil && !q.ops[it.Op]:
+		return it, false
+	case q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until:
+		return it, false
+	case q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time):
+		return it, false
+	case it.Count == 1 && !q.wanted(it.Min, it.ID):
+		return it, false
+	}
+	return it, true
 }
 
 // dayPrefixes returns what to list in the day directory dir: the

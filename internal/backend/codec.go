@@ -9,21 +9,8 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
-// The store's own objects (store header, key version records, audit events)
-// share one framing, format version 1:
-//
-//	magic (4 bytes) || format version (1 byte) || JSON body || trailer
-//
-// The magic names the kind of object ("SSHD" header, "SSKV" key version,
-// "SSAE" audit event, "SSAB" audit batch). Header and key version objects
-// end with a 32-byte HMAC-SHA256 trailer over
-// AAD(label, magic, context, body), where context is the object's identity
-// (its key without the revision-independent parts), so that an object
-// copied to another key fails. Audit objects carry one MAC per event inside
-// the body instead (see audit.go). A version byte other than 1 is refused
-// with ErrUnsupportedFormat, never guessed at; any other deviation is
-// ErrIntegrity.
-
+// The magics and format of the store's own objects (see Object framing in
+// the package documentation).
 const (
 	magicHeader     = "SSHD"
 	magicKeyVersion = "SSKV"

@@ -49,7 +49,7 @@ func (s *Store) commitAudited(ctx context.Context, auditOps []*writeOp, stages .
 // withdraw deletes the audit objects of a change that was not made (its
 // audit write failed, or its write lost a race), except keys that already
 // existed, which belong to someone else. It is best effort: an event left
-// behind is the record of an intended change (see audit.go).
+// behind is the record of an intended change (see Audit log in the package documentation).
 func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
 	keys := make([]string, 0, len(auditOps))
 	for _, op := range auditOps {

@@ -38,28 +38,6 @@ type headerBody struct {
 
 const storeFormatName = "secretstore/v1"
 
-// firstKey returns the first key under prefix that parse accepts, reading
-// pages of size pageSize; keys that do not parse (temporary files) are
-// skipped.
-func (s *Store) firstKey(ctx context.Context, prefix string, pageSize int, parse func(string) bool) (string, bool, error) {
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefix, "", token, pageSize)
-		if err != nil {
-			return "", false, err
-		}
-		for _, o := range objs {
-			if parse(o.Key) {
-				return o.Key, true, nil
-			}
-		}
-		if len(next) == 0 {
-			return "", false, nil
-		}
-		token = next
-	}
-}
-
 // openHeader reads the newest store header revision and opens its secret
 // with the root key (or a previous one). Only an empty store is
 // initialised: a store that holds objects but no header lost its header

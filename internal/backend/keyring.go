@@ -10,20 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"gocloud.dev/blob"
 	"gocloud.dev/secrets"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
-
-// The keyring: one directory per key version, holding immutable record
-// revisions (v1/k/<ver>/r<inv>). A record carries the version's 32-byte
-// material wrapped by the root key (keeper.Encrypt), its key check value,
-// its creation time, whether it is retired, and the root-key epoch it was
-// wrapped in (the store header revision current at the time). It ends with
-// an HMAC under a key derived from the store secret, so a bucket writer
-// without the root key can neither forge a version nor swap material
-// between versions; after unwrapping, the material must also match the
-// check value. Retiring or rewrapping a version writes its next revision.
 
 // kvBody is the JSON body of a key version record revision.
 type kvBody struct {
@@ -56,25 +47,16 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	newest := map[int]string{}
-	var token []byte
-	for {
-		objs, next, err := s.obj.listPage(ctx, prefixKeyring, "", token, 1000)
-		if err != nil {
-			return fmt.Errorf("reading the keyring: %w", err)
-		}
-		for _, o := range objs {
-			v, _, ok := parseKeyVersionKey(o.Key)
-			if !ok {
-				continue
-			}
+	err := s.obj.eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
+		if v, _, ok := parseKeyVersionKey(o.Key); ok {
 			if _, seen := newest[v]; !seen {
 				newest[v] = o.Key
 			}
 		}
-		if len(next) == 0 {
-			break
-		}
-		token = next
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the keyring: %w", err)
 	}
 	s.mu.Lock()
 	old := s.keyring

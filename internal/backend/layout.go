@@ -1,51 +1,5 @@
 package backend
 
-// Object layout, format 1. Every key lives under "v1/" and uses only the
-// characters [0-9a-z_/], all of which sort above '/'. That single rule makes
-// listings correct on every driver: a prefix listing returns keys in
-// lexical order, and fileblob's walk (which visits directories in lexical
-// order of their names) returns the same order, because no key segment can
-// be a prefix of a sibling whose next character sorts below '/' (the
-// `app/` versus `app-2/` drop of fileblob's ListPage). Keys are also
-// lowercase only, so case-insensitive filesystems cannot merge two keys.
-//
-//	v1/h/r<inv>                         store header revisions (root-key check)
-//	v1/k/<ver>/r<inv>                   key version record revisions
-//	v1/w/<ver>/b<invblock>              wrap-budget blocks of a key version
-//	v1/p/<random>                       create-only probe (deleted after Open)
-//	v1/s/<ns>/<name>/r<inv>             secret revision record (create-only CAS)
-//	v1/s/<ns>/<name>/r<inv>_<fields>    marker of that revision, for planners
-//	v1/a/s/<ns>/<name>/y<day>/e<t>_<id>_<op>          one audit event
-//	v1/a/n/<ns>/y<day>/<op>/b<min>_<max>_<n>_<id>     events of a namespace
-//	v1/a/o/y<day>/<op>/b<min>_<max>_<n>_<id>          every event
-//
-// <inv> is 2^64-1 minus the revision, as 20 decimal digits, so the newest
-// revision sorts first and "current revision" is the first key of a listing
-// (one LIST request, whatever the length of the history). <ns> is the
-// namespace in lowercase base32hex without padding (128 bytes give 205
-// characters, within the 255-byte limit of a file name). <name> is the name
-// in lowercase hex, split into path segments of at most 250 characters; hex
-// keeps byte prefixes as string prefixes, so a name-prefix listing is a key
-// prefix listing. Segment kinds never collide: name segments are hex
-// [0-9a-f], while files of a secret directory start with 'r' and day
-// directories with 'y'.
-//
-// A revision is two objects. The record "r<inv>" carries the sealed
-// envelope record and is written create-only: its key depends only on the
-// revision number, so two writers of the same revision cannot both succeed
-// (a key that also carried the fields below would not be a compare-and-swap
-// at all). The marker "r<inv>_<kv>_<written>_<expires>_<flag>" repeats what
-// planners need (key version, write time, expiry, tombstone) where a LIST
-// sees it, so PlanRotate and PlanCleanup read no object. Markers are hints:
-// every decision that acts on a secret re-reads and authenticates its record.
-//
-// Audit entries: <day> is the UTC day yyyymmdd of the entry's (first)
-// event; <t>, <min> and <max> are event times in Unix nanoseconds as 20
-// decimal digits, so that a time range is a small set of key prefixes; <n>
-// is the batch's event count and <id> 24 hex digits. A batch never holds
-// events of two different minutes since the epoch (max and min are in the
-// same one-minute slot), so it never spans a day either.
-
 import (
 	"encoding/base32"
 	"encoding/hex"
@@ -56,6 +10,8 @@ import (
 	"time"
 )
 
+// Key prefixes of format 1 (see Object layout in the package
+// documentation).
 const (
 	prefixStore   = "v1/" // every key of format 1
 	prefixHeader  = "v1/h/"

@@ -41,14 +41,28 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		if err != nil || !strings.HasPrefix(tok.After, prefix) {
 			return ListPage{}, invalid(FieldPageToken, "is not a token returned by List for this namespace and name prefix")
 		}
-		sc.token, sc.after = tok.Driver, tok.After
+		sc.resume(tok.Driver, tok.After)
 	}
+	groups, next, err := listGroups(ctx, sc, size)
+	if err != nil {
+		return ListPage{}, err
+	}
+	secrets, err := s.describeGroups(ctx, groups)
+	if err != nil {
+		return ListPage{}, err
+	}
+	return ListPage{Secrets: secrets, NextPageToken: next}, nil
+}
+
+// listGroups reads up to size listed secrets that are not known to be
+// deleted from sc, and the token of the page after them ("" at the end).
+func listGroups(ctx context.Context, sc *secretScanner, size int) ([]*secretGroup, string, error) {
 	var groups []*secretGroup
 	var last *secretGroup
 	for len(groups) < size {
 		g, err := sc.next(ctx)
 		if err != nil {
-			return ListPage{}, err
+			return nil, "", err
 		}
 		if g == nil {
 			break
@@ -59,16 +73,20 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		}
 		groups = append(groups, g)
 	}
-	var page ListPage
-	if last != nil {
-		more, err := sc.next(ctx)
-		if err != nil {
-			return ListPage{}, err
-		}
-		if more != nil {
-			page.NextPageToken = encodeListToken(listToken{Driver: last.nextStart, After: last.LastKey})
-		}
+	if last == nil {
+		return groups, "", nil
 	}
+	more, err := sc.next(ctx)
+	if err != nil || more == nil {
+		return groups, "", err
+	}
+	return groups, encodeListToken(listToken{Driver: last.nextStart, After: last.LastKey}), nil
+}
+
+// describeGroups reads and authenticates the current revision of each
+// listed secret, concurrently, and describes those that are not deleted,
+// in listing order.
+func (s *Store) describeGroups(ctx context.Context, groups []*secretGroup) ([]Secret, error) {
 	secrets := make([]*Secret, len(groups))
 	now := s.now()
 	err := forEach(ctx, s.conc, len(groups), func(ctx context.Context, i int) error {
@@ -92,14 +110,15 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		return nil
 	})
 	if err != nil {
-		return ListPage{}, err
+		return nil, err
 	}
+	var out []Secret
 	for _, sec := range secrets {
 		if sec != nil {
-			page.Secrets = append(page.Secrets, *sec)
+			out = append(out, *sec)
 		}
 	}
-	return page, nil
+	return out, nil
 }
 
 func encodeListToken(t listToken) string {

@@ -88,21 +88,18 @@ func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) 
 		}
 		return out, nil
 	}
-	var token []byte
+	l := o.list(prefix, "/", 1000)
 	for {
-		objs, next, err := o.listPage(ctx, prefix, "/", token, 1000)
+		obj, err := l.next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, obj := range objs {
-			if obj.IsDir {
-				out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
-			}
-		}
-		if len(next) == 0 {
+		if obj == nil {
 			return out, nil
 		}
-		token = next
+		if obj.IsDir {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
+		}
 	}
 }
 
@@ -131,26 +128,6 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 		return nil, fmt.Errorf("object %s is more than %d bytes: %w", key, limit, ErrIntegrity)
 	}
 	return b, nil
-}
-
-// listPage lists one page of keys under prefix.
-func (o *objects) listPage(ctx context.Context, prefix, delim string, token []byte, size int) ([]*blob.ListObject, []byte, error) {
-	if len(token) == 0 {
-		token = blob.FirstPageToken
-	}
-	for attempt := 0; ; attempt++ {
-		objs, next, err := o.bucket.ListPage(ctx, token, size, &blob.ListOptions{Prefix: prefix, Delimiter: delim})
-		// fileblob fails a listing when a file it has just seen is
-		// deleted (by Cleanup, or a withdrawn event) before it stats it;
-		// listing again sees a consistent directory.
-		if err != nil && gcerrors.Code(err) == gcerrors.NotFound && attempt < 5 {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("listing %s: %w", prefix, err)
-		}
-		return objs, next, nil
-	}
 }
 
 // delete removes key; a key already gone is not an error.

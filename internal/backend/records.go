@@ -17,33 +17,35 @@ func secretRef(ns, name string) string { return ns + "/" + name }
 // LIST: the first record key (newest first), and its marker when the same
 // page shows it.
 func (s *Store) loadCurrent(ctx context.Context, dir string) (rev int64, m *marker, found bool, err error) {
-	var token []byte
+	l := s.obj.list(dir+"r", "", 4)
 	for {
-		objs, next, err := s.obj.listPage(ctx, dir+"r", "", token, 4)
+		if found && l.pageDone() {
+			// The marker is not on the record's page: do without it
+			// rather than pay a second LIST.
+			return rev, nil, true, nil
+		}
+		o, err := l.next(ctx)
 		if err != nil {
 			return 0, nil, false, err
 		}
-		for _, o := range objs {
-			sk, ok := parseSecretKey(o.Key)
-			if !ok || sk.Dir != dir {
-				continue
-			}
-			if !found {
-				if sk.Marker != nil {
-					continue // a marker whose record is gone
-				}
-				rev, found = sk.Revision, true
-				continue
-			}
-			if sk.Revision == rev && sk.Marker != nil {
-				m = sk.Marker
-			}
-			return rev, m, true, nil
+		if o == nil {
+			return rev, nil, found, nil
 		}
-		if found || len(next) == 0 {
-			return rev, m, found, nil
+		sk, ok := parseSecretKey(o.Key)
+		if !ok || sk.Dir != dir {
+			continue
 		}
-		token = next
+		if !found {
+			if sk.Marker != nil {
+				continue // a marker whose record is gone
+			}
+			rev, found = sk.Revision, true
+			continue
+		}
+		if sk.Revision == rev && sk.Marker != nil {
+			m = sk.Marker
+		}
+		return rev, m, true, nil
 	}
 }
 

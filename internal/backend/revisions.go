@@ -22,24 +22,13 @@ func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envel
 	if err != nil {
 		return h, false, err
 	}
-	h.Revision, h.KeyVersion = uint64(rev), uint32(pv)
 	if err := s.reserveWraps(ctx, pv, 1); err != nil {
 		return h, false, err
 	}
-	var enc []byte
-	if value != nil || h.Tombstone {
-		enc, err = envelope.Seal(kek, h, value)
-	} else {
-		var oldKEK []byte
-		if oldKEK, err = s.kek(ctx, int(cur.hdr.KeyVersion)); err == nil {
-			enc, err = envelope.Rewrap(oldKEK, kek, cur.data, h)
-		}
-	}
+	op, err := s.prepareRevision(ctx, pv, kek, &h, rev, value, cur.data, int(cur.hdr.KeyVersion), &ev, now)
 	if err != nil {
 		return h, false, recordError(ref, rev, err)
 	}
-	op := recordOp(secretDir(h.Namespace, h.Name), h, enc, now)
-	ev.Namespace, ev.Name, ev.Revision, ev.KeyVersion, ev.Time = h.Namespace, h.Name, rev, pv, now
 	if err := s.commitWithAudit(ctx, []Event{ev}, op); err != nil {
 		what := fmt.Sprintf("writing revision %d", rev)
 		if h.Tombstone {
@@ -48,6 +37,35 @@ func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envel
 		return h, op.Exists, fmt.Errorf("secret %s: %s: %w", ref, what, err)
 	}
 	return h, false, nil
+}
+
+// prepareRevision makes h revision rev of its secret, under key version pv
+// (whose key is kek), and returns its create-only write; it completes ev,
+// the revision's audit event, whose operation, reason and metadata the
+// caller sets. The record is sealed anew when value is set or h is a
+// tombstone; otherwise the data key of prev, the record h follows (under
+// key version prevKV), is rewrapped and its value ciphertext kept byte for
+// byte: Rewrap authenticates prev under its own header first. Every new
+// revision, whether written by Put, Delete or Rotate, is made here; the
+// caller reserves the wraps and commits. Errors are the caller's to wrap
+// with the revision they concern.
+func (s *Store) prepareRevision(ctx context.Context, pv int, kek []byte, h *envelope.Header, rev int64, value, prev []byte, prevKV int, ev *Event, now time.Time) (*writeOp, error) {
+	h.Revision, h.KeyVersion = uint64(rev), uint32(pv)
+	var enc []byte
+	var err error
+	if value != nil || h.Tombstone {
+		enc, err = envelope.Seal(kek, *h, value)
+	} else {
+		var oldKEK []byte
+		if oldKEK, err = s.kek(ctx, prevKV); err == nil {
+			enc, err = envelope.Rewrap(oldKEK, kek, prev, *h)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ev.Namespace, ev.Name, ev.Revision, ev.KeyVersion, ev.Time = h.Namespace, h.Name, rev, pv, now
+	return recordOp(secretDir(h.Namespace, h.Name), *h, enc, now), nil
 }
 
 // recordOp is the create-only write of a revision record and its marker.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
 // PlanRotate counts the secrets whose current revision is not under the
@@ -232,24 +230,15 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 			outcomes[i] = outcomeSkipped
 			return nil
 		}
-		oldKEK, err := s.kek(ctx, int(rec.Header.KeyVersion))
-		if err != nil {
-			return fail(recordError(ref, c.rev, err))
-		}
-		// Rewrap authenticates the record under its header before it
-		// writes anything, so copying the decoded header is safe. The
-		// header's times are kept: a rotation changes no content.
+		// A rotation changes no content: the header, times included, is
+		// carried over (prepareRevision authenticates it through Rewrap
+		// before anything is written).
 		h := rec.Header
-		h.Revision = uint64(c.rev + 1)
-		h.KeyVersion = uint32(pv)
-		enc, err := envelope.Rewrap(oldKEK, kek, data, h)
+		events[i] = Event{Operation: OpRotated, Metadata: map[string]string{"previous_key_version": strconv.Itoa(int(rec.Header.KeyVersion))}}
+		ops[i], err = s.prepareRevision(ctx, pv, kek, &h, c.rev+1, nil, data, int(rec.Header.KeyVersion), &events[i], now)
 		if err != nil {
+			ops[i] = nil
 			return fail(recordError(ref, c.rev, err))
-		}
-		ops[i] = recordOp(secretDir(c.ns, c.name), h, enc, now)
-		events[i] = Event{
-			Operation: OpRotated, Namespace: c.ns, Name: c.name, Revision: c.rev + 1, KeyVersion: pv, Time: now,
-			Metadata: map[string]string{"previous_key_version": strconv.Itoa(int(rec.Header.KeyVersion))},
 		}
 		return nil
 	})

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"gocloud.dev/blob"
-
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -43,60 +41,50 @@ func (g *secretGroup) current() *revInfo {
 
 // secretScanner streams the secrets under a prefix, one group at a time,
 // reading the listing page by page: memory does not grow with the number
-// of secrets. Keys of one secret are contiguous in a listing (see
-// layout.go), so a group ends where the next secret's first key is.
+// of secrets. Keys of one secret are contiguous in a listing (see Object
+// layout in the package documentation), so a group ends where the next secret's first key is.
 type secretScanner struct {
-	obj       *objects
-	prefix    string
-	history   bool // keep every revision, not only up to the current one
-	pageSize  int
-	token     []byte // token of the next driver page
-	pageToken []byte // token that fetched the current page
-	page      []*blob.ListObject
-	idx       int
-	eof       bool
-	after     string // skip keys up to and including this one
-	cur       *secretGroup
+	list    *listing
+	history bool   // keep every revision, not only up to the current one
+	after   string // skip keys up to and including this one
+	cur     *secretGroup
 }
 
 func (s *Store) newScanner(prefix string, history bool) *secretScanner {
-	return &secretScanner{obj: s.obj, prefix: prefix, history: history, pageSize: 1000}
+	return &secretScanner{list: s.obj.list(prefix, "", 1000), history: history}
+}
+
+// resume makes the scanner start at the driver page token and skip the
+// keys up to and including after (a secretGroup's nextStart and the
+// LastKey of the group before it).
+func (sc *secretScanner) resume(token []byte, after string) {
+	sc.list.resume(token)
+	sc.after = after
 }
 
 // next returns the next secret, or nil at the end.
 func (sc *secretScanner) next(ctx context.Context) (*secretGroup, error) {
 	for {
-		if sc.idx >= len(sc.page) {
-			if sc.eof {
-				g := sc.cur
-				sc.cur = nil
-				return g, nil
-			}
-			token := sc.token
-			if len(token) == 0 {
-				token = blob.FirstPageToken
-			}
-			objs, next, err := sc.obj.listPage(ctx, sc.prefix, "", token, sc.pageSize)
-			if err != nil {
-				return nil, err
-			}
-			sc.pageToken, sc.page, sc.idx, sc.token = token, objs, 0, next
-			sc.eof = len(next) == 0
-			continue
+		o, err := sc.list.next(ctx)
+		if err != nil {
+			return nil, err
 		}
-		o := sc.page[sc.idx]
+		if o == nil {
+			g := sc.cur
+			sc.cur = nil
+			return g, nil
+		}
 		if sc.after != "" && o.Key <= sc.after {
-			sc.idx++
 			continue
 		}
 		sk, ok := parseSecretKey(o.Key)
 		if !ok {
-			sc.idx++ // not a secret key: a stray object
-			continue
+			continue // not a secret key: a stray object
 		}
 		if sc.cur != nil && sk.Dir != sc.cur.Dir {
+			sc.list.unread() // the next secret's first key
 			g := sc.cur
-			g.nextStart = sc.pageToken
+			g.nextStart = sc.list.pageToken
 			sc.cur = nil
 			return g, nil
 		}
@@ -104,7 +92,6 @@ func (sc *secretScanner) next(ctx context.Context) (*secretGroup, error) {
 			sc.cur = &secretGroup{Dir: sk.Dir, Namespace: sk.Namespace, Name: sk.Name}
 		}
 		sc.add(sk, o.Key)
-		sc.idx++
 	}
 }
 

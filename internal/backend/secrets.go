@@ -162,29 +162,55 @@ func validatePut(in PutInput, now time.Time) error {
 
 // put is one attempt of Put; lost reports a lost create-only race.
 func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, lost bool, _ error) {
-	ref := secretRef(in.Namespace, in.Name)
 	cur, err := s.loadCurrentRevision(ctx, in.Namespace, in.Name)
 	if err != nil {
 		return Secret{}, false, err
 	}
-	if in.IfRevision > 0 && !cur.found {
-		return Secret{}, false, fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
-	}
-	if err := s.checkExpected(ctx, in.Namespace, in.Name, &cur, in.IfRevision, in.AllowRotations); err != nil {
+	if err := s.checkPut(ctx, in, &cur); err != nil {
 		return Secret{}, false, err
+	}
+	h, err := putHeader(in, &cur, now)
+	if err != nil {
+		return Secret{}, false, err
+	}
+	ev := Event{Operation: OpUpdated, Reason: in.Reason}
+	if !cur.live() {
+		ev.Operation = OpCreated
+	}
+	h, lost, err = s.writeRevision(ctx, &cur, h, in.Value, ev, now)
+	if err != nil {
+		return Secret{}, lost, err
+	}
+	return secretFromHeader(h, now), false, nil
+}
+
+// checkPut applies a Put's conditions to the current revision cur.
+func (s *Store) checkPut(ctx context.Context, in PutInput, cur *currentRevision) error {
+	ref := secretRef(in.Namespace, in.Name)
+	if in.IfRevision > 0 && !cur.found {
+		return fmt.Errorf("secret %s does not exist, expected revision %d: %w", ref, in.IfRevision, ErrConcurrentModification)
+	}
+	if err := s.checkExpected(ctx, in.Namespace, in.Name, cur, in.IfRevision, in.AllowRotations); err != nil {
+		return err
 	}
 	switch {
 	case in.IfRevision < 0 && cur.live():
-		return Secret{}, false, fmt.Errorf("secret %s already exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
+		return fmt.Errorf("secret %s already exists at revision %d: %w", ref, cur.rev, ErrConcurrentModification)
 	case in.Value == nil && !cur.live():
-		return Secret{}, false, invalid(FieldValue, "is required: secret %s does not exist", ref)
+		return invalid(FieldValue, "is required: secret %s does not exist", ref)
 	case cur.err != nil && (in.Value == nil || !in.SetMetadata || !in.Expiry.Set):
 		// Keeping a stored value, metadata or expiry needs a readable
 		// record; a new value with explicit metadata and expiry may
 		// replace an unreadable one.
-		return Secret{}, false, cur.err
+		return cur.err
 	}
+	return nil
+}
 
+// putHeader is the header of the revision a Put writes on top of cur: the
+// stored creation time, metadata and expiry carry over unless the Put
+// replaces them.
+func putHeader(in PutInput, cur *currentRevision, now time.Time) (envelope.Header, error) {
 	h := envelope.Header{Namespace: in.Namespace, Name: in.Name, CreatedAt: now.UnixNano(), UpdatedAt: now.UnixNano()}
 	var storedExpiry int64
 	if cur.live() && cur.err == nil {
@@ -198,18 +224,9 @@ func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, 
 			h.Metadata = maps.Clone(in.Metadata)
 		}
 	}
-	if h.ExpiresAt, err = resolveExpiry(in.Expiry, storedExpiry, now); err != nil {
-		return Secret{}, false, err
-	}
-	ev := Event{Operation: OpUpdated, Reason: in.Reason}
-	if !cur.live() {
-		ev.Operation = OpCreated
-	}
-	h, lost, err = s.writeRevision(ctx, &cur, h, in.Value, ev, now)
-	if err != nil {
-		return Secret{}, lost, err
-	}
-	return secretFromHeader(h, now), false, nil
+	var err error
+	h.ExpiresAt, err = resolveExpiry(in.Expiry, storedExpiry, now)
+	return h, err
 }
 
 // Delete writes a tombstone revision (see DeleteInput): the secret then

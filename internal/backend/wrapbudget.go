@@ -5,25 +5,21 @@ import (
 	"fmt"
 )
 
-// Wrap budget. AES-GCM with random 96-bit nonces is safe for at most 2^32
-// encryptions under one key (NIST SP 800-38D §8.3); every data key wrapped
-// under a key version is one. Counting them exactly would need a shared
-// counter, which immutable objects cannot be, so wraps are reserved in
-// blocks: before wrapping, a Store claims the next block of wrapBlockSize
-// wraps with a create-only object v1/w/<ver>/b<inv block>, and refuses with
-// ErrWrapLimit once the next block would pass wrapLimit (2^31, half the
-// NIST bound). Unused parts of a block are simply lost, so the count is an
-// upper bound: a run that writes one secret uses one block, allowing over
-// half a million runs per version. Claiming costs one LIST and one write
-// per block.
+// The wrap budget of a key version (see the package documentation): wraps
+// are reserved in blocks of wrapBlockSize, claimed with create-only
+// objects, up to wrapLimit.
 const (
 	wrapBlockSize = 4096
 	wrapLimit     = 1 << 31
 	maxWrapBlocks = wrapLimit / wrapBlockSize
 )
 
+// wrapBudget is the unused part of the blocks this Store claimed for one
+// key version.
 type wrapBudget struct{ left int }
 
+// reserveWraps reserves n wraps under key version v, claiming blocks as
+// needed; ErrWrapLimit once the next block would pass wrapLimit.
 func (s *Store) reserveWraps(ctx context.Context, v, n int) error {
 	s.wrapMu.Lock()
 	defer s.wrapMu.Unlock()
