@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,12 +13,16 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // TestEventsAcrossDays: filters, both orders and pagination over events
 // spread across several day directories agree with a reference computed
 // from the full log.
 func TestEventsAcrossDays(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		for i := 0; i < 24; i++ {
@@ -106,6 +107,7 @@ func sameEvents(a, b []backend.Event) bool {
 // TestListEventsReadsOnlyMatching: a filtered query reads entries of the
 // matching events only, whatever the size of the rest of the log.
 func TestListEventsReadsOnlyMatching(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
 	u.Tg.Opts = backend.Options{Bucket: b}
@@ -148,6 +150,7 @@ func TestListEventsReadsOnlyMatching(t *testing.T) {
 // TestForgedEvents: an event a bucket writer forged, altered or moved is an
 // integrity error that names it.
 func TestForgedEvents(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -194,6 +197,7 @@ func TestForgedEvents(t *testing.T) {
 
 // TestEventIDs: ids are unique and, for one process, follow write order.
 func TestEventIDs(t *testing.T) {
+	t.Parallel()
 	prev := ""
 	seen := map[string]bool{}
 	for i := 0; i < 10000; i++ {
@@ -211,6 +215,7 @@ func TestEventIDs(t *testing.T) {
 // TestLostRaceWithdrawsEvents: a write that loses its create-only race
 // leaves no event behind.
 func TestLostRaceWithdrawsEvents(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v1")
@@ -240,6 +245,7 @@ func TestLostRaceWithdrawsEvents(t *testing.T) {
 // index, even one that reached the bucket before its write reported the
 // failure.
 func TestAuditFailClosed(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 		t.Run(kind.String(), func(t *testing.T) {
 			for k := 1; k <= 3; k++ {
@@ -274,28 +280,29 @@ func TestAuditFailClosed(t *testing.T) {
 	}
 }
 
-// aheadEnv is a store on a bucket that can fail the k-th write, for
-// TestAuditWrittenAhead.
+// aheadEnv is a harness on a Faulty target, for TestAuditWrittenAhead and
+// TestRewrapKeyVersionFaultsConverge. The root keys and concurrency of the
+// stores it opens come from opts, so that a test can change them between
+// opens.
 type aheadEnv struct {
-	ctx   context.Context
-	clock *backendtest.Clock
-	inner *blob.Bucket
-	ib    *backendtest.FaultBucket
-	b     *blob.Bucket
-	opts  backend.Options // of s, without the bucket
-	s     *backend.Store
+	*backendtest.Harness
+	opts backend.Options // RootKey, PreviousRootKeys and Concurrency
 }
 
-func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *backend.Store {
+// newAheadEnv opens e.S on the faulty bucket with opts.
+func newAheadEnv(t *testing.T, opts backend.Options) *aheadEnv {
 	t.Helper()
-	o := e.opts
-	o.Bucket = b
-	s, err := backend.Open(e.ctx, o)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	e := &aheadEnv{Harness: backendtest.NewWithRoot(t, backendtest.Faulty, opts.RootKey), opts: opts}
+	e.S = e.open(e.Tg.Opts.Bucket)
+	return e
+}
+
+// open opens a store on b (the faulty bucket or e.Tg.Raw) with e.opts.
+func (e *aheadEnv) open(b *blob.Bucket) *backend.Store {
+	e.T.Helper()
+	return e.MustOpen(func(o *backend.Options) {
+		o.Bucket, o.RootKey, o.PreviousRootKeys, o.Concurrency = b, e.opts.RootKey, e.opts.PreviousRootKeys, e.opts.Concurrency
+	})
 }
 
 // dataState hashes every object that is not part of the audit log or of
@@ -304,13 +311,13 @@ func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
 	t.Helper()
 	out := map[string][32]byte{}
 	for _, prefix := range []string{backend.PrefixSecrets, backend.PrefixKeyring, backend.PrefixHeader} {
-		it := e.inner.List(&blob.ListOptions{Prefix: prefix})
+		it := e.Tg.Raw.List(&blob.ListOptions{Prefix: prefix})
 		for {
-			o, err := it.Next(e.ctx)
+			o, err := it.Next(e.Ctx)
 			if err != nil {
 				break
 			}
-			out[o.Key] = sha256.Sum256(backendtest.ReadRaw(t, e.inner, o.Key))
+			out[o.Key] = sha256.Sum256(backendtest.ReadRaw(t, e.Tg.Raw, o.Key))
 		}
 	}
 	return out
@@ -319,7 +326,7 @@ func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
 func (e *aheadEnv) eventIDs(t *testing.T) map[string]backend.Event {
 	t.Helper()
 	out := map[string]backend.Event{}
-	for _, ev := range backendtest.AllEvents(t, e.open(t, e.inner), backend.EventFilter{}) {
+	for _, ev := range backendtest.AllEvents(t, e.open(e.Tg.Raw), backend.EventFilter{}) {
 		out[ev.ID] = ev
 	}
 	return out
@@ -330,6 +337,7 @@ func (e *aheadEnv) eventIDs(t *testing.T) map[string]backend.Event {
 // object created, changed or removed) has its audit event: events are
 // written ahead of the change, and a failed audit write stops it.
 func TestAuditWrittenAhead(t *testing.T) {
+	t.Parallel()
 	oldRoot, newRoot := backendtest.RandomRootKey(), backendtest.RandomRootKey()
 	mutations := []struct {
 		name string
@@ -338,24 +346,24 @@ func TestAuditWrittenAhead(t *testing.T) {
 		run  func(e *aheadEnv) error
 	}{
 		{"put", backend.OpUpdated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
+			_, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
 			return err
 		}},
-		{"delete", backend.OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "a"}) }},
+		{"delete", backend.OpDeleted, nil, func(e *aheadEnv) error { return e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "a"}) }},
 		{"create key version", backend.OpKeyVersionCreated, nil, func(e *aheadEnv) error {
-			_, err := e.s.CreateKeyVersion(e.ctx, 3, nil)
+			_, err := e.S.CreateKeyVersion(e.Ctx, 3, nil)
 			return err
 		}},
-		{"retire key version", backend.OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
+		{"retire key version", backend.OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.S.RetireKeyVersion(e.Ctx, 2) }},
 		{"rewrap key version", backend.OpKeyVersionRewrapped, func(o *backend.Options) {
 			o.RootKey, o.PreviousRootKeys = newRoot, []string{oldRoot}
-		}, func(e *aheadEnv) error { return e.s.RewrapKeyVersion(e.ctx, 1) }},
+		}, func(e *aheadEnv) error { return e.S.RewrapKeyVersion(e.Ctx, 1) }},
 		{"rotate", backend.OpRotated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Rotate(e.ctx, backend.RotateInput{})
+			_, err := e.S.Rotate(e.Ctx, backend.RotateInput{})
 			return err
 		}},
 		{"cleanup", "", nil, func(e *aheadEnv) error {
-			_, err := e.s.Cleanup(e.ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
+			_, err := e.S.Cleanup(e.Ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
 			return err
 		}},
 	}
@@ -367,19 +375,16 @@ func TestAuditWrittenAhead(t *testing.T) {
 					if k > 50 {
 						t.Fatalf("still writing at k = %d", k)
 					}
-					e := &aheadEnv{ctx: context.Background(), clock: backendtest.NewClock(), inner: backendtest.OpenRaw(t, "mem://")}
-					e.ib, e.b = backendtest.NewFaultBucket(e.inner)
-					e.opts = backend.Options{RootKey: oldRoot, Actor: backendtest.Actor, Now: e.clock.Now, Concurrency: 2}
-					e.s = e.open(t, e.b)
+					e := newAheadEnv(t, backend.Options{RootKey: oldRoot, Concurrency: 2})
 					setupAheadStore(t, e)
 					if m.pre != nil {
 						m.pre(&e.opts)
-						e.s = e.open(t, e.b)
+						e.S = e.open(e.Tg.Opts.Bucket)
 					}
 					data, events := e.dataState(t), e.eventIDs(t)
-					e.ib.Arm(kind, k)
+					e.Tg.Faults.Arm(kind, k)
 					err := m.run(e)
-					if ok, _ := e.ib.Disarm(); !ok {
+					if ok, _ := e.Tg.Faults.Disarm(); !ok {
 						if err != nil {
 							t.Fatalf("%s without a fault: %v", m.name, err)
 						}
@@ -420,7 +425,7 @@ func TestAuditWrittenAhead(t *testing.T) {
 // moves the clock two days on.
 func setupAheadStore(t *testing.T, e *aheadEnv) {
 	t.Helper()
-	if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
+	if _, err := e.S.CreateKeyVersion(e.Ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, in := range []backend.PutInput{
@@ -429,17 +434,17 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 		{Namespace: "ns", Name: "b", Value: []byte("b"), Expiry: backend.Expiry{Set: true, TTL: time.Hour}},
 		{Namespace: "ns", Name: "c", Value: []byte("c")},
 	} {
-		if _, err := e.s.Put(e.ctx, in); err != nil {
+		if _, err := e.S.Put(e.Ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
+	if err := e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {
+	if _, err := e.S.CreateKeyVersion(e.Ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(48 * time.Hour)
+	e.Clock.Advance(48 * time.Hour)
 }
 
 // TestListEventsWindowNarrowed: a short time window inside a busy day
@@ -447,12 +452,16 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 // of LISTs, not the whole day's index; batches whose events spread over
 // several minutes are still found by a window that starts inside them.
 func TestListEventsWindowNarrowed(t *testing.T) {
+	t.Parallel()
 	t.Run("mem", func(t *testing.T) {
 		ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
 		testWindowNarrowed(t, backend.Options{Bucket: b}, ib, b, 3000)
 	})
 	// file:// by URL: the local path that reads each directory once.
 	t.Run("file", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("writes 1,200 events to a local directory (over 5 s)")
+		}
 		dir := t.TempDir()
 		testWindowNarrowed(t, backend.Options{BucketURL: backendtest.FileURL(dir)}, nil, backendtest.OpenRaw(t, backendtest.FileURL(dir)), 1200)
 	})
@@ -589,6 +598,7 @@ func testWindowNarrowed(t *testing.T, o backend.Options, ib *backendtest.FaultBu
 // TestTimeCover: the prefixes match every time of the range, at most limit
 // of them, and with room enough nothing outside the range.
 func TestTimeCover(t *testing.T) {
+	t.Parallel()
 	match := func(c []string, x int64) bool {
 		k := fmt.Sprintf("%020d", x)
 		for _, p := range c {

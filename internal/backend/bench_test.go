@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +18,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // Benchmarks of the store against its floor: the blob driver's own
@@ -648,6 +648,7 @@ func isNotFound(err error) bool { return errors.Is(err, backend.ErrNotFound) }
 // Get of the current revision in at most 2 requests whatever the history
 // length, and PlanRotate / PlanCleanup with no GET (or HEAD) of any object.
 func TestRequestCounts(t *testing.T) {
+	t.Parallel()
 	for _, driver := range []string{"mem", "file"} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
@@ -760,6 +761,7 @@ func TestRequestCounts(t *testing.T) {
 // its LISTs depend on how the window's edges align (TestListEventsWindowNarrowed
 // bounds them).
 func TestListEventsRequests(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	type cost struct{ lists, gets, events int }
 	measure := func(n int) map[string]cost {

@@ -1,20 +1,21 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // TestCleanupRevisions: superseded revisions go once superseded longer than
 // the retention; the current revision never does, and a deleted secret
 // keeps its last value until the secret itself is purged.
 func TestCleanupRevisions(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "live", "l1") // superseded at t0
@@ -68,6 +69,7 @@ func TestCleanupRevisions(t *testing.T) {
 // longer than the retention, with a final deleted_cleanup event; its name
 // can then be used again.
 func TestCleanupDeletedSecrets(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v1")
@@ -105,6 +107,7 @@ func TestCleanupDeletedSecrets(t *testing.T) {
 // tombstone leaves the secret deleted; the plan still counts it and the
 // next Cleanup finishes it without a second event.
 func TestCleanupResumesInterruptedPurge(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
 	u.Tg.Opts = backend.Options{Bucket: b}
@@ -148,6 +151,7 @@ func TestCleanupResumesInterruptedPurge(t *testing.T) {
 // TestCleanupAuditEvents: events older than the retention are removed,
 // counted by the plan, and recorded by one purged event with the count.
 func TestCleanupAuditEvents(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		for i := 0; i < 6; i++ {
@@ -188,6 +192,7 @@ func TestCleanupAuditEvents(t *testing.T) {
 }
 
 func TestCleanupValidation(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	for _, in := range []backend.CleanupInput{
 		{Retention: backend.Retention{ExpiredSecrets: dur(-time.Second)}},
@@ -208,6 +213,7 @@ func TestCleanupValidation(t *testing.T) {
 // claims a purge in progress is neither purged at once (bypassing the
 // deleted-secret retention) nor reported as deleted by Get.
 func TestCleanupChecksMarkersAgainstRecords(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "keep me")
@@ -252,6 +258,7 @@ func TestCleanupChecksMarkersAgainstRecords(t *testing.T) {
 // purged from behind a current revision whose value does not decrypt: they
 // hold the last readable value. Other secrets are still cleaned up.
 func TestCleanupRevisionsBehindDamagedCurrent(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v1")

@@ -36,5 +36,6 @@ var conformance = []backendtest.ConformanceTest{
 // TestConformance runs the suite on mem://, file://, S3 (gofakes3) and, when
 // SECRETSTORE_TEST_BUCKET_URL is set, on that bucket.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	backendtest.RunConformanceTests(t, backendtest.TargetKinds(), conformance)
 }

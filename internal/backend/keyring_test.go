@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"encoding/base64"
 	"errors"
@@ -16,6 +13,9 @@ import (
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
 	"gocloud.dev/secrets/localsecrets"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // countingKeepers serves "countkey://<name>" root keys: local keys that
@@ -73,6 +73,7 @@ func newCountingKey(t *testing.T) (string, *countingKeeper) {
 // (KMS) call per key version touched, plus one for the store header, not
 // one per secret.
 func TestRootKeyCallsPerKeyVersion(t *testing.T) {
+	t.Parallel()
 	root, k := newCountingKey(t)
 	u := backendtest.NewWithRoot(t, backendtest.Mem, root)
 	u.CreateKV(1)
@@ -95,6 +96,7 @@ func TestRootKeyCallsPerKeyVersion(t *testing.T) {
 }
 
 func TestCreateKeyVersionRules(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	material := backendtest.RandomBytes(32)
 	kv, err := u.S.CreateKeyVersion(u.Ctx, 1, material)
@@ -145,6 +147,7 @@ func TestCreateKeyVersionRules(t *testing.T) {
 }
 
 func TestRetireKeyVersion(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -190,6 +193,7 @@ func TestRetireKeyVersion(t *testing.T) {
 // TestWrapLimit: once a version's claimed wrap blocks reach the limit,
 // writes under it fail with ErrWrapLimit; a new version lifts it.
 func TestWrapLimit(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -228,6 +232,7 @@ func TestWrapLimit(t *testing.T) {
 // TestKeyVersionRecordTamper: an altered key version record is reported by
 // version, and only secrets under it are affected.
 func TestKeyVersionRecordTamper(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	u.CreateKV(1)
 	u.PutValue("ns", "one", "v1")
@@ -261,6 +266,7 @@ func TestKeyVersionRecordTamper(t *testing.T) {
 // write leaves every secret readable with the old and new root keys, and a
 // rerun converges to a store that the new root key alone opens.
 func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
+	t.Parallel()
 	oldRoot, newRoot := backendtest.RandomRootKey(), backendtest.RandomRootKey()
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 		t.Run(kind.String(), func(t *testing.T) {
@@ -268,37 +274,34 @@ func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
 				if k > 20 {
 					t.Fatalf("still writing at k = %d", k)
 				}
-				e := &aheadEnv{ctx: context.Background(), clock: backendtest.NewClock(), inner: backendtest.OpenRaw(t, "mem://")}
-				e.ib, e.b = backendtest.NewFaultBucket(e.inner)
-				e.opts = backend.Options{RootKey: oldRoot, Actor: backendtest.Actor, Now: e.clock.Now}
-				e.s = e.open(t, e.b)
+				e := newAheadEnv(t, backend.Options{RootKey: oldRoot})
 				setupAheadStore(t, e)
 				e.opts.RootKey, e.opts.PreviousRootKeys = newRoot, []string{oldRoot}
-				e.s = e.open(t, e.b)
-				e.ib.Arm(kind, k)
-				err := e.s.RewrapKeyVersion(e.ctx, 1)
-				fired, _ := e.ib.Disarm()
+				e.S = e.open(e.Tg.Opts.Bucket)
+				e.Tg.Faults.Arm(kind, k)
+				err := e.S.RewrapKeyVersion(e.Ctx, 1)
+				fired, _ := e.Tg.Faults.Disarm()
 				if !fired {
 					if err != nil {
 						t.Fatalf("RewrapKeyVersion without a fault: %v", err)
 					}
 					break
 				}
-				check := e.open(t, e.inner)
-				if got, err := check.Get(e.ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
+				check := e.open(e.Tg.Raw)
+				if got, err := check.Get(e.Ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
 					t.Fatalf("k=%d: after a failed rewrap (%v): Get = %q, %v", k, err, got.Value, err)
 				}
 				for _, v := range []int{1, 2} {
-					if err := e.s.RewrapKeyVersion(e.ctx, v); err != nil {
+					if err := e.S.RewrapKeyVersion(e.Ctx, v); err != nil {
 						t.Fatalf("k=%d: rerun of RewrapKeyVersion(%d): %v", k, v, err)
 					}
 				}
 				e.opts.PreviousRootKeys = nil
-				s := e.open(t, e.inner)
-				if got, err := s.Get(e.ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
+				s := e.open(e.Tg.Raw)
+				if got, err := s.Get(e.Ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
 					t.Fatalf("k=%d: with the new root key only: Get = %q, %v", k, got.Value, err)
 				}
-				kvs, err := s.KeyVersions(e.ctx)
+				kvs, err := s.KeyVersions(e.Ctx)
 				if err != nil || len(kvs) != 2 || !kvs[0].RootKeyCurrent || !kvs[1].RootKeyCurrent {
 					t.Fatalf("k=%d: KeyVersions after the rerun = %+v, %v", k, kvs, err)
 				}
@@ -312,6 +315,7 @@ func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
 // loses the header's create-only race reads the winner's header and
 // carries on, and the lost attempt leaves no event.
 func TestRewrapKeyVersionHeaderRace(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")

@@ -1,15 +1,15 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"fmt"
 	"slices"
 	"sort"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 func testList(t *testing.T, newTarget backendtest.NewTarget) {
@@ -193,6 +193,7 @@ func testListingSiblings(t *testing.T, newTarget backendtest.NewTarget) {
 // secrets) and under one name (505 revisions), each next to siblings that
 // extend its name with characters below '/'.
 func TestFileListingPageBoundary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes about 1,100 secrets revisions to a local directory")
 	}

@@ -1,20 +1,20 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 
 // TestLocalStaleTemps: temporary files of interrupted writes are invisible
 // to the store and removed by Cleanup once old.
 func TestLocalStaleTemps(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.FileSkipMetadata)
 	u.CreateKV(1)
 	u.PutValue("ns", "a", "v")

@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"context"
 	"errors"
@@ -17,6 +14,8 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -24,7 +23,11 @@ import (
 // readable; the plan shows the rest, a rerun finishes it, and a further
 // rerun writes nothing.
 func TestRotateResumable(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
+		if testing.Short() && u.Tg.Dir != "" {
+			t.Skip("writes and rotates 150 secrets on a local directory (over 5 s)")
+		}
 		u.CreateKV(1)
 		const n = 150
 		for i := 0; i < n; i++ {
@@ -80,6 +83,7 @@ func TestRotateResumable(t *testing.T) {
 }
 
 func TestRotateKeepsValueCiphertext(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.Clock.Advance(time.Minute)
@@ -109,6 +113,7 @@ func TestRotateKeepsValueCiphertext(t *testing.T) {
 // TestRotateScopeAndDamage: Rotate touches only its namespace, and a damaged
 // secret is reported by name without stopping the others.
 func TestRotateScopeAndDamage(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	u.CreateKV(1)
 	for _, ns := range []string{"a", "a-b", "b"} {
@@ -152,6 +157,7 @@ func (b *gaugeBucket) NewRangeReader(ctx context.Context, key string, offset, le
 // TestRotateBoundedConcurrency: Rotate reads records in parallel, never
 // more at once than Options.Concurrency.
 func TestRotateBoundedConcurrency(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	ib, _ := backendtest.NewFaultBucket(u.Tg.Raw)
 	g := &gaugeBucket{FaultBucket: ib}

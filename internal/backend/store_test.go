@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -16,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -26,6 +25,7 @@ func forDrivers(t *testing.T, f func(t *testing.T, u *backendtest.Harness)) {
 }
 
 func TestOpenRootKeyForms(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	key := backendtest.RandomBytes(32)
 	dir := t.TempDir()
@@ -82,6 +82,7 @@ func TestOpenRootKeyForms(t *testing.T) {
 // TestOpenErrorsRedactURLs: an error about a bucket URL never repeats the
 // URL's userinfo or query, which may hold credentials.
 func TestOpenErrorsRedactURLs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := backendtest.RandomRootKey()
 	for _, c := range []struct {
@@ -109,6 +110,7 @@ func TestOpenErrorsRedactURLs(t *testing.T) {
 }
 
 func TestOpenBucketURLForms(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := backendtest.RandomRootKey()
 	for _, c := range []struct{ url, says string }{
@@ -137,6 +139,7 @@ func TestOpenBucketURLForms(t *testing.T) {
 }
 
 func TestRootKeyMismatchAndRotation(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "alpha") // under version 1
@@ -203,6 +206,7 @@ func TestRootKeyMismatchAndRotation(t *testing.T) {
 }
 
 func TestPutKeepsCiphertext(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "the value")
@@ -240,6 +244,7 @@ func TestPutKeepsCiphertext(t *testing.T) {
 }
 
 func TestMarkerMismatchIsIntegrity(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -270,6 +275,7 @@ func TestMarkerMismatchIsIntegrity(t *testing.T) {
 }
 
 func TestReplaceUnreadableRevision(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "a", "v")
@@ -307,7 +313,11 @@ func TestReplaceUnreadableRevision(t *testing.T) {
 }
 
 func TestListPaginationAcrossDriverPages(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
+		if testing.Short() && u.Tg.Dir != "" {
+			t.Skip("writes about 600 revisions to a local directory (over 5 s)")
+		}
 		u.CreateKV(1)
 		var want []string
 		for i := 0; i < 420; i++ {
@@ -371,6 +381,7 @@ func firstDiff(a, b []string) string {
 }
 
 func TestHasAndHead(t *testing.T) {
+	t.Parallel()
 	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
 		u.CreateKV(1)
 		u.PutValue("ns", "live", "v")
@@ -406,6 +417,7 @@ func TestHasAndHead(t *testing.T) {
 }
 
 func TestExpiryValidation(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	u.CreateKV(1)
 	for _, c := range []struct {
@@ -431,6 +443,7 @@ func TestExpiryValidation(t *testing.T) {
 // keyring to read a secret is reported as that failure, not as damage to
 // the secret (ErrIntegrity).
 func TestKeyringReadFailureIsNotIntegrity(t *testing.T) {
+	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)
 	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
 	u.Tg.Opts = backend.Options{Bucket: b}
