@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -34,8 +32,10 @@ type objects struct {
 	// URL, else a blobWriter.
 	w    createonly.Writer
 	conc int
-	// localRoot is the directory of a file:// store opened by URL.
-	localRoot string
+	// local is the directory of a file:// store opened by URL: its
+	// directory reads and deletions go through it, confined to the
+	// store's directory (see createonly.Dir).
+	local *createonly.Dir
 }
 
 // localFiles returns, on a local store, the keys of the files directly in
@@ -43,10 +43,10 @@ type objects struct {
 // of names, in ascending order, reading the directory once; ok is false on
 // any other store. A directory that does not exist holds no file.
 func (o *objects) localFiles(dir string, names []string) (keys []string, ok bool, err error) {
-	if o.localRoot == "" {
+	if o.local == nil {
 		return nil, false, nil
 	}
-	entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(dir)))
+	entries, err := o.local.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, true, nil
 	}
@@ -73,8 +73,8 @@ func (o *objects) localFiles(dir string, names []string) (keys []string, ok bool
 // walking every file below the prefix.
 func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) {
 	var out []string
-	if o.localRoot != "" {
-		entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(prefix)))
+	if o.local != nil {
+		entries, err := o.local.ReadDir(prefix)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -132,6 +132,12 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 
 // delete removes key; a key already gone is not an error.
 func (o *objects) delete(ctx context.Context, key string) error {
+	if o.local != nil {
+		if err := o.local.Remove(key); err != nil {
+			return fmt.Errorf("deleting %s: %w", key, err)
+		}
+		return nil
+	}
 	err := o.bucket.Delete(ctx, key)
 	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 		return fmt.Errorf("deleting %s: %w", key, err)
