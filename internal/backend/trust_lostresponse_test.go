@@ -254,3 +254,30 @@ func TestRivalWriteIsStillAConflict(t *testing.T) {
 		t.Fatalf("lost race reported as an integrity error: %v", err)
 	}
 }
+
+// TestLostResponseRootKeyRewrap loses the response of the store header
+// revision that a root-key rotation writes with the first rewrapped key
+// version: the rewrap succeeds once, with its event, and the old root key
+// is no longer needed for the header.
+func TestLostResponseRootKeyRewrap(t *testing.T) {
+	t.Parallel()
+	h, p := lossyHarness(t)
+	h.PutValue("app", "db", "v1")
+	oldRoot := h.Root
+	h.Root = backendtest.RandomRootKey()
+	s := h.MustOpen(func(o *backend.Options) { o.PreviousRootKeys = []string{oldRoot} })
+	p.losePutResponse(func(key string) bool { return strings.HasPrefix(key, backend.PrefixHeader) })
+	err := s.RewrapKeyVersion(h.Ctx, 1)
+	p.expectFired(t, "RewrapKeyVersion")
+	if err != nil {
+		t.Fatalf("RewrapKeyVersion whose header response was lost: %v", err)
+	}
+	h.ExpectValue(h.MustOpen(), "app", "db", []byte("v1")) // the new root key alone
+	evs := backendtest.AllEvents(t, h.Fresh(), backend.EventFilter{Operations: []string{backend.OpKeyVersionRewrapped}})
+	if len(evs) != 1 || evs[0].Metadata["store_header"] != "rewrapped" {
+		t.Fatalf("rewrap events = %+v, want one that rewrapped the store header", evs)
+	}
+	if keys := backendtest.RawKeys(t, h.Tg.Raw, backend.PrefixHeader); len(keys) != 2 {
+		t.Fatalf("header revisions %v, want two (the original and the rewrapped one)", keys)
+	}
+}
