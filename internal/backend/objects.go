@@ -107,18 +107,42 @@ func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) 
 // larger, so a bigger one is corrupt and never read whole.
 const maxObjectLen = 256 << 10
 
-// get reads key, refusing objects over limit bytes with ErrIntegrity.
+// get reads key, refusing objects over limit bytes with ErrIntegrity. A
+// local store reads the file itself, never through a link out of its
+// directory.
 func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error) {
-	r, err := o.bucket.NewReader(ctx, key, nil)
-	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
+	var r io.ReadCloser
+	var size int64
+	if o.local != nil {
+		f, err := o.local.Open(key)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errObjectNotFound
 		}
-		return nil, fmt.Errorf("reading %s: %w", key, err)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		fi, err := f.Stat()
+		if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("not a regular file: %w", ErrIntegrity)
+		}
+		if err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		r, size = f, fi.Size()
+	} else {
+		br, err := o.bucket.NewReader(ctx, key, nil)
+		if err != nil {
+			if gcerrors.Code(err) == gcerrors.NotFound {
+				return nil, errObjectNotFound
+			}
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		r, size = br, br.Size()
 	}
 	defer r.Close()
-	if r.Size() > int64(limit) {
-		return nil, fmt.Errorf("object %s is %d bytes, more than any valid object (%d): %w", key, r.Size(), limit, ErrIntegrity)
+	if size > int64(limit) {
+		return nil, fmt.Errorf("object %s is %d bytes, more than any valid object (%d): %w", key, size, limit, ErrIntegrity)
 	}
 	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {

@@ -95,3 +95,32 @@ func TestPutSymlinkedSecretDir(t *testing.T) {
 	t.Logf("Put: %v", err)
 	expectUntouched(t, outside, "victim")
 }
+
+// TestGetSymlinkedSecretDir moves a secret's directory out of the store
+// and links it back: the store does not read through the link (its
+// objects are no longer the store's), so the secret reads as an error,
+// not as the value found outside.
+func TestGetSymlinkedSecretDir(t *testing.T) {
+	t.Parallel()
+	h := backendtest.New(t, backendtest.FileSkipMetadata)
+	h.CreateKV(1)
+	h.PutValue("app", "db", "v1")
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	dir := filepath.Join(h.Tg.Dir, filepath.FromSlash(strings.TrimSuffix(backend.SecretDir("app", "db"), "/")))
+	moved := filepath.Join(t.TempDir(), "moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(moved, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, rev := range []int64{0, 1} {
+		got, err := h.Fresh().Get(h.Ctx, "app", "db", backend.GetOptions{Revision: rev})
+		if err == nil {
+			t.Fatalf("Get(revision %d) through a link out of the store = %q, want an error", rev, got.Value)
+		}
+		t.Logf("Get(revision %d): %v", rev, err)
+	}
+}

@@ -346,6 +346,12 @@ func (l *Dir) ReadDir(dir string) ([]fs.DirEntry, error) {
 	return entries, err
 }
 
+// Open opens the object key for reading, never through a link out of
+// root.
+func (l *Dir) Open(key string) (*os.File, error) {
+	return l.r.Open(l.path(key))
+}
+
 // Remove removes the object key; a key already gone is not an error. It
 // never removes a file outside root.
 func (l *Dir) Remove(key string) error {
