@@ -13,3 +13,9 @@ func SetAuditWriteFormat(v int) (restore func()) {
 
 // EventFormat is the audit event format this build writes.
 const EventFormat = eventFormat
+
+// Layout names the trust tests select faulted requests by.
+const (
+	PrefixProbe = prefixProbe
+	PrefixWraps = prefixWraps
+)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gocloud.dev/secrets"
 
@@ -63,7 +64,9 @@ func (hs *headerState) isRetired(v int) bool {
 }
 
 // openHeader reads the newest store header revision and opens its secret
-// with the root key (or a previous one); an empty store is initialised.
+// with the root key (or a previous one). Only an empty store is
+// initialised: a store that holds objects but no header lost its header
+// (see checkEmpty).
 func (s *Store) openHeader(ctx context.Context) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		key, found, err := s.firstKey(ctx, prefixHeader, 4, func(k string) bool { _, ok := parseHeaderKey(k); return ok })
@@ -71,6 +74,12 @@ func (s *Store) openHeader(ctx context.Context) error {
 			return fmt.Errorf("reading the store header: %w", err)
 		}
 		if !found {
+			if err := s.checkEmpty(ctx); err != nil {
+				if errors.Is(err, errHeaderAppeared) {
+					continue
+				}
+				return err
+			}
 			err := s.initHeader(ctx)
 			if errors.Is(err, ErrConcurrentModification) {
 				continue // another process initialised it first; read theirs
@@ -95,6 +104,65 @@ func (s *Store) openHeader(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("reading the store header: it keeps changing: %w", ErrConcurrentModification)
+}
+
+// errHeaderAppeared: a concurrent Open initialised the store while
+// checkEmpty looked at it.
+var errHeaderAppeared = errors.New("store header appeared")
+
+// checkEmpty is called when the store has no header: nil when the store is
+// empty, so that a header may be written, otherwise ErrIntegrity. Every
+// object of a store is written after its header (key versions, secrets
+// and audit events are all MACed under keys derived from it), so an
+// object without a header means the header was deleted: writing a new one
+// (a new store secret) would make everything stored fail its MACs while
+// new writes went on. Only probes, which any Open writes before it looks
+// for the header, and names the layout never produces (temporary files of
+// a fileblob bucket: '.' is not a key character) may precede a header.
+//
+// It costs one LIST of page size 1 on an empty store; an object it finds
+// may also be a concurrent Open's work, so the header is looked for once
+// more before reporting (errHeaderAppeared when it is there now).
+func (s *Store) checkEmpty(ctx context.Context) error {
+	key, found, err := s.firstKey(ctx, prefixStore, 1, isStoreContent)
+	if err != nil {
+		return fmt.Errorf("reading the store: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	if _, ok := parseHeaderKey(key); ok {
+		return errHeaderAppeared
+	}
+	_, found, err = s.firstKey(ctx, prefixHeader, 4, func(k string) bool { _, ok := parseHeaderKey(k); return ok })
+	if err != nil {
+		return fmt.Errorf("reading the store header: %w", err)
+	}
+	if found {
+		return errHeaderAppeared
+	}
+	return fmt.Errorf("the store header is missing and the store is not empty (it holds %s), so the header was deleted: a new store is initialised only in an empty bucket; restoring the header (from bucket versioning or a backup) makes the store readable again: %w", storeObjectKind(key), ErrIntegrity)
+}
+
+// isStoreContent reports whether key is an object that only a store with
+// a header writes.
+func isStoreContent(key string) bool {
+	return !strings.HasPrefix(key, prefixProbe) && !strings.Contains(key, ".")
+}
+
+// storeObjectKind names, in the store's words, what the object at key is.
+func storeObjectKind(key string) string {
+	switch {
+	case strings.HasPrefix(key, prefixKeyring):
+		return "key versions"
+	case strings.HasPrefix(key, prefixSecrets):
+		return "secrets"
+	case strings.HasPrefix(key, prefixAudit):
+		return "audit events"
+	case strings.HasPrefix(key, prefixWraps):
+		return "key version wrap counts"
+	}
+	return "objects of the store's layout"
 }
 
 func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (headerState, error) {

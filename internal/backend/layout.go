@@ -15,6 +15,7 @@ import (
 // Key prefixes of format 1 (see Object layout in the package
 // documentation).
 const (
+	prefixStore   = "v1/" // every key of format 1
 	prefixHeader  = "v1/h/"
 	prefixKeyring = "v1/k/"
 	prefixWraps   = "v1/w/"

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -36,8 +34,10 @@ type objects struct {
 	// URL, else a blobWriter.
 	w    createonly.Writer
 	conc int
-	// localRoot is the directory of a file:// store opened by URL.
-	localRoot string
+	// local is the directory of a file:// store opened by URL: its
+	// directory reads and deletions go through it, confined to the
+	// store's directory (see createonly.Dir).
+	local *createonly.Dir
 }
 
 // localFiles returns, on a local store, the keys of the files directly in
@@ -45,10 +45,10 @@ type objects struct {
 // of names, in ascending order, reading the directory once; ok is false on
 // any other store. A directory that does not exist holds no file.
 func (o *objects) localFiles(dir string, names []string) (keys []string, ok bool, err error) {
-	if o.localRoot == "" {
+	if o.local == nil {
 		return nil, false, nil
 	}
-	entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(dir)))
+	entries, err := o.local.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, true, nil
 	}
@@ -75,8 +75,8 @@ func (o *objects) localFiles(dir string, names []string) (keys []string, ok bool
 // walking every file below the prefix.
 func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) {
 	var out []string
-	if o.localRoot != "" {
-		entries, err := os.ReadDir(filepath.Join(o.localRoot, filepath.FromSlash(prefix)))
+	if o.local != nil {
+		entries, err := o.local.ReadDir(prefix)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -109,18 +109,42 @@ func (o *objects) subdirs(ctx context.Context, prefix string) ([]string, error) 
 // larger, so a bigger one is corrupt and never read whole.
 const maxObjectLen = 256 << 10
 
-// get reads key, refusing objects over limit bytes with ErrIntegrity.
+// get reads key, refusing objects over limit bytes with ErrIntegrity. A
+// local store reads the file itself, never through a link out of its
+// directory.
 func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error) {
-	r, err := o.bucket.NewReader(ctx, key, nil)
-	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
+	var r io.ReadCloser
+	var size int64
+	if o.local != nil {
+		f, err := o.local.Open(key)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errObjectNotFound
 		}
-		return nil, fmt.Errorf("reading %s: %w", key, err)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		fi, err := f.Stat()
+		if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("not a regular file: %w", ErrIntegrity)
+		}
+		if err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		r, size = f, fi.Size()
+	} else {
+		br, err := o.bucket.NewReader(ctx, key, nil)
+		if err != nil {
+			if gcerrors.Code(err) == gcerrors.NotFound {
+				return nil, errObjectNotFound
+			}
+			return nil, fmt.Errorf("reading %s: %w", key, err)
+		}
+		r, size = br, br.Size()
 	}
 	defer r.Close()
-	if r.Size() > int64(limit) {
-		return nil, fmt.Errorf("object %s is %d bytes, more than any valid object (%d): %w", key, r.Size(), limit, ErrIntegrity)
+	if size > int64(limit) {
+		return nil, fmt.Errorf("object %s is %d bytes, more than any valid object (%d): %w", key, size, limit, ErrIntegrity)
 	}
 	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
@@ -134,6 +158,12 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 
 // delete removes key; a key already gone is not an error.
 func (o *objects) delete(ctx context.Context, key string) error {
+	if o.local != nil {
+		if err := o.local.Remove(key); err != nil {
+			return fmt.Errorf("deleting %s: %w", key, err)
+		}
+		return nil
+	}
 	err := o.bucket.Delete(ctx, key)
 	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 		return fmt.Errorf("deleting %s: %w", key, err)

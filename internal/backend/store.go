@@ -106,7 +106,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s.obj = &objects{bucket: bucket, conc: s.conc}
 	if s.local != nil {
 		s.obj.w = s.local
-		s.obj.localRoot = s.local.Root()
+		s.obj.local = s.local
 	} else {
 		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
 	}
@@ -138,6 +138,9 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		if s.ownBucket && s.obj != nil {
 			errs = append(errs, s.obj.bucket.Close())
+		}
+		if s.local != nil {
+			errs = append(errs, s.local.Close())
 		}
 		if s.keeper != nil {
 			errs = append(errs, s.keeper.Close())

@@ -66,7 +66,12 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *createonly.D
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening store directory %s: %w", dir, err)
 	}
-	return b, createonly.NewDir(dir), nil
+	w, err := createonly.OpenDir(dir)
+	if err != nil {
+		_ = b.Close()
+		return nil, nil, fmt.Errorf("opening store directory %s: %w", dir, err)
+	}
+	return b, w, nil
 }
 
 // RedactURL returns what errors and logs may show of a URL: its scheme,

@@ -7,7 +7,8 @@
 //
 // A Writer commits stages of Ops. After Commit, each Op reports whether it
 // created its key (Done) or found it taken (Exists, a lost compare-and-swap:
-// another writer was first). A Strict stage must create every one of its
+// another writer was first). A write whose response was lost and whose
+// retry found its own object is Done, never Exists. A Strict stage must create every one of its
 // keys: a taken key stops the commit with an *ExistsError, and nothing of a
 // later stage is written.
 //
@@ -25,7 +26,12 @@ import (
 
 // Op is one create-only write of a commit.
 type Op struct {
-	Key  string
+	Key string
+	// Data, when not empty, must be unique to this Op (it carries random
+	// bytes: a nonce, a random id): a Writer over a service that may
+	// perform a write and lose its response recognises its own object by
+	// finding Data under Key byte for byte. An Op with empty Data that
+	// finds Key taken always reports Exists.
 	Data []byte
 	// Alias, when set, names an empty object created after Key succeeds
 	// (for example an index entry). An alias that already exists is not an

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,13 +41,29 @@ import (
 // A crash leaves, at worst, temporary files (ignored, removed by
 // RemoveStaleTemps) and fully written objects: a name is never visible
 // before its data is durable, so no reader can see a torn object.
+//
+// Every file operation of Dir is confined to root (os.Root): a symbolic
+// link below root that leads out of it (planted by someone who can write
+// to the directory, in place of the temporary directory or of a key
+// directory) is never followed, so Dir creates, links and removes files
+// only inside root; such an operation fails instead.
 type Dir struct {
 	root string
+	r    *os.Root
 }
 
-// NewDir returns the writer for the directory root, an absolute path that
-// exists.
-func NewDir(root string) *Dir { return &Dir{root: root} }
+// OpenDir returns the writer for the directory root, an absolute path that
+// exists. Close releases it.
+func OpenDir(root string) (*Dir, error) {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{root: root, r: r}, nil
+}
+
+// Close releases the directory; Dir must not be used afterwards.
+func (l *Dir) Close() error { return l.r.Close() }
 
 // Root is the directory Dir writes under.
 func (l *Dir) Root() string { return l.root }
@@ -62,11 +79,13 @@ const (
 	TempDir = ".secretstore-tmp"
 )
 
+// path is the file of key, relative to root.
 func (l *Dir) path(key string) string {
-	return filepath.Join(l.root, filepath.FromSlash(key))
+	return filepath.FromSlash(key)
 }
 
-// tmpFile is a written, not yet published object.
+// tmpFile is a written, not yet published object; paths are relative to
+// root.
 type tmpFile struct {
 	op   *Op
 	tmp  string
@@ -82,7 +101,7 @@ func (l *Dir) Commit(ctx context.Context, stages ...Stage) (err error) {
 	defer func() {
 		for _, st := range all {
 			for _, t := range st {
-				_ = os.Remove(t.tmp)
+				_ = l.r.Remove(t.tmp)
 			}
 		}
 	}()
@@ -131,12 +150,11 @@ func (l *Dir) writeTemp(op *Op, dirs *dirSet) (tmpFile, error) {
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return tmpFile{}, err
 	}
-	tmpDir := filepath.Join(l.root, TempDir)
-	if err := dirs.mkdirAll(tmpDir, l.root); err != nil {
+	if err := dirs.mkdirAll(l.r, TempDir); err != nil {
 		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
 	}
-	tmp := filepath.Join(tmpDir, hex.EncodeToString(suffix[:])+TempSuffix)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
+	tmp := filepath.Join(TempDir, hex.EncodeToString(suffix[:])+TempSuffix)
+	f, err := l.r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
 	if err != nil {
 		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, err)
 	}
@@ -149,7 +167,7 @@ func (l *Dir) writeTemp(op *Op, dirs *dirSet) (tmpFile, error) {
 		werr = cerr
 	}
 	if werr != nil {
-		_ = os.Remove(tmp)
+		_ = l.r.Remove(tmp)
 		return tmpFile{}, fmt.Errorf("writing %s: %w", op.Key, werr)
 	}
 	return tmpFile{op: op, tmp: tmp, path: path}, nil
@@ -158,7 +176,7 @@ func (l *Dir) writeTemp(op *Op, dirs *dirSet) (tmpFile, error) {
 // publish links the temporary file to its final name, create-only, then
 // creates the op's alias as an empty file.
 func (l *Dir) publish(t tmpFile, dirs *dirSet) error {
-	err := l.retryMissingDir(t.path, dirs, func() error { return os.Link(t.tmp, t.path) })
+	err := l.retryMissingDir(t.path, dirs, func() error { return l.r.Link(t.tmp, t.path) })
 	switch {
 	case err == nil:
 		t.op.Done = true
@@ -166,12 +184,16 @@ func (l *Dir) publish(t tmpFile, dirs *dirSet) error {
 		t.op.Exists = true
 		return nil
 	default:
-		return fmt.Errorf("publishing %s (the store needs a filesystem with hard links for atomic create-only writes): %w", t.op.Key, err)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			return fmt.Errorf("publishing %s (the store needs a filesystem with hard links for atomic create-only writes): %w", t.op.Key, err)
+		}
+		return fmt.Errorf("publishing %s: %w", t.op.Key, err)
 	}
 	if t.op.Alias != "" {
 		alias := l.path(t.op.Alias)
 		err := l.retryMissingDir(alias, dirs, func() error {
-			f, err := os.OpenFile(alias, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
+			f, err := l.r.OpenFile(alias, os.O_WRONLY|os.O_CREATE|os.O_EXCL, localFileMode)
 			if err != nil {
 				return err
 			}
@@ -191,7 +213,7 @@ func (l *Dir) publish(t tmpFile, dirs *dirSet) error {
 // first, and again if Cleanup removed it (empty) in between.
 func (l *Dir) retryMissingDir(path string, dirs *dirSet, create func() error) error {
 	for attempt := 0; ; attempt++ {
-		if err := dirs.mkdirAll(filepath.Dir(path), l.root); err != nil {
+		if err := dirs.mkdirAll(l.r, filepath.Dir(path)); err != nil {
 			return err
 		}
 		err := create()
@@ -236,8 +258,8 @@ func (l *Dir) flushNames(files []tmpFile, dirs *dirSet) error {
 				continue
 			}
 			seen[d] = true
-			if err := syncDir(d); err != nil {
-				return fmt.Errorf("syncing directory %s: %w", d, err)
+			if err := syncDir(l.r, d); err != nil {
+				return fmt.Errorf("syncing directory %s: %w", filepath.Join(l.root, d), err)
 			}
 		}
 	}
@@ -245,24 +267,26 @@ func (l *Dir) flushNames(files []tmpFile, dirs *dirSet) error {
 }
 
 // dirSet remembers the directories a commit created, whose parents must be
-// synced for the new entries to survive a crash.
+// synced for the new entries to survive a crash. Paths are relative to
+// root; "." is root.
 type dirSet struct {
 	created map[string]bool
 }
 
-func (d *dirSet) mkdirAll(dir, root string) error {
-	if _, err := os.Stat(dir); err == nil {
+// mkdirAll creates dir, and its missing parents, in r.
+func (d *dirSet) mkdirAll(r *os.Root, dir string) error {
+	if _, err := r.Stat(dir); err == nil {
 		return nil
 	}
 	// Record every missing ancestor below root, then create them.
 	var missing []string
-	for p := dir; p != root && strings.HasPrefix(p, root); p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil {
+	for p := dir; p != "." && p != string(filepath.Separator); p = filepath.Dir(p) {
+		if _, err := r.Stat(p); err == nil {
 			break
 		}
 		missing = append(missing, p)
 	}
-	if err := os.MkdirAll(dir, DirMode); err != nil {
+	if err := r.MkdirAll(dir, DirMode); err != nil {
 		return err
 	}
 	if d.created == nil {
@@ -287,17 +311,57 @@ func (d *dirSet) syncTargets(dir string) []string {
 // RemoveStaleTemps removes temporary files older than age: those of
 // writes interrupted by a crash. Errors are ignored: a file left behind is
 // removed by a later call.
+//
+// Only regular files of the temporary directory inside root are removed:
+// a temporary directory that is a link out of root is not read, and a
+// link inside it is not followed.
 func (l *Dir) RemoveStaleTemps(age time.Duration) {
-	dir := filepath.Join(l.root, TempDir)
-	entries, err := os.ReadDir(dir)
+	entries, err := l.ReadDir(TempDir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age && strings.HasSuffix(e.Name(), TempSuffix) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), TempSuffix) {
+			continue
+		}
+		p := filepath.Join(TempDir, e.Name())
+		if info, err := l.r.Lstat(p); err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > age {
+			_ = l.r.Remove(p)
 		}
 	}
+}
+
+// ReadDir reads the directory of the key prefix dir (relative to root,
+// in slash form), sorted by name, without following a link out of root.
+func (l *Dir) ReadDir(dir string) ([]fs.DirEntry, error) {
+	name := l.path(strings.TrimSuffix(dir, "/"))
+	if name == "" {
+		name = "."
+	}
+	f, err := l.r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
+
+// Open opens the object key for reading, never through a link out of
+// root.
+func (l *Dir) Open(key string) (*os.File, error) {
+	return l.r.Open(l.path(key))
+}
+
+// Remove removes the object key; a key already gone is not an error. It
+// never removes a file outside root.
+func (l *Dir) Remove(key string) error {
+	err := l.r.Remove(l.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // RemoveEmptyDirs removes the directories of keys, and their parents up to
@@ -309,7 +373,7 @@ func (l *Dir) RemoveEmptyDirs(keys []string, stop string) {
 	for _, k := range keys {
 		for d := filepath.Dir(l.path(k)); len(d) > len(stopPath) && strings.HasPrefix(d, stopPath) && !seen[d]; d = filepath.Dir(d) {
 			seen[d] = true
-			if os.Remove(d) != nil {
+			if l.r.Remove(d) != nil {
 				break
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func TestDirCreateOnly(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	w := NewDir(root)
+	w := newTestDir(t, root)
 	// Goroutines racing on one key: exactly one creates it, and its data
 	// is what the file holds.
 	const racers = 16
@@ -66,7 +66,7 @@ func TestDirCreateOnly(t *testing.T) {
 func TestDirStrictStageStops(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	w := NewDir(root)
+	w := newTestDir(t, root)
 	if err := w.Commit(ctx, Stage{Ops: []*Op{{Key: "v1/a/taken", Data: []byte("x")}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -83,10 +83,9 @@ func syncfsOnce(root string) error {
 	return nil
 }
 
-func syncDir(dir string) error { return fsyncPath(dir) }
-
-func fsyncPath(p string) error {
-	f, err := os.Open(p)
+// syncDir fsyncs the directory dir of r.
+func syncDir(r *os.Root, dir string) error {
+	f, err := r.Open(dir)
 	if err != nil {
 		return err
 	}

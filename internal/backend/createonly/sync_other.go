@@ -11,9 +11,10 @@ const syncFSAvailable = false
 
 func syncFS(string) error { return nil }
 
-// syncDir fsyncs a directory so that entries created in it survive a crash.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
+// syncDir fsyncs the directory dir of r so that entries created in it
+// survive a crash.
+func syncDir(r *os.Root, dir string) error {
+	f, err := r.Open(dir)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@
 
 package createonly
 
+import "os"
+
 // syncFSAvailable is false: files are fsynced one by one.
 const syncFSAvailable = false
 
@@ -11,4 +13,4 @@ func syncFS(string) error { return nil }
 
 // syncDir does nothing: Windows cannot open a directory for FlushFileBuffers
 // through the os package, and NTFS journals directory entries itself.
-func syncDir(string) error { return nil }
+func syncDir(*os.Root, string) error { return nil }
