@@ -1,6 +1,9 @@
-package backend
+package backend_test
 
 import (
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,32 +22,33 @@ import (
 // spread across several day directories agree with a reference computed
 // from the full log.
 func TestEventsAcrossDays(t *testing.T) {
-	forDrivers(t, func(t *testing.T, u *unitEnv) {
-		u.kv(1)
+	t.Parallel()
+	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
+		u.CreateKV(1)
 		for i := 0; i < 24; i++ {
-			u.clock.Advance(5 * time.Hour)
+			u.Clock.Advance(5 * time.Hour)
 			ns := []string{"a", "b", "a-b"}[i%3]
 			name := fmt.Sprintf("s%d", i%4)
 			switch {
 			case i%5 == 4:
-				if err := u.s.Delete(u.ctx, DeleteInput{Namespace: ns, Name: name}); err != nil && !errors.Is(err, ErrNotFound) {
+				if err := u.S.Delete(u.Ctx, backend.DeleteInput{Namespace: ns, Name: name}); err != nil && !errors.Is(err, backend.ErrNotFound) {
 					t.Fatal(err)
 				}
 			case i%7 == 6:
-				sec := u.put(ns, name, "v")
-				if err := u.s.RecordRead(u.ctx, sec); err != nil {
+				sec := u.PutValue(ns, name, "v")
+				if err := u.S.RecordRead(u.Ctx, sec); err != nil {
 					t.Fatal(err)
 				}
 			default:
-				u.put(ns, name, fmt.Sprint(i))
+				u.PutValue(ns, name, fmt.Sprint(i))
 			}
 		}
-		u.clock.Advance(time.Hour)
-		u.kv(2)
-		s := u.open()
-		full := allEvents(t, s, EventFilter{})
-		if len(full) < 25 || !slices.IsSortedFunc(full, func(a, b Event) int { return a.Time.Compare(b.Time) }) {
-			t.Fatalf("full log: %d events, sorted %v", len(full), slices.IsSortedFunc(full, func(a, b Event) int { return a.Time.Compare(b.Time) }))
+		u.Clock.Advance(time.Hour)
+		u.CreateKV(2)
+		s := u.MustOpen()
+		full := backendtest.AllEvents(t, s, backend.EventFilter{})
+		if len(full) < 25 || !slices.IsSortedFunc(full, func(a, b backend.Event) int { return a.Time.Compare(b.Time) }) {
+			t.Fatalf("full log: %d events, sorted %v", len(full), slices.IsSortedFunc(full, func(a, b backend.Event) int { return a.Time.Compare(b.Time) }))
 		}
 		days := map[string]bool{}
 		for _, e := range full {
@@ -59,9 +63,9 @@ func TestEventsAcrossDays(t *testing.T) {
 				if ns == "" && name != "" {
 					continue
 				}
-				for _, ops := range [][]string{nil, {OpUpdated}, {OpDeleted, OpRead}} {
+				for _, ops := range [][]string{nil, {backend.OpUpdated}, {backend.OpDeleted, backend.OpRead}} {
 					for _, tr := range [][2]time.Time{{}, {since, time.Time{}}, {time.Time{}, until}, {since, until}} {
-						var want []Event
+						var want []backend.Event
 						for _, e := range full {
 							if (ns == "" || e.Namespace == ns) && (name == "" || e.Name == name) && (ops == nil || slices.Contains(ops, e.Operation)) &&
 								(tr[0].IsZero() || !e.Time.Before(tr[0])) && (tr[1].IsZero() || e.Time.Before(tr[1])) {
@@ -70,8 +74,8 @@ func TestEventsAcrossDays(t *testing.T) {
 						}
 						for _, desc := range []bool{false, true} {
 							for _, limit := range []int{1, 3, 1000} {
-								f := EventFilter{Namespace: ns, Name: name, Operations: ops, Since: tr[0], Until: tr[1], Descending: desc, Limit: limit}
-								got := allEvents(t, s, f)
+								f := backend.EventFilter{Namespace: ns, Name: name, Operations: ops, Since: tr[0], Until: tr[1], Descending: desc, Limit: limit}
+								got := backendtest.AllEvents(t, s, f)
 								w := slices.Clone(want)
 								if desc {
 									slices.Reverse(w)
@@ -88,7 +92,7 @@ func TestEventsAcrossDays(t *testing.T) {
 	})
 }
 
-func sameEvents(a, b []Event) bool {
+func sameEvents(a, b []backend.Event) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -103,34 +107,35 @@ func sameEvents(a, b []Event) bool {
 // TestListEventsReadsOnlyMatching: a filtered query reads entries of the
 // matching events only, whatever the size of the rest of the log.
 func TestListEventsReadsOnlyMatching(t *testing.T) {
-	u := newUnit(t, "mem")
-	ib, b := newInstrumented(u.raw)
-	u.opts = Options{Bucket: b}
-	u.s = u.open()
-	u.kv(1)
+	t.Parallel()
+	u := backendtest.New(t, backendtest.Mem)
+	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
+	u.Tg.Opts = backend.Options{Bucket: b}
+	u.S = u.MustOpen()
+	u.CreateKV(1)
 	for i := 0; i < 300; i++ {
-		u.put("big", fmt.Sprintf("s%03d", i), "v")
+		u.PutValue("big", fmt.Sprintf("s%03d", i), "v")
 	}
 	for i := 0; i < 3; i++ {
-		u.put("small", "x", "v")
+		u.PutValue("small", "x", "v")
 	}
-	if err := u.s.Delete(u.ctx, DeleteInput{Namespace: "big", Name: "s007"}); err != nil {
+	if err := u.S.Delete(u.Ctx, backend.DeleteInput{Namespace: "big", Name: "s007"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		f    EventFilter
+		f    backend.EventFilter
 		want int
 	}{
-		{EventFilter{Namespace: "small"}, 3},
-		{EventFilter{Namespace: "small", Name: "x", Descending: true}, 3},
-		{EventFilter{Namespace: "big", Name: "s007"}, 2},
-		{EventFilter{Operations: []string{OpDeleted}}, 1},
-		{EventFilter{Namespace: "big", Operations: []string{OpDeleted}}, 1},
-		{EventFilter{Namespace: "big", Limit: 5, Descending: true}, 5},
+		{backend.EventFilter{Namespace: "small"}, 3},
+		{backend.EventFilter{Namespace: "small", Name: "x", Descending: true}, 3},
+		{backend.EventFilter{Namespace: "big", Name: "s007"}, 2},
+		{backend.EventFilter{Operations: []string{backend.OpDeleted}}, 1},
+		{backend.EventFilter{Namespace: "big", Operations: []string{backend.OpDeleted}}, 1},
+		{backend.EventFilter{Namespace: "big", Limit: 5, Descending: true}, 5},
 	} {
-		ib.resetCounts()
-		page, err := u.s.ListEvents(u.ctx, c.f)
-		counts := ib.resetCounts()
+		ib.ResetCounts()
+		page, err := u.S.ListEvents(u.Ctx, c.f)
+		counts := ib.ResetCounts()
 		if err != nil || len(page.Events) != c.want {
 			t.Fatalf("%+v: %d events, %v", c.f, len(page.Events), err)
 		}
@@ -145,45 +150,46 @@ func TestListEventsReadsOnlyMatching(t *testing.T) {
 // TestForgedEvents: an event a bucket writer forged, altered or moved is an
 // integrity error that names it.
 func TestForgedEvents(t *testing.T) {
-	forDrivers(t, func(t *testing.T, u *unitEnv) {
-		u.kv(1)
-		u.put("ns", "a", "v")
-		u.put("ns", "b", "v")
-		s := u.open()
+	t.Parallel()
+	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
+		u.CreateKV(1)
+		u.PutValue("ns", "a", "v")
+		u.PutValue("ns", "b", "v")
+		s := u.MustOpen()
 		entry := func(prefix string) (string, []byte) {
-			for _, k := range u.keys(prefix) {
-				if it, ok := parseAuditKey(k); ok && it.Op == OpCreated {
-					return k, readRaw(t, u.raw, k)
+			for _, k := range u.Keys(prefix) {
+				if it, ok := backend.ParseAuditKey(k); ok && it.Op == backend.OpCreated {
+					return k, backendtest.ReadRaw(t, u.Tg.Raw, k)
 				}
 			}
 			t.Fatalf("no created event under %s", prefix)
 			return "", nil
 		}
-		key, orig := entry(auditSecretIndex("ns", "a"))
-		it, _ := parseAuditKey(key)
+		key, orig := entry(backend.AuditSecretIndex("ns", "a"))
+		it, _ := backend.ParseAuditKey(key)
 		body := string(orig)
 
 		// Altered actor: the MAC fails; the error names the event.
-		writeRaw(t, u.raw, key, []byte(strings.Replace(body, `"actor":"unit@test"`, `"actor":"mallory!!"`, 1)))
-		_, err := s.ListEvents(u.ctx, EventFilter{Namespace: "ns", Name: "a"})
-		if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), it.ID) {
+		backendtest.WriteRaw(t, u.Tg.Raw, key, []byte(strings.Replace(body, `"actor":"`+backendtest.Actor+`"`, `"actor":"mallory!!"`, 1)))
+		_, err := s.ListEvents(u.Ctx, backend.EventFilter{Namespace: "ns", Name: "a"})
+		if !errors.Is(err, backend.ErrIntegrity) || !strings.Contains(err.Error(), it.ID) {
 			t.Fatalf("altered event: %v", err)
 		}
 		// A forged MAC of the right length.
 		forged := strings.Replace(body, `"mac":"`, `"mac":"`+strings.Repeat("0", 64), 1)
 		forged = forged[:strings.Index(forged, `"mac":"`)+7+64] + `"}`
-		writeRaw(t, u.raw, key, []byte(forged))
-		if _, err := s.ListEvents(u.ctx, EventFilter{Namespace: "ns", Name: "a"}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), it.ID) {
+		backendtest.WriteRaw(t, u.Tg.Raw, key, []byte(forged))
+		if _, err := s.ListEvents(u.Ctx, backend.EventFilter{Namespace: "ns", Name: "a"}); !errors.Is(err, backend.ErrIntegrity) || !strings.Contains(err.Error(), it.ID) {
 			t.Fatalf("forged MAC: %v", err)
 		}
-		writeRaw(t, u.raw, key, orig)
-		if _, err := s.ListEvents(u.ctx, EventFilter{Namespace: "ns", Name: "a"}); err != nil {
+		backendtest.WriteRaw(t, u.Tg.Raw, key, orig)
+		if _, err := s.ListEvents(u.Ctx, backend.EventFilter{Namespace: "ns", Name: "a"}); err != nil {
 			t.Fatalf("restored: %v", err)
 		}
 		// A genuine event of a copied into b's index is caught too.
-		keyB, _ := entry(auditSecretIndex("ns", "b"))
-		writeRaw(t, u.raw, keyB[:strings.LastIndexByte(keyB, '/')+1]+key[strings.LastIndexByte(key, '/')+1:], orig)
-		if _, err := s.ListEvents(u.ctx, EventFilter{Namespace: "ns", Name: "b"}); !errors.Is(err, ErrIntegrity) {
+		keyB, _ := entry(backend.AuditSecretIndex("ns", "b"))
+		backendtest.WriteRaw(t, u.Tg.Raw, keyB[:strings.LastIndexByte(keyB, '/')+1]+key[strings.LastIndexByte(key, '/')+1:], orig)
+		if _, err := s.ListEvents(u.Ctx, backend.EventFilter{Namespace: "ns", Name: "b"}); !errors.Is(err, backend.ErrIntegrity) {
 			t.Fatalf("event moved to another secret: %v", err)
 		}
 	})
@@ -191,11 +197,12 @@ func TestForgedEvents(t *testing.T) {
 
 // TestEventIDs: ids are unique and, for one process, follow write order.
 func TestEventIDs(t *testing.T) {
+	t.Parallel()
 	prev := ""
 	seen := map[string]bool{}
 	for i := 0; i < 10000; i++ {
-		id := newID()
-		if !validID(id) || seen[id] || id <= prev {
+		id := backend.NewID()
+		if !backend.ValidID(id) || seen[id] || id <= prev {
 			t.Fatalf("id %d: %q after %q", i, id, prev)
 		}
 		if _, err := hex.DecodeString(id); err != nil {
@@ -208,25 +215,26 @@ func TestEventIDs(t *testing.T) {
 // TestLostRaceWithdrawsEvents: a write that loses its create-only race
 // leaves no event behind.
 func TestLostRaceWithdrawsEvents(t *testing.T) {
-	forDrivers(t, func(t *testing.T, u *unitEnv) {
-		u.kv(1)
-		u.put("ns", "a", "v1")
+	t.Parallel()
+	forDrivers(t, func(t *testing.T, u *backendtest.Harness) {
+		u.CreateKV(1)
+		u.PutValue("ns", "a", "v1")
 		// Revision 1 exists: a second writer of it loses.
-		op := &writeOp{Key: recordKey(secretDir("ns", "a"), 1), Data: []byte("loser")}
-		ev := Event{Operation: OpUpdated, Namespace: "ns", Name: "a", Revision: 1, KeyVersion: 1}
-		if err := u.s.commitWithAudit(u.ctx, []Event{ev}, op); !errors.Is(err, ErrConcurrentModification) {
+		op := &backend.WriteOp{Key: backend.RecordKey(backend.SecretDir("ns", "a"), 1), Data: []byte("loser")}
+		ev := backend.Event{Operation: backend.OpUpdated, Namespace: "ns", Name: "a", Revision: 1, KeyVersion: 1}
+		if err := u.S.CommitWithAudit(u.Ctx, []backend.Event{ev}, op); !errors.Is(err, backend.ErrConcurrentModification) {
 			t.Fatalf("losing write = %v", err)
 		}
-		for _, f := range []EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
+		for _, f := range []backend.EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
 			var ops []string
-			for _, e := range allEvents(t, u.open(), f) {
+			for _, e := range backendtest.AllEvents(t, u.MustOpen(), f) {
 				ops = append(ops, e.Operation)
 			}
-			if slices.Contains(ops, OpUpdated) {
+			if slices.Contains(ops, backend.OpUpdated) {
 				t.Fatalf("%+v: events after a lost race: %v", f, ops)
 			}
 		}
-		if got := u.mustGet(u.s, "ns", "a", 0); string(got.Value) != "v1" {
+		if got := u.Get(u.S, "ns", "a", 0); string(got.Value) != "v1" {
 			t.Fatalf("value after a lost race: %q", got.Value)
 		}
 	})
@@ -237,30 +245,31 @@ func TestLostRaceWithdrawsEvents(t *testing.T) {
 // index, even one that reached the bucket before its write reported the
 // failure.
 func TestAuditFailClosed(t *testing.T) {
-	for _, kind := range []faultKind{faultWrite, faultWriteStored} {
+	t.Parallel()
+	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 		t.Run(kind.String(), func(t *testing.T) {
 			for k := 1; k <= 3; k++ {
-				u := newUnit(t, "mem")
-				ib, b := newInstrumented(u.raw)
-				u.opts = Options{Bucket: b}
-				u.s = u.open()
-				u.kv(1)
-				u.put("ns", "a", "v1")
-				before := u.keys(prefixSecrets)
-				ib.arm(kind, k)
-				_, err := u.s.Put(u.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v2")})
-				if fired, _ := ib.disarm(); !fired || err == nil {
+				u := backendtest.New(t, backendtest.Mem)
+				ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
+				u.Tg.Opts = backend.Options{Bucket: b}
+				u.S = u.MustOpen()
+				u.CreateKV(1)
+				u.PutValue("ns", "a", "v1")
+				before := u.Keys(backend.PrefixSecrets)
+				ib.Arm(kind, k)
+				_, err := u.S.Put(u.Ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v2")})
+				if fired, _ := ib.Disarm(); !fired || err == nil {
 					t.Fatalf("k=%d: Put with a failing audit write = %v (fault fired %v)", k, err, fired)
 				}
-				if after := u.keys(prefixSecrets); !slices.Equal(after, before) {
+				if after := u.Keys(backend.PrefixSecrets); !slices.Equal(after, before) {
 					t.Fatalf("k=%d: a revision was written although its audit event was not: %v", k, after)
 				}
-				s := u.open()
-				if got := u.mustGet(s, "ns", "a", 0); string(got.Value) != "v1" {
+				s := u.MustOpen()
+				if got := u.Get(s, "ns", "a", 0); string(got.Value) != "v1" {
 					t.Fatalf("k=%d: value after the failed Put: %q", k, got.Value)
 				}
-				for _, f := range []EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
-					for _, e := range allEvents(t, s, f) {
+				for _, f := range []backend.EventFilter{{Namespace: "ns", Name: "a"}, {Namespace: "ns"}, {}} {
+					for _, e := range backendtest.AllEvents(t, s, f) {
 						if e.Revision == 2 {
 							t.Fatalf("k=%d: %+v: event %+v of the failed Put left behind", k, f, e)
 						}
@@ -275,19 +284,19 @@ func TestAuditFailClosed(t *testing.T) {
 // TestAuditWrittenAhead.
 type aheadEnv struct {
 	ctx   context.Context
-	clock *testClock
+	clock *backendtest.Clock
 	inner *blob.Bucket
-	ib    *instrumentedBucket
+	ib    *backendtest.FaultBucket
 	b     *blob.Bucket
-	opts  Options // of s, without the bucket
-	s     *Store
+	opts  backend.Options // of s, without the bucket
+	s     *backend.Store
 }
 
-func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *Store {
+func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *backend.Store {
 	t.Helper()
 	o := e.opts
 	o.Bucket = b
-	s, err := Open(e.ctx, o)
+	s, err := backend.Open(e.ctx, o)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -300,23 +309,23 @@ func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *Store {
 func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
 	t.Helper()
 	out := map[string][32]byte{}
-	for _, prefix := range []string{prefixSecrets, prefixKeyring, prefixHeader} {
+	for _, prefix := range []string{backend.PrefixSecrets, backend.PrefixKeyring, backend.PrefixHeader} {
 		it := e.inner.List(&blob.ListOptions{Prefix: prefix})
 		for {
 			o, err := it.Next(e.ctx)
 			if err != nil {
 				break
 			}
-			out[o.Key] = sha256.Sum256(readRaw(t, e.inner, o.Key))
+			out[o.Key] = sha256.Sum256(backendtest.ReadRaw(t, e.inner, o.Key))
 		}
 	}
 	return out
 }
 
-func (e *aheadEnv) eventIDs(t *testing.T) map[string]Event {
+func (e *aheadEnv) eventIDs(t *testing.T) map[string]backend.Event {
 	t.Helper()
-	out := map[string]Event{}
-	for _, ev := range allEvents(t, e.open(t, e.inner), EventFilter{}) {
+	out := map[string]backend.Event{}
+	for _, ev := range backendtest.AllEvents(t, e.open(t, e.inner), backend.EventFilter{}) {
 		out[ev.ID] = ev
 	}
 	return out
@@ -327,46 +336,47 @@ func (e *aheadEnv) eventIDs(t *testing.T) map[string]Event {
 // object created, changed or removed) has its audit event: events are
 // written ahead of the change, and a failed audit write stops it.
 func TestAuditWrittenAhead(t *testing.T) {
-	oldRoot, newRoot := randomRootKey(), randomRootKey()
+	t.Parallel()
+	oldRoot, newRoot := backendtest.RandomRootKey(), backendtest.RandomRootKey()
 	mutations := []struct {
 		name string
 		op   string
-		pre  func(o *Options) // options of the store that runs the mutation
+		pre  func(o *backend.Options) // options of the store that runs the mutation
 		run  func(e *aheadEnv) error
 	}{
-		{"put", OpUpdated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Put(e.ctx, PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
+		{"put", backend.OpUpdated, nil, func(e *aheadEnv) error {
+			_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
 			return err
 		}},
-		{"delete", OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, DeleteInput{Namespace: "ns", Name: "a"}) }},
-		{"create key version", OpKeyVersionCreated, nil, func(e *aheadEnv) error {
+		{"delete", backend.OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "a"}) }},
+		{"create key version", backend.OpKeyVersionCreated, nil, func(e *aheadEnv) error {
 			_, err := e.s.CreateKeyVersion(e.ctx, 3, nil)
 			return err
 		}},
-		{"retire key version", OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
-		{"rewrap key version", OpKeyVersionRewrapped, func(o *Options) {
+		{"retire key version", backend.OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
+		{"rewrap key version", backend.OpKeyVersionRewrapped, func(o *backend.Options) {
 			o.RootKey, o.PreviousRootKeys = newRoot, []string{oldRoot}
 		}, func(e *aheadEnv) error { return e.s.RewrapKeyVersion(e.ctx, 1) }},
-		{"rotate", OpRotated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Rotate(e.ctx, RotateInput{})
+		{"rotate", backend.OpRotated, nil, func(e *aheadEnv) error {
+			_, err := e.s.Rotate(e.ctx, backend.RotateInput{})
 			return err
 		}},
 		{"cleanup", "", nil, func(e *aheadEnv) error {
-			_, err := e.s.Cleanup(e.ctx, CleanupInput{Retention: Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
+			_, err := e.s.Cleanup(e.ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
 			return err
 		}},
 	}
 	for _, m := range mutations {
-		for _, kind := range []faultKind{faultWrite, faultWriteStored} {
+		for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored} {
 			t.Run(m.name+"/"+kind.String(), func(t *testing.T) {
 				fired := 0
 				for k := 1; ; k++ {
 					if k > 50 {
 						t.Fatalf("still writing at k = %d", k)
 					}
-					e := &aheadEnv{ctx: context.Background(), clock: newTestClock(), inner: openRaw(t, "mem://")}
-					e.ib, e.b = newInstrumented(e.inner)
-					e.opts = Options{RootKey: oldRoot, Actor: testActor, Now: e.clock.Now, Concurrency: 2}
+					e := &aheadEnv{ctx: context.Background(), clock: backendtest.NewClock(), inner: backendtest.OpenRaw(t, "mem://")}
+					e.ib, e.b = backendtest.NewFaultBucket(e.inner)
+					e.opts = backend.Options{RootKey: oldRoot, Actor: backendtest.Actor, Now: e.clock.Now, Concurrency: 2}
 					e.s = e.open(t, e.b)
 					setupAheadStore(t, e)
 					if m.pre != nil {
@@ -374,9 +384,9 @@ func TestAuditWrittenAhead(t *testing.T) {
 						e.s = e.open(t, e.b)
 					}
 					data, events := e.dataState(t), e.eventIDs(t)
-					e.ib.arm(kind, k)
+					e.ib.Arm(kind, k)
 					err := m.run(e)
-					if ok, _ := e.ib.disarm(); !ok {
+					if ok, _ := e.ib.Disarm(); !ok {
 						if err != nil {
 							t.Fatalf("%s without a fault: %v", m.name, err)
 						}
@@ -420,17 +430,17 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 	if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range []PutInput{
+	for _, in := range []backend.PutInput{
 		{Namespace: "ns", Name: "a", Value: []byte("v1")},
 		{Namespace: "ns", Name: "a", Value: []byte("v2")},
-		{Namespace: "ns", Name: "b", Value: []byte("b"), Expiry: Expiry{Set: true, TTL: time.Hour}},
+		{Namespace: "ns", Name: "b", Value: []byte("b"), Expiry: backend.Expiry{Set: true, TTL: time.Hour}},
 		{Namespace: "ns", Name: "c", Value: []byte("c")},
 	} {
 		if _, err := e.s.Put(e.ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.s.Delete(e.ctx, DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
+	if err := e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {
@@ -444,25 +454,29 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 // of LISTs, not the whole day's index; batches whose events spread over
 // several minutes are still found by a window that starts inside them.
 func TestListEventsWindowNarrowed(t *testing.T) {
+	t.Parallel()
 	t.Run("mem", func(t *testing.T) {
-		ib, b := newInstrumented(openRaw(t, "mem://"))
-		testWindowNarrowed(t, Options{Bucket: b}, ib, b, 3000)
+		ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
+		testWindowNarrowed(t, backend.Options{Bucket: b}, ib, b, 3000)
 	})
 	// file:// by URL: the local path that reads each directory once.
 	t.Run("file", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("writes 1,200 events to a local directory (over 5 s)")
+		}
 		dir := t.TempDir()
-		testWindowNarrowed(t, Options{BucketURL: fileURL(dir)}, nil, openRaw(t, fileURL(dir)), 1200)
+		testWindowNarrowed(t, backend.Options{BucketURL: backendtest.FileURL(dir)}, nil, backendtest.OpenRaw(t, backendtest.FileURL(dir)), 1200)
 	})
 }
 
 // testWindowNarrowed runs TestListEventsWindowNarrowed on a store opened
 // with o, with n events in the busy day; ib, when not nil, counts its
 // requests; b lists its objects.
-func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob.Bucket, n int) {
+func testWindowNarrowed(t *testing.T, o backend.Options, ib *backendtest.FaultBucket, b *blob.Bucket, n int) {
 	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	o.RootKey, o.Now = randomRootKey(), clock.Now
-	s, err := Open(ctx, o)
+	clock := backendtest.NewClockAt(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	o.RootKey, o.Now = backendtest.RandomRootKey(), clock.Now
+	s, err := backend.Open(ctx, o)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -470,8 +484,8 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 	start := clock.Now()
 	// One event a second, each its own batch, in one day.
 	for i := 0; i < n; i++ {
-		op := []string{OpKeyVersionCreated, OpKeyVersionRetired}[i%2]
-		if err := s.appendEvents(ctx, []Event{{Operation: op, KeyVersion: i + 1}}); err != nil {
+		op := []string{backend.OpKeyVersionCreated, backend.OpKeyVersionRetired}[i%2]
+		if err := s.AppendEvents(ctx, []backend.Event{{Operation: op, KeyVersion: i + 1}}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Second)
@@ -482,18 +496,18 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 		}
 		for _, desc := range []bool{false, true} {
 			since := start.Add(time.Duration(off) * time.Second)
-			f := EventFilter{Since: since, Until: since.Add(time.Minute), Descending: desc, Limit: 1000}
-			q, err := s.newEventQuery(f)
+			f := backend.EventFilter{Since: since, Until: since.Add(time.Minute), Descending: desc, Limit: 1000}
+			q, err := s.NewEventQuery(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var c requestCounts
+			var c backendtest.RequestCounts
 			if ib != nil {
-				ib.resetCounts()
+				ib.ResetCounts()
 			}
-			page, err := q.run(ctx)
+			page, err := q.Run(ctx)
 			if ib != nil {
-				c = ib.resetCounts()
+				c = ib.ResetCounts()
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -513,11 +527,11 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 			}
 			// Two operation directories, each at most maxCoverPrefixes
 			// LISTs, plus the LIST of the day's operation directories.
-			if q.keysListed > 8*60 || c.List > 1+2*maxCoverPrefixes {
-				t.Fatalf("a 1-minute window at +%ds listed %d keys in %d LISTs; the day has %d keys", off, q.keysListed, c.List, n)
+			if q.KeysListed() > 8*60 || c.List > 1+2*backend.MaxCoverPrefixes {
+				t.Fatalf("a 1-minute window at +%ds listed %d keys in %d LISTs; the day has %d keys", off, q.KeysListed(), c.List, n)
 			}
 			if ib != nil {
-				t.Logf("1-minute window at +%ds: %d keys listed, %d LISTs, %d GETs", off, q.keysListed, c.List, c.Get)
+				t.Logf("1-minute window at +%ds: %d keys listed, %d LISTs, %d GETs", off, q.KeysListed(), c.List, c.Get)
 			}
 		}
 	}
@@ -525,22 +539,22 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 	// One write whose events spread over ten minutes: its batches are split
 	// per minute, and windows and pages inside them find every event.
 	t0 := start.Add(2 * time.Hour)
-	var evs []Event
+	var evs []backend.Event
 	for i := 0; i < 300; i++ {
-		evs = append(evs, Event{Operation: OpRotated, Namespace: "b", Name: fmt.Sprintf("s%03d", i), Revision: 2, KeyVersion: 2, Time: t0.Add(time.Duration(i) * 2 * time.Second)})
+		evs = append(evs, backend.Event{Operation: backend.OpRotated, Namespace: "b", Name: fmt.Sprintf("s%03d", i), Revision: 2, KeyVersion: 2, Time: t0.Add(time.Duration(i) * 2 * time.Second)})
 	}
-	if err := s.appendEvents(ctx, evs); err != nil {
+	if err := s.AppendEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 	batches := 0
-	iter := b.List(&blob.ListOptions{Prefix: auditNamespaceIndex("b")})
+	iter := b.List(&blob.ListOptions{Prefix: backend.AuditNamespaceIndex("b")})
 	for {
 		obj, err := iter.Next(ctx)
 		if err != nil {
 			break
 		}
-		if it, ok := parseAuditKey(obj.Key); ok {
-			if it.Max-it.Min >= maxBatchSpan {
+		if it, ok := backend.ParseAuditKey(obj.Key); ok {
+			if it.Max-it.Min >= backend.MaxBatchSpan {
 				t.Fatalf("batch %s spans %s", obj.Key, time.Duration(it.Max-it.Min))
 			}
 			batches++
@@ -549,13 +563,13 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 	if batches != 10 {
 		t.Fatalf("300 events over 10 minutes in %d namespace batches, want 10", batches)
 	}
-	for _, f := range []EventFilter{
+	for _, f := range []backend.EventFilter{
 		{Namespace: "b", Since: t0.Add(150 * time.Second), Until: t0.Add(170 * time.Second)},
 		{Since: t0.Add(59 * time.Second), Until: t0.Add(61 * time.Second)},
-		{Namespace: "b", Operations: []string{OpRotated}, Since: t0.Add(100 * time.Second), Until: t0.Add(400 * time.Second), Descending: true, Limit: 7},
+		{Namespace: "b", Operations: []string{backend.OpRotated}, Since: t0.Add(100 * time.Second), Until: t0.Add(400 * time.Second), Descending: true, Limit: 7},
 		{Since: t0.Add(-30 * time.Second), Until: t0.Add(95 * time.Second), Limit: 9},
 	} {
-		got := allEvents(t, s, f)
+		got := backendtest.AllEvents(t, s, f)
 		var want []string
 		for i := 0; i < 300; i++ {
 			if at := t0.Add(time.Duration(i) * 2 * time.Second); !at.Before(f.Since) && at.Before(f.Until) {
@@ -573,7 +587,7 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 		}
 		var names []string
 		for _, e := range got {
-			if e.Operation == OpRotated {
+			if e.Operation == backend.OpRotated {
 				names = append(names, e.Name)
 			}
 		}
@@ -586,6 +600,7 @@ func testWindowNarrowed(t *testing.T, o Options, ib *instrumentedBucket, b *blob
 // TestTimeCover: the prefixes match every time of the range, at most limit
 // of them, and with room enough nothing outside the range.
 func TestTimeCover(t *testing.T) {
+	t.Parallel()
 	match := func(c []string, x int64) bool {
 		k := fmt.Sprintf("%020d", x)
 		for _, p := range c {
@@ -599,8 +614,8 @@ func TestTimeCover(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		lo := base + int64(i)*7919*int64(time.Millisecond)
 		hi := lo + 1 + int64(i%97)*int64(time.Second) + int64(i)*int64(i)%1000
-		for _, limit := range []int{1, 4, maxCoverPrefixes, 1000} {
-			c := timeCover(lo, hi, limit)
+		for _, limit := range []int{1, 4, backend.MaxCoverPrefixes, 1000} {
+			c := backend.TimeCover(lo, hi, limit)
 			if len(c) > limit || len(c) == 0 {
 				t.Fatalf("[%d, %d) limit %d: %d prefixes", lo, hi, limit, len(c))
 			}
@@ -614,7 +629,7 @@ func TestTimeCover(t *testing.T) {
 			}
 		}
 	}
-	if c := timeCover(0, math.MaxInt64, 3); len(c) > 3 || !match(c, 0) || !match(c, math.MaxInt64-1) {
+	if c := backend.TimeCover(0, math.MaxInt64, 3); len(c) > 3 || !match(c, 0) || !match(c, math.MaxInt64-1) {
 		t.Fatalf("the whole range: %v", c)
 	}
 }

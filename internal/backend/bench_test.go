@@ -1,6 +1,9 @@
-package backend
+package backend_test
 
 import (
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +47,7 @@ func benchN(b *testing.B) int {
 // benchBucket is an empty bucket of one driver: how to open a store on it
 // and a raw handle on it.
 type benchBucket struct {
-	opts Options
+	opts backend.Options
 	raw  *blob.Bucket
 	dir  string // file:// only
 }
@@ -65,14 +68,14 @@ func newBenchBucketIn(b *testing.B, dirs interface{ TempDir() string }, driver s
 		if err != nil {
 			b.Fatal(err)
 		}
-		return benchBucket{opts: Options{Bucket: raw}, raw: raw}
+		return benchBucket{opts: backend.Options{Bucket: raw}, raw: raw}
 	case "file":
 		dir := dirs.TempDir()
-		raw, err := blob.OpenBucket(ctx, fileURL(dir))
+		raw, err := blob.OpenBucket(ctx, backendtest.FileURL(dir))
 		if err != nil {
 			b.Fatal(err)
 		}
-		return benchBucket{opts: Options{BucketURL: fileURL(dir)}, raw: raw, dir: dir}
+		return benchBucket{opts: backend.Options{BucketURL: backendtest.FileURL(dir)}, raw: raw, dir: dir}
 	}
 	b.Fatalf("unknown driver %q", driver)
 	return benchBucket{}
@@ -115,7 +118,7 @@ func writeFloorObject(b *testing.B, bucket *blob.Bucket, i int) {
 }
 
 var (
-	floorPayload = randomBytes(benchFloorObjectSize)
+	floorPayload = backendtest.RandomBytes(benchFloorObjectSize)
 	floorOpts    = &blob.WriterOptions{IfNotExist: true, ContentType: "application/octet-stream"}
 )
 
@@ -138,7 +141,7 @@ func measureReadFloor(b *testing.B, driver string, n int) time.Duration {
 	ctx := context.Background()
 	bb := newBenchBucket(b, driver)
 	defer bb.raw.Close()
-	payload := randomBytes(benchFloorObjectSize)
+	payload := backendtest.RandomBytes(benchFloorObjectSize)
 	for i := 0; i < n; i++ {
 		if err := bb.raw.WriteAll(ctx, fmt.Sprintf("floor/%08d", i), payload, nil); err != nil {
 			b.Fatal(err)
@@ -182,21 +185,21 @@ type benchFixture struct {
 	n       int
 	root    string
 	bb      benchBucket
-	start   time.Time // clock of the first Put; one second per Put after
-	deleted int       // secrets deleted (secret-000001, -000101, ...)
-	events  []Event   // every event, ascending; read once by allEventsOf
+	start   time.Time       // clock of the first Put; one second per Put after
+	deleted int             // secrets deleted (secret-000001, -000101, ...)
+	events  []backend.Event // every event, ascending; read once by allEventsOf
 }
 
 // allEventsOf returns (and keeps) every event of the fixture, the
 // reference that filtered queries are checked against.
-func (f *benchFixture) allEventsOf(b *testing.B) []Event {
+func (f *benchFixture) allEventsOf(b *testing.B) []backend.Event {
 	b.Helper()
 	if f.events != nil {
 		return f.events
 	}
 	s := openBench(b, f.bb, f.root, nil)
 	defer s.Close()
-	filter := EventFilter{Limit: MaxEventLimit}
+	filter := backend.EventFilter{Limit: backend.MaxEventLimit}
 	for {
 		page, err := s.ListEvents(context.Background(), filter)
 		if err != nil {
@@ -210,7 +213,7 @@ func (f *benchFixture) allEventsOf(b *testing.B) []Event {
 	}
 }
 
-func matches(e Event, f EventFilter) bool {
+func matches(e backend.Event, f backend.EventFilter) bool {
 	if f.Namespace != "" && e.Namespace != f.Namespace || f.Name != "" && e.Name != f.Name {
 		return false
 	}
@@ -227,12 +230,12 @@ func benchSecretID(i int) (ns, name string) {
 func newBenchFixture(b *testing.B, dirs interface{ TempDir() string }, driver string, n int) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
-	f := &benchFixture{driver: driver, n: n, root: randomRootKey(), bb: newBenchBucketIn(b, dirs, driver)}
-	clock := newTestClock()
+	f := &benchFixture{driver: driver, n: n, root: backendtest.RandomRootKey(), bb: newBenchBucketIn(b, dirs, driver)}
+	clock := backendtest.NewClock()
 	f.start = clock.Now()
 	o := f.bb.opts
 	o.RootKey, o.Now = f.root, clock.Now
-	s, err := Open(ctx, o)
+	s, err := backend.Open(ctx, o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -259,7 +262,7 @@ func newBenchFixture(b *testing.B, dirs interface{ TempDir() string }, driver st
 					return
 				}
 				ns, name := benchSecretID(i)
-				if _, err := s.Put(ctx, PutInput{Namespace: ns, Name: name, Value: randomBytes(64)}); err != nil {
+				if _, err := s.Put(ctx, backend.PutInput{Namespace: ns, Name: name, Value: backendtest.RandomBytes(64)}); err != nil {
 					errs <- err
 					return
 				}
@@ -274,7 +277,7 @@ func newBenchFixture(b *testing.B, dirs interface{ TempDir() string }, driver st
 	}
 	for i := 1; i < n; i += 100 {
 		ns, name := benchSecretID(i)
-		if err := s.Delete(ctx, DeleteInput{Namespace: ns, Name: name}); err != nil {
+		if err := s.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name}); err != nil {
 			b.Fatal(err)
 		}
 		f.deleted++
@@ -331,11 +334,11 @@ func (f *benchFixture) clone(b *testing.B) benchBucket {
 	}
 }
 
-func openBench(b *testing.B, bb benchBucket, root string, now func() time.Time) *Store {
+func openBench(b *testing.B, bb benchBucket, root string, now func() time.Time) *backend.Store {
 	b.Helper()
 	o := bb.opts
 	o.RootKey, o.Now = root, now
-	s, err := Open(context.Background(), o)
+	s, err := backend.Open(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -425,17 +428,17 @@ func BenchmarkBackend(b *testing.B) {
 				b.StopTimer()
 				fb := newBenchBucket(b, driver)
 				bb := newBenchBucket(b, driver)
-				s := openBench(b, bb, randomRootKey(), nil)
+				s := openBench(b, bb, backendtest.RandomRootKey(), nil)
 				if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
 					b.Fatal(err)
 				}
-				value := randomBytes(64)
+				value := backendtest.RandomBytes(64)
 				b.StartTimer()
 				floor, op := interleave(b, n, func(j int) {
 					writeFloorObject(b, fb.raw, j)
 				}, func(j int) {
 					ns, name := benchSecretID(j)
-					if _, err := s.Put(ctx, PutInput{Namespace: ns, Name: name, Value: value}); err != nil {
+					if _, err := s.Put(ctx, backend.PutInput{Namespace: ns, Name: name, Value: value}); err != nil {
 						b.Fatal(err)
 					}
 				})
@@ -459,7 +462,7 @@ func BenchmarkBackend(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				fb := newBenchBucket(b, driver)
-				payload := randomBytes(benchFloorObjectSize)
+				payload := backendtest.RandomBytes(benchFloorObjectSize)
 				for j := 0; j < gets; j++ {
 					if err := fb.raw.WriteAll(ctx, floorKey(j), payload, nil); err != nil {
 						b.Fatal(err)
@@ -467,7 +470,7 @@ func BenchmarkBackend(b *testing.B) {
 				}
 				s := openBench(b, f.bb, f.root, nil)
 				ns, name := benchSecretID(0)
-				if _, err := s.Get(ctx, ns, name, GetOptions{}); err != nil {
+				if _, err := s.Get(ctx, ns, name, backend.GetOptions{}); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
@@ -478,7 +481,7 @@ func BenchmarkBackend(b *testing.B) {
 				}, func(j int) {
 					k := j * (n / gets)
 					ns, name := benchSecretID(k)
-					if _, err := s.Get(ctx, ns, name, GetOptions{}); err != nil && !(k%100 == 1 && isNotFound(err)) {
+					if _, err := s.Get(ctx, ns, name, backend.GetOptions{}); err != nil && !(k%100 == 1 && isNotFound(err)) {
 						b.Fatalf("Get(%s/%s): %v", ns, name, err)
 					}
 				})
@@ -508,7 +511,7 @@ func BenchmarkBackend(b *testing.B) {
 					}
 					b.StartTimer()
 					start := time.Now()
-					res, err := s.Rotate(ctx, RotateInput{})
+					res, err := s.Rotate(ctx, backend.RotateInput{})
 					op := time.Since(start)
 					b.StopTimer()
 					if err != nil || res.Rotated != live {
@@ -543,7 +546,7 @@ func BenchmarkBackend(b *testing.B) {
 					old := debug.SetGCPercent(10)
 					peak := startHeapPeak()
 					b.StartTimer()
-					res, err := s.Rotate(ctx, RotateInput{})
+					res, err := s.Rotate(ctx, backend.RotateInput{})
 					b.StopTimer()
 					heap := peak.Stop()
 					debug.SetGCPercent(old)
@@ -562,20 +565,20 @@ func BenchmarkBackend(b *testing.B) {
 		for _, size := range []int{n / 10, n} {
 			type query struct {
 				name string
-				f    func(f *benchFixture) EventFilter
+				f    func(f *benchFixture) backend.EventFilter
 				want int // checked against the reference scan too; -1: as the scan finds
 			}
 			queries := []query{
-				{"namespace", func(*benchFixture) EventFilter { return EventFilter{Namespace: "ns-0000", Limit: 200} }, min(size, 100) + 1},
-				{"secret", func(*benchFixture) EventFilter {
-					return EventFilter{Namespace: "ns-0000", Name: "secret-000001", Limit: 200}
+				{"namespace", func(*benchFixture) backend.EventFilter { return backend.EventFilter{Namespace: "ns-0000", Limit: 200} }, min(size, 100) + 1},
+				{"secret", func(*benchFixture) backend.EventFilter {
+					return backend.EventFilter{Namespace: "ns-0000", Name: "secret-000001", Limit: 200}
 				}, 2},
-				{"operation", func(*benchFixture) EventFilter {
-					return EventFilter{Operations: []string{OpDeleted}, Limit: 200}
+				{"operation", func(*benchFixture) backend.EventFilter {
+					return backend.EventFilter{Operations: []string{backend.OpDeleted}, Limit: 200}
 				}, (size + 98) / 100},
-				{"time-window", func(f *benchFixture) EventFilter {
+				{"time-window", func(f *benchFixture) backend.EventFilter {
 					since := f.start.Add(time.Duration(size/2) * time.Second)
-					return EventFilter{Since: since, Until: since.Add(100 * time.Second), Limit: 200}
+					return backend.EventFilter{Since: since, Until: since.Add(100 * time.Second), Limit: 200}
 				}, -1},
 			}
 			for _, q := range queries {
@@ -599,7 +602,7 @@ func BenchmarkBackend(b *testing.B) {
 					readFloor := measureReadFloor(b, driver, want)
 					s := openBench(b, f.bb, f.root, nil)
 					defer s.Close()
-					if _, err := s.ListEvents(ctx, EventFilter{Limit: 1}); err != nil {
+					if _, err := s.ListEvents(ctx, backend.EventFilter{Limit: 1}); err != nil {
 						b.Fatal(err)
 					}
 					b.StartTimer()
@@ -639,24 +642,25 @@ func BenchmarkBackend(b *testing.B) {
 	}
 }
 
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, backend.ErrNotFound) }
 
 // TestRequestCounts checks the request budgets on an instrumented bucket:
 // Get of the current revision in at most 2 requests whatever the history
 // length, and PlanRotate / PlanCleanup with no GET (or HEAD) of any object.
 func TestRequestCounts(t *testing.T) {
+	t.Parallel()
 	for _, driver := range []string{"mem", "file"} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
 			var inner *blob.Bucket
 			if driver == "mem" {
-				inner = openRaw(t, "mem://")
+				inner = backendtest.OpenRaw(t, "mem://")
 			} else {
-				inner = openRaw(t, fileURL(t.TempDir()))
+				inner = backendtest.OpenRaw(t, backendtest.FileURL(t.TempDir()))
 			}
-			ib, b := newInstrumented(inner)
-			clock := newTestClock()
-			s, err := Open(ctx, Options{Bucket: b, RootKey: randomRootKey(), Now: clock.Now})
+			ib, b := backendtest.NewFaultBucket(inner)
+			clock := backendtest.NewClock()
+			s, err := backend.Open(ctx, backend.Options{Bucket: b, RootKey: backendtest.RandomRootKey(), Now: clock.Now})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -668,26 +672,26 @@ func TestRequestCounts(t *testing.T) {
 			const history = 50
 			for i := 0; i < history; i++ {
 				clock.Advance(time.Second)
-				if _, err := s.Put(ctx, PutInput{Namespace: "rc", Name: "long", Value: []byte(fmt.Sprint(i))}); err != nil {
+				if _, err := s.Put(ctx, backend.PutInput{Namespace: "rc", Name: "long", Value: []byte(fmt.Sprint(i))}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Put(ctx, PutInput{Namespace: "rc", Name: "short", Value: []byte("s")}); err != nil {
+			if _, err := s.Put(ctx, backend.PutInput{Namespace: "rc", Name: "short", Value: []byte("s")}); err != nil {
 				t.Fatal(err)
 			}
-			counted := func(f func()) requestCounts {
-				ib.resetCounts()
+			counted := func(f func()) backendtest.RequestCounts {
+				ib.ResetCounts()
 				f()
-				return ib.resetCounts()
+				return ib.ResetCounts()
 			}
 			// Warm the keyring with one read, then count.
-			if _, err := s.Get(ctx, "rc", "short", GetOptions{}); err != nil {
+			if _, err := s.Get(ctx, "rc", "short", backend.GetOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			for _, name := range []string{"long", "short"} {
-				var got Secret
+				var got backend.Secret
 				c := counted(func() {
-					got, err = s.Get(ctx, "rc", name, GetOptions{})
+					got, err = s.Get(ctx, "rc", name, backend.GetOptions{})
 				})
 				if err != nil {
 					t.Fatalf("Get(%s): %v", name, err)
@@ -695,24 +699,24 @@ func TestRequestCounts(t *testing.T) {
 				if name == "long" && (got.Revision != history || string(got.Value) != fmt.Sprint(history-1)) {
 					t.Fatalf("Get(long) = revision %d %q", got.Revision, got.Value)
 				}
-				if c.total() < 1 || c.total() > 2 || c.Write != 0 {
+				if c.Total() < 1 || c.Total() > 2 || c.Write != 0 {
 					t.Fatalf("Get of %s (current revision %d) made %+v: %d requests, want 1 or 2 and no writes",
-						name, got.Revision, c, c.total())
+						name, got.Revision, c, c.Total())
 				}
 				t.Logf("Get of the current revision after %d revisions: %+v", got.Revision, c)
 			}
 
 			// Planning over 200 secrets reads no object.
 			for i := 0; i < 200; i++ {
-				ttl := Expiry{}
+				ttl := backend.Expiry{}
 				if i%4 == 0 {
-					ttl = Expiry{Set: true, TTL: time.Hour}
+					ttl = backend.Expiry{Set: true, TTL: time.Hour}
 				}
-				if _, err := s.Put(ctx, PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v"), Expiry: ttl}); err != nil {
+				if _, err := s.Put(ctx, backend.PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v"), Expiry: ttl}); err != nil {
 					t.Fatal(err)
 				}
 				if i%4 == 1 {
-					if _, err := s.Put(ctx, PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v2")}); err != nil {
+					if _, err := s.Put(ctx, backend.PutInput{Namespace: fmt.Sprintf("p%d", i%3), Name: fmt.Sprintf("s%03d", i), Value: []byte("v2")}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -723,8 +727,8 @@ func TestRequestCounts(t *testing.T) {
 			if _, err := s.KeyVersions(ctx); err != nil {
 				t.Fatal(err)
 			}
-			var plan RotatePlan
-			c := counted(func() { plan, err = s.PlanRotate(ctx, RotateInput{}) })
+			var plan backend.RotatePlan
+			c := counted(func() { plan, err = s.PlanRotate(ctx, backend.RotateInput{}) })
 			if err != nil || plan.Pending != 202 {
 				t.Fatalf("PlanRotate = %+v, %v; want 202 pending", plan, err)
 			}
@@ -734,9 +738,9 @@ func TestRequestCounts(t *testing.T) {
 			t.Logf("PlanRotate over 202 secrets: %+v", c)
 			clock.Advance(100 * time.Hour)
 			hour := time.Hour
-			var cplan CleanupPlan
+			var cplan backend.CleanupPlan
 			c = counted(func() {
-				cplan, err = s.PlanCleanup(ctx, CleanupInput{Retention: Retention{ExpiredSecrets: &hour, DeletedSecrets: &hour, Revisions: &hour, AuditEvents: &hour}})
+				cplan, err = s.PlanCleanup(ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: &hour, DeletedSecrets: &hour, Revisions: &hour, AuditEvents: &hour}})
 			})
 			if err != nil || cplan.Secrets != 50 || cplan.Revisions != history-1+50 || cplan.Events == 0 {
 				t.Fatalf("PlanCleanup = %+v, %v; want 50 secrets, %d revisions and some events", cplan, err, history-1+50)
@@ -757,12 +761,13 @@ func TestRequestCounts(t *testing.T) {
 // its LISTs depend on how the window's edges align (TestListEventsWindowNarrowed
 // bounds them).
 func TestListEventsRequests(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	type cost struct{ lists, gets, events int }
 	measure := func(n int) map[string]cost {
-		ib, b := newInstrumented(openRaw(t, "mem://"))
-		clock := newTestClock()
-		s, err := Open(ctx, Options{Bucket: b, RootKey: randomRootKey(), Now: clock.Now})
+		ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
+		clock := backendtest.NewClock()
+		s, err := backend.Open(ctx, backend.Options{Bucket: b, RootKey: backendtest.RandomRootKey(), Now: clock.Now})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -773,28 +778,28 @@ func TestListEventsRequests(t *testing.T) {
 		start := clock.Now()
 		for i := 0; i < n; i++ {
 			ns, name := benchSecretID(i)
-			if _, err := s.Put(ctx, PutInput{Namespace: ns, Name: name, Value: []byte("v")}); err != nil {
+			if _, err := s.Put(ctx, backend.PutInput{Namespace: ns, Name: name, Value: []byte("v")}); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(time.Second)
 		}
-		if err := s.Delete(ctx, DeleteInput{Namespace: "ns-0000", Name: "secret-000001"}); err != nil {
+		if err := s.Delete(ctx, backend.DeleteInput{Namespace: "ns-0000", Name: "secret-000001"}); err != nil {
 			t.Fatal(err)
 		}
 		since := start.Add(time.Duration(n/2) * time.Second)
 		out := map[string]cost{}
-		for name, f := range map[string]EventFilter{
-			"operation": {Operations: []string{OpDeleted}},
+		for name, f := range map[string]backend.EventFilter{
+			"operation": {Operations: []string{backend.OpDeleted}},
 			"namespace": {Namespace: "ns-0001"},
 			"secret":    {Namespace: "ns-0000", Name: "secret-000001"},
 			"window":    {Since: since, Until: since.Add(50 * time.Second)},
-			"ns+op+window": {Namespace: "ns-0000", Operations: []string{OpCreated},
+			"ns+op+window": {Namespace: "ns-0000", Operations: []string{backend.OpCreated},
 				Since: start.Add(10 * time.Second), Until: start.Add(20 * time.Second), Descending: true},
 		} {
 			f.Limit = 200
-			ib.resetCounts()
-			evs := allEvents(t, s, f)
-			c := ib.resetCounts()
+			ib.ResetCounts()
+			evs := backendtest.AllEvents(t, s, f)
+			c := ib.ResetCounts()
 			out[name] = cost{c.List, c.Get + c.Head, len(evs)}
 		}
 		return out

@@ -110,6 +110,7 @@ func (e *condEnv) value() []byte {
 // on top of the current revision when only rotations happened since, and
 // only when the caller allows it.
 func TestAllowRotationsAfterRotation(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		in   backend.PutInput
@@ -143,6 +144,7 @@ func TestAllowRotationsAfterRotation(t *testing.T) {
 // a deletion since the recorded revision refuses the write, even after or
 // before rotations.
 func TestAllowRotationsRefusesChanges(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		change func(e *condEnv)
@@ -195,6 +197,7 @@ func TestAllowRotationsRefusesChanges(t *testing.T) {
 // TestDeleteAllowRotations: Delete recorded before a rotation succeeds with
 // AllowRotations only.
 func TestDeleteAllowRotations(t *testing.T) {
+	t.Parallel()
 	e := newCondEnv(t)
 	e.rotate(2)
 	in := backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 1}
@@ -213,6 +216,7 @@ func TestDeleteAllowRotations(t *testing.T) {
 // TestAllowRotationsRecordedRevisionPurged: when cleanup has purged the
 // recorded revision, the audit log tells whether only rotations followed.
 func TestAllowRotationsRecordedRevisionPurged(t *testing.T) {
+	t.Parallel()
 	zero := time.Duration(0)
 	purge := func(e *condEnv) {
 		e.clock.advance(time.Hour)
@@ -249,6 +253,7 @@ func TestAllowRotationsRecordedRevisionPurged(t *testing.T) {
 // *RollbackError for Put and Delete, with or without AllowRotations, and
 // nothing is written.
 func TestRollback(t *testing.T) {
+	t.Parallel()
 	e := newCondEnv(t)
 	e.put(backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("v2")})
 	for _, allow := range []bool{false, true} {
@@ -281,6 +286,7 @@ func TestRollback(t *testing.T) {
 // TestValidationErrorFields: validation errors name their input with a
 // typed Field and, within a list, its position.
 func TestValidationErrorFields(t *testing.T) {
+	t.Parallel()
 	e := newCondEnv(t)
 	kv1 := bytes.Repeat([]byte{7}, backend.KeySize)
 	if _, err := e.s.CreateKeyVersion(e.ctx, 2, kv1); err != nil {
@@ -321,6 +327,7 @@ func TestValidationErrorFields(t *testing.T) {
 
 // TestFieldStrings: every field has its own domain words.
 func TestFieldStrings(t *testing.T) {
+	t.Parallel()
 	seen := map[string]backend.Field{}
 	for f := backend.FieldNamespace; f <= backend.FieldAuditEventRetention; f++ {
 		s := f.String()
@@ -340,6 +347,7 @@ func TestFieldStrings(t *testing.T) {
 // TestCheckRootKey: the syntax check accepts what Open accepts and refuses
 // schemes this build does not register, without repeating the key.
 func TestCheckRootKey(t *testing.T) {
+	t.Parallel()
 	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, backend.KeySize))
 	for _, ok := range []string{key, " " + key + "\n", "base64key://" + key, "BASE64KEY://" + key, "awskms://alias/x?region=eu-west-1", "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", "azurekeyvault://v.vault.azure.net/keys/k"} {
 		if err := backend.CheckRootKey(backend.FieldRootKey, 0, ok); err != nil {
@@ -365,6 +373,7 @@ func TestCheckRootKey(t *testing.T) {
 
 // TestRedactURL: what errors may show of a URL keeps no credentials.
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"s3://user:pw@bucket/dir?X-Amz-Signature=sig#frag": "s3://bucket/dir",
 		"file:///var/lib/store":                            "file:///var/lib/store",
@@ -388,6 +397,7 @@ func TestRedactURL(t *testing.T) {
 // TestOperations: Operations lists every operation once, with the stored
 // spelling of the rewrap operation.
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	if backend.OpKeyVersionRewrapped != "key_version_rewrapped" {
 		t.Fatalf("OpKeyVersionRewrapped = %q", backend.OpKeyVersionRewrapped)
 	}

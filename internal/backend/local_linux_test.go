@@ -1,8 +1,11 @@
 //go:build linux
 
-package backend
+package backend_test
 
 import (
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,11 +18,11 @@ import (
 // its audit event is published and before the revision is, and once more
 // after the revision is published, before Put returns.
 func TestLocalPutIsDurableInOrder(t *testing.T) {
-	u := newUnit(t, "file")
-	u.kv(1)
-	u.put("ns", "a", "v1")
-	record := filepath.Join(u.dir, filepath.FromSlash(recordKey(secretDir("ns", "a"), 2)))
-	events := filepath.Join(u.dir, filepath.FromSlash(auditSecretIndex("ns", "a")))
+	u := backendtest.New(t, backendtest.FileSkipMetadata)
+	u.CreateKV(1)
+	u.PutValue("ns", "a", "v1")
+	record := filepath.Join(u.Tg.Dir, filepath.FromSlash(backend.RecordKey(backend.SecretDir("ns", "a"), 2)))
+	events := filepath.Join(u.Tg.Dir, filepath.FromSlash(backend.AuditSecretIndex("ns", "a")))
 	countEvents := func() int {
 		n := 0
 		_ = filepath.WalkDir(events, func(_ string, d os.DirEntry, err error) error {
@@ -43,7 +46,7 @@ func TestLocalPutIsDurableInOrder(t *testing.T) {
 		return orig(root)
 	})
 	t.Cleanup(func() { createonly.ReplaceFlush(orig) })
-	u.put("ns", "a", "v2")
+	u.PutValue("ns", "a", "v2")
 	createonly.ReplaceFlush(orig)
 
 	// The first flush covers data only; one flush sees the event but not

@@ -1,6 +1,9 @@
-package backend
+package backend_test
 
 import (
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,10 +15,11 @@ import (
 // TestLocalStaleTemps: temporary files of interrupted writes are invisible
 // to the store and removed by Cleanup once old.
 func TestLocalStaleTemps(t *testing.T) {
-	u := newUnit(t, "file")
-	u.kv(1)
-	u.put("ns", "a", "v")
-	tmpDir := filepath.Join(u.dir, createonly.TempDir)
+	t.Parallel()
+	u := backendtest.New(t, backendtest.FileSkipMetadata)
+	u.CreateKV(1)
+	u.PutValue("ns", "a", "v")
+	tmpDir := filepath.Join(u.Tg.Dir, createonly.TempDir)
 	stale := filepath.Join(tmpDir, "0123456789abcdef01234567"+createonly.TempSuffix)
 	fresh := filepath.Join(tmpDir, "fedcba9876543210fedcba98"+createonly.TempSuffix)
 	for _, p := range []string{stale, fresh} {
@@ -23,15 +27,15 @@ func TestLocalStaleTemps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	old := time.Now().Add(-2 * strayAge)
+	old := time.Now().Add(-2 * backend.StrayAge)
 	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
-	page, err := u.s.List(u.ctx, ListInput{Namespace: "ns"})
+	page, err := u.S.List(u.Ctx, backend.ListInput{Namespace: "ns"})
 	if err != nil || len(page.Secrets) != 1 {
 		t.Fatalf("List with temporary files around = %+v, %v", page, err)
 	}
-	if _, err := u.s.Cleanup(u.ctx, CleanupInput{Retention: Retention{Revisions: dur(time.Hour)}}); err != nil {
+	if _, err := u.S.Cleanup(u.Ctx, backend.CleanupInput{Retention: backend.Retention{Revisions: dur(time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {

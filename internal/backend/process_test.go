@@ -1,6 +1,9 @@
-package backend
+package backend_test
 
 import (
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -117,9 +120,9 @@ func barrier(cfg helperConfig, name string) error {
 
 func errWord(err error) string {
 	switch {
-	case errors.Is(err, ErrConcurrentModification):
+	case errors.Is(err, backend.ErrConcurrentModification):
 		return "concurrent"
-	case errors.Is(err, ErrKeyVersionExists):
+	case errors.Is(err, backend.ErrKeyVersionExists):
 		return "exists"
 	}
 	return err.Error()
@@ -131,7 +134,7 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 	if err := barrier(cfg, "open"); err != nil {
 		return res, err
 	}
-	s, err := Open(ctx, Options{BucketURL: cfg.BucketURL, RootKey: cfg.RootKey, Actor: fmt.Sprintf("process-%d", cfg.ID)})
+	s, err := backend.Open(ctx, backend.Options{BucketURL: cfg.BucketURL, RootKey: cfg.RootKey, Actor: fmt.Sprintf("process-%d", cfg.ID)})
 	if err != nil {
 		return res, fmt.Errorf("open: %w", err)
 	}
@@ -153,7 +156,7 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 			return res, err
 		}
 		v := fmt.Sprintf("create-p%d", cfg.ID)
-		sec, err := s.Put(ctx, PutInput{Namespace: raceNamespace, Name: "s", Value: []byte(v), IfRevision: -1})
+		sec, err := s.Put(ctx, backend.PutInput{Namespace: raceNamespace, Name: "s", Value: []byte(v), IfRevision: -1})
 		a = attempt{Phase: "create", Seen: -1, OK: err == nil, Revision: sec.Revision, Value: v}
 		if err != nil {
 			a.Err = errWord(err)
@@ -172,7 +175,7 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 				return res, err
 			}
 			v := fmt.Sprintf("round-%d-p%d", r, cfg.ID)
-			sec, err := s.Put(ctx, PutInput{Namespace: raceNamespace, Name: "s", Value: []byte(v), IfRevision: head.Revision})
+			sec, err := s.Put(ctx, backend.PutInput{Namespace: raceNamespace, Name: "s", Value: []byte(v), IfRevision: head.Revision})
 			a := attempt{Phase: "round", Round: r, Seen: head.Revision, OK: err == nil, Revision: sec.Revision, Value: v}
 			if err != nil {
 				a.Err = errWord(err)
@@ -188,7 +191,7 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 				if try > 1000 {
 					return res, fmt.Errorf("increment %d: no progress after %d tries", i, try)
 				}
-				cur, err := s.Get(ctx, raceNamespace, "counter", GetOptions{})
+				cur, err := s.Get(ctx, raceNamespace, "counter", backend.GetOptions{})
 				if err != nil {
 					return res, fmt.Errorf("get counter: %w", err)
 				}
@@ -197,12 +200,12 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 					return res, fmt.Errorf("counter value %q: %w", cur.Value, err)
 				}
 				v := strconv.Itoa(n + 1)
-				sec, err := s.Put(ctx, PutInput{Namespace: raceNamespace, Name: "counter", Value: []byte(v), IfRevision: cur.Revision})
+				sec, err := s.Put(ctx, backend.PutInput{Namespace: raceNamespace, Name: "counter", Value: []byte(v), IfRevision: cur.Revision})
 				if err == nil {
 					res.Attempts = append(res.Attempts, attempt{Phase: "increment", Seen: cur.Revision, OK: true, Revision: sec.Revision, Value: v})
 					break
 				}
-				if !errors.Is(err, ErrConcurrentModification) {
+				if !errors.Is(err, backend.ErrConcurrentModification) {
 					return res, fmt.Errorf("put counter: %w", err)
 				}
 				res.Conflicts++
@@ -277,8 +280,8 @@ func TestProcessRace(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	const procs, rounds = 12, 8
-	bucketURL := fileURL(t.TempDir())
-	root := randomRootKey()
+	bucketURL := backendtest.FileURL(t.TempDir())
+	root := backendtest.RandomRootKey()
 	results := runProcesses(t, "race", procs, rounds, bucketURL, root)
 
 	winners := func(phase string, round int) []attempt {
@@ -321,7 +324,7 @@ func TestProcessRace(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	s, err := Open(ctx, Options{BucketURL: bucketURL, RootKey: root})
+	s, err := backend.Open(ctx, backend.Options{BucketURL: bucketURL, RootKey: root})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -329,21 +332,21 @@ func TestProcessRace(t *testing.T) {
 	if kvs := kvByVersion(t, s); len(kvs) != 1 || !kvs[1].Primary {
 		t.Fatalf("key versions after the race: %+v", kvs)
 	}
-	cur, err := s.Get(ctx, raceNamespace, "s", GetOptions{})
+	cur, err := s.Get(ctx, raceNamespace, "s", backend.GetOptions{})
 	if err != nil || cur.Revision != prev || string(cur.Value) != acked[prev] {
 		t.Fatalf("final Get = revision %d %q, %v; want revision %d %q", cur.Revision, cur.Value, err, prev, acked[prev])
 	}
 	for rev, v := range acked {
-		got, err := s.Get(ctx, raceNamespace, "s", GetOptions{Revision: rev})
+		got, err := s.Get(ctx, raceNamespace, "s", backend.GetOptions{Revision: rev})
 		if err != nil || string(got.Value) != v {
 			t.Fatalf("acknowledged revision %d reads %q, %v; want %q", rev, got.Value, err, v)
 		}
 	}
-	evs := allEvents(t, s, EventFilter{Namespace: raceNamespace, Name: "s"})
+	evs := backendtest.AllEvents(t, s, backend.EventFilter{Namespace: raceNamespace, Name: "s"})
 	if len(evs) != rounds+1 {
 		t.Fatalf("%d audit events for the raced secret, want %d (one per acknowledged write)", len(evs), rounds+1)
 	}
-	if kvEvents := allEvents(t, s, EventFilter{Operations: []string{OpKeyVersionCreated}}); len(kvEvents) != 1 {
+	if kvEvents := backendtest.AllEvents(t, s, backend.EventFilter{Operations: []string{backend.OpKeyVersionCreated}}); len(kvEvents) != 1 {
 		t.Fatalf("%d key_version_created events, want 1", len(kvEvents))
 	}
 }
@@ -356,10 +359,10 @@ func TestProcessCounter(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	const procs, increments = 8, 8
-	bucketURL := fileURL(t.TempDir())
-	root := randomRootKey()
+	bucketURL := backendtest.FileURL(t.TempDir())
+	root := backendtest.RandomRootKey()
 	ctx := context.Background()
-	s, err := Open(ctx, Options{BucketURL: bucketURL, RootKey: root})
+	s, err := backend.Open(ctx, backend.Options{BucketURL: bucketURL, RootKey: root})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -367,7 +370,7 @@ func TestProcessCounter(t *testing.T) {
 	if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
 		t.Fatalf("CreateKeyVersion: %v", err)
 	}
-	start, err := s.Put(ctx, PutInput{Namespace: raceNamespace, Name: "counter", Value: []byte("0")})
+	start, err := s.Put(ctx, backend.PutInput{Namespace: raceNamespace, Name: "counter", Value: []byte("0")})
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -387,7 +390,7 @@ func TestProcessCounter(t *testing.T) {
 	if len(acked) != procs*increments {
 		t.Fatalf("%d acknowledged increments, want %d", len(acked), procs*increments)
 	}
-	cur, err := s.Get(ctx, raceNamespace, "counter", GetOptions{})
+	cur, err := s.Get(ctx, raceNamespace, "counter", backend.GetOptions{})
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
@@ -396,7 +399,7 @@ func TestProcessCounter(t *testing.T) {
 			cur.Value, cur.Revision, len(acked), start.Revision+int64(len(acked)))
 	}
 	for rev, v := range acked {
-		got, err := s.Get(ctx, raceNamespace, "counter", GetOptions{Revision: rev})
+		got, err := s.Get(ctx, raceNamespace, "counter", backend.GetOptions{Revision: rev})
 		if err != nil || string(got.Value) != v {
 			t.Fatalf("acknowledged revision %d reads %q, %v; want %q", rev, got.Value, err, v)
 		}

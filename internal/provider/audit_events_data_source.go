@@ -30,12 +30,6 @@ const (
 	auditDefaultLimit = 100
 )
 
-// auditOperations are the operation names the operations filter accepts.
-var auditOperations = []string{
-	backend.OpCreated, backend.OpUpdated, backend.OpDeleted, backend.OpRotated, backend.OpRead,
-	backend.OpKeyVersionCreated, backend.OpKeyVersionRetired, backend.OpKeyVersionRewrapped, backend.OpPurged,
-}
-
 // newAuditEventsDataSource returns the secretstore_audit_events data source.
 func newAuditEventsDataSource() datasource.DataSource { return &auditEventsDataSource{} }
 
@@ -94,23 +88,23 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"operations": schema.SetAttribute{
-				MarkdownDescription: "Only events with one of these operations: " + markdownList(auditOperations) + ".",
+				MarkdownDescription: "Only events with one of these operations: " + markdownList(backend.Operations) + ".",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(auditOperations...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(backend.Operations...)),
 				},
 			},
 			"since": schema.StringAttribute{
 				MarkdownDescription: "Only events at or after this time (RFC 3339, for example `2025-01-31T00:00:00Z`).",
 				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator{}},
+				Validators:          []validator.String{rfc3339Validator},
 			},
 			"until": schema.StringAttribute{
 				MarkdownDescription: "Only events before this time (RFC 3339, exclusive). Must be after `since`.",
 				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator{}},
+				Validators:          []validator.String{rfc3339Validator},
 			},
 			"order": schema.StringAttribute{
 				MarkdownDescription: "`desc` (default): newest first. `asc`: oldest first. " +
@@ -144,7 +138,7 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 							Computed:            true,
 						},
 						"operation": schema.StringAttribute{
-							MarkdownDescription: "One of " + markdownList(auditOperations) + ".",
+							MarkdownDescription: "One of " + markdownList(backend.Operations) + ".",
 							Computed:            true,
 						},
 						"namespace": schema.StringAttribute{
@@ -216,11 +210,8 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if f.Namespace != "" {
-		if err := d.data.Namespaces.Check(f.Namespace); err != nil {
-			resp.Diagnostics.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
-			return
-		}
+	if !d.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
+		return
 	}
 
 	limit := f.Limit
@@ -297,22 +288,6 @@ func auditEventValue(e backend.Event) auditEvent {
 		Reason:     optionalString(e.Reason),
 		Metadata:   metadataMap(e.Metadata),
 	}
-}
-
-func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-func optionalInt64(n int64) types.Int64 {
-	if n == 0 {
-		return types.Int64Null()
-	}
-	return types.Int64Value(n)
 }
 
 // markdownList renders words as `a`, `b` and `c`.

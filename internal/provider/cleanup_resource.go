@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,12 +46,42 @@ type cleanupModel struct {
 	LastPurgedAt           types.String `tfsdk:"last_purged_at"`
 }
 
-// cleanupRetentionAttrs are the retention arguments, in schema order.
-var cleanupRetentionAttrs = []string{
-	"expired_secret_retention",
-	"deleted_secret_retention",
-	"revision_retention",
-	"audit_event_retention",
+// cleanupRetention is one retention argument of secretstore_cleanup: its
+// attribute, the words of its description, where the model holds it and
+// where the store's Retention takes it.
+type cleanupRetention struct {
+	attr   string
+	what   string // what it keeps, for the description
+	note   string // appended to the description
+	value  func(*cleanupModel) types.String
+	target func(*backend.Retention) **time.Duration
+}
+
+// cleanupRetentions is every retention argument, in schema order.
+var cleanupRetentions = []cleanupRetention{
+	{
+		attr: "expired_secret_retention", what: "expired secrets (counted from their expiry)",
+		note:   " Until then an expired secret can be renewed.",
+		value:  func(m *cleanupModel) types.String { return m.ExpiredSecretRetention },
+		target: func(r *backend.Retention) **time.Duration { return &r.ExpiredSecrets },
+	},
+	{
+		attr: "deleted_secret_retention", what: "destroyed secrets (counted from their deletion)",
+		note:   " Until then a destroyed secret's revisions stay in the bucket, so a mistaken destroy is recoverable.",
+		value:  func(m *cleanupModel) types.String { return m.DeletedSecretRetention },
+		target: func(r *backend.Retention) **time.Duration { return &r.DeletedSecrets },
+	},
+	{
+		attr: "revision_retention", what: "superseded revisions (counted from when they were superseded)",
+		note:   " The current revision of a secret is never purged on its own.",
+		value:  func(m *cleanupModel) types.String { return m.RevisionRetention },
+		target: func(r *backend.Retention) **time.Duration { return &r.Revisions },
+	},
+	{
+		attr: "audit_event_retention", what: "audit events (counted from the event time)",
+		value:  func(m *cleanupModel) types.String { return m.AuditEventRetention },
+		target: func(r *backend.Retention) **time.Duration { return &r.AuditEvents },
+	},
 }
 
 func (r *cleanupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -60,14 +89,6 @@ func (r *cleanupResource) Metadata(_ context.Context, req resource.MetadataReque
 }
 
 func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	retention := func(what, note string) schema.StringAttribute {
-		return schema.StringAttribute{
-			Optional: true,
-			MarkdownDescription: fmt.Sprintf("How long to keep %s before purging them, as a duration such as `720h` "+
-				"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.%s", what, note),
-			Validators: []validator.String{retentionValidator{}},
-		}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Purges what the store keeps after it stops being useful: expired secrets, " +
 			"deleted secrets (tombstones), superseded revisions and old audit events, each after its own " +
@@ -80,7 +101,7 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"revision, and a secret renewed between plan and apply is kept. Each purged secret gets a final " +
 			"`deleted` audit event (reason `expired_cleanup` or `deleted_cleanup`); purging audit events " +
 			"records one `purged` event with the count. Destroying this resource only removes it from state.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: cleanupAttributes(map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The namespace this resource cleans, or `*` when it cleans every namespace.",
@@ -91,13 +112,6 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"Audit events are one log for the whole store, so `audit_event_retention` applies to " +
 					"all of them either way.",
 			},
-			"expired_secret_retention": retention("expired secrets (counted from their expiry)",
-				" Until then an expired secret can be renewed."),
-			"deleted_secret_retention": retention("destroyed secrets (counted from their deletion)",
-				" Until then a destroyed secret's revisions stay in the bucket, so a mistaken destroy is recoverable."),
-			"revision_retention": retention("superseded revisions (counted from when they were superseded)",
-				" The current revision of a secret is never purged on its own."),
-			"audit_event_retention": retention("audit events (counted from the event time)", ""),
 			"purgeable_secrets": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "Expired and deleted secrets past their retention, as counted at the last refresh.",
@@ -114,8 +128,22 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Computed:            true,
 				MarkdownDescription: "When this resource last purged (RFC 3339), or null if it never has.",
 			},
-		},
+		}),
 	}
+}
+
+// cleanupAttributes adds the retention arguments of cleanupRetentions to
+// attrs.
+func cleanupAttributes(attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	for _, r := range cleanupRetentions {
+		attrs[r.attr] = schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: fmt.Sprintf("How long to keep %s before purging them, as a duration such as `720h` "+
+				"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.%s", r.what, r.note),
+			Validators: []validator.String{retentionValidator},
+		}
+	}
+	return attrs
 }
 
 func (r *cleanupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -130,8 +158,8 @@ func (r *cleanupResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for _, v := range cfg.retentions() {
-		if !v.IsNull() {
+	for _, r := range cleanupRetentions {
+		if !r.value(&cfg).IsNull() {
 			return // set, or unknown until apply
 		}
 	}
@@ -147,11 +175,8 @@ func (r *cleanupResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if r.data != nil && !plan.Namespace.IsNull() && !plan.Namespace.IsUnknown() {
-		if err := r.data.Namespaces.Check(plan.Namespace.ValueString()); err != nil {
-			resp.Diagnostics.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
-			return
-		}
+	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
+		return
 	}
 	plan.ID = cleanupID(plan.Namespace)
 
@@ -289,30 +314,21 @@ func (r *cleanupResource) measure(ctx context.Context, m *cleanupModel) diag.Dia
 	return diags
 }
 
-func (m *cleanupModel) retentions() []types.String {
-	return []types.String{m.ExpiredSecretRetention, m.DeletedSecretRetention, m.RevisionRetention, m.AuditEventRetention}
-}
-
 // input converts the model's scope and retentions for the store.
 func (m *cleanupModel) input() (backend.CleanupInput, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	in := backend.CleanupInput{Namespace: m.Namespace.ValueString()}
-	targets := []**time.Duration{
-		&in.Retention.ExpiredSecrets,
-		&in.Retention.DeletedSecrets,
-		&in.Retention.Revisions,
-		&in.Retention.AuditEvents,
-	}
-	for i, v := range m.retentions() {
+	for _, r := range cleanupRetentions {
+		v := r.value(m)
 		if v.IsNull() || v.IsUnknown() {
 			continue
 		}
 		d, err := parseRetention(v.ValueString())
 		if err != nil {
-			diags.Append(diagInvalidRetention(path.Root(cleanupRetentionAttrs[i]), v.ValueString(), err))
+			diags.Append(diagInvalidRetention(path.Root(r.attr), v.ValueString(), err))
 			continue
 		}
-		*targets[i] = &d
+		*r.target(&in.Retention) = &d
 	}
 	return in, diags
 }
@@ -322,9 +338,8 @@ func (m *cleanupModel) sameSettings(o cleanupModel) bool {
 	if !m.Namespace.Equal(o.Namespace) {
 		return false
 	}
-	a, b := m.retentions(), o.retentions()
-	for i := range a {
-		if !a[i].Equal(b[i]) {
+	for _, r := range cleanupRetentions {
+		if !r.value(m).Equal(r.value(&o)) {
 			return false
 		}
 	}
@@ -349,34 +364,15 @@ func cleanupID(namespace types.String) types.String {
 	}
 }
 
-// parseRetention parses a retention duration: a Go duration, not negative.
+// parseRetention parses a retention duration: a Go duration, not
+// negative. It returns errNotDuration or errNegative.
 func parseRetention(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, errors.New("it is not a duration")
+		return 0, errNotDuration
 	}
 	if d < 0 {
-		return 0, errors.New("it is negative")
+		return 0, errNegative
 	}
 	return d, nil
-}
-
-// retentionValidator checks a retention duration at plan time.
-type retentionValidator struct{}
-
-func (retentionValidator) Description(context.Context) string {
-	return "must be a non-negative duration such as 720h"
-}
-
-func (v retentionValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (retentionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parseRetention(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.Append(diagInvalidRetention(req.Path, req.ConfigValue.ValueString(), err))
-	}
 }

@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
 // Environment variables read when the matching provider attribute is unset.
@@ -68,7 +68,7 @@ func listUnknown(l types.List) bool {
 // Format prints the provider block like providerConfig.Format.
 func (m providerModel) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "{URL:%s RootKey:<redacted> PreviousRootKeys:<%d redacted> Actor:%s AllowedNamespaces:%s DefaultTTL:%s AuditReads:%s}",
-		redactURL(m.URL.ValueString()), len(m.PreviousRootKeys.Elements()), m.Actor, m.AllowedNamespaces, m.DefaultTTL, m.AuditReads)
+		backend.RedactURL(m.URL.ValueString()), len(m.PreviousRootKeys.Elements()), m.Actor, m.AllowedNamespaces, m.DefaultTTL, m.AuditReads)
 }
 
 // providerConfig is the resolved configuration: attributes, then
@@ -91,35 +91,18 @@ type providerConfig struct {
 // user info and query, which may carry credentials), whatever the verb.
 func (c providerConfig) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "{URL:%s RootKey:<redacted> PreviousRootKeys:<%d redacted> Actor:%s AllowedNamespaces:%q DefaultTTL:%s AuditReads:%t}",
-		redactURL(c.URL), len(c.PreviousRootKeys), c.Actor, c.AllowedNamespaces, c.DefaultTTL, c.AuditReads)
+		backend.RedactURL(c.URL), len(c.PreviousRootKeys), c.Actor, c.AllowedNamespaces, c.DefaultTTL, c.AuditReads)
 }
 
 // environment abstracts os.Getenv and the working directory for tests.
 type environment struct {
-	Getenv   func(string) string
-	Getwd    func() (string, error)
-	Username func() string
-	Hostname func() (string, error)
+	Getenv func(string) string
+	Getwd  func() (string, error)
 }
 
 // osEnvironment is the process environment.
 func osEnvironment() environment {
-	return environment{
-		Getenv: os.Getenv,
-		Getwd:  os.Getwd,
-		Username: func() string {
-			if u, err := user.Current(); err == nil && u.Username != "" {
-				return u.Username
-			}
-			for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
-				if v := os.Getenv(k); v != "" {
-					return v
-				}
-			}
-			return "unknown"
-		},
-		Hostname: os.Hostname,
-	}
+	return environment{Getenv: os.Getenv, Getwd: os.Getwd}
 }
 
 // resolveConfig merges the provider block with the environment and checks
@@ -139,15 +122,15 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			c.URL = fileURL(c.CreateDir)
 		}
 	} else if err := checkBucketURL(c.URL); err != nil {
-		diags.Append(diagInvalidURL(redactURL(c.URL), err))
+		diags.Append(diagInvalidURL(backend.RedactURL(c.URL), err))
 	}
 
 	// root_key
 	c.RootKey = stringOr(m.RootKey, env.Getenv(envRootKey))
 	if c.RootKey == "" {
 		diags.Append(diagRootKeyRequired())
-	} else if err := checkRootKey(c.RootKey); err != nil {
-		diags.Append(diagInvalidRootKey(path.Root("root_key"), "The root key (from root_key or "+envRootKey+")", err))
+	} else if err := backend.CheckRootKey(backend.FieldRootKey, 0, c.RootKey); err != nil {
+		diags.Append(diagInvalidRootKey("The root key (from root_key or "+envRootKey+")", false, err))
 	}
 
 	// previous_root_keys
@@ -156,13 +139,11 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		diags.Append(m.PreviousRootKeys.ElementsAs(ctx, &keys, false)...)
 		for i, k := range keys {
 			if k.IsNull() || k.ValueString() == "" {
-				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys").AtListIndex(i),
-					fmt.Sprintf("Previous root key %d", i), errors.New("it is empty; remove the empty entry")))
+				diags.Append(diagEmptyPreviousRootKey(path.Root("previous_root_keys").AtListIndex(i), i))
 				continue
 			}
-			if err := checkRootKey(k.ValueString()); err != nil {
-				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys").AtListIndex(i),
-					fmt.Sprintf("Previous root key %d", i), err))
+			if err := backend.CheckRootKey(backend.FieldPreviousRootKey, i, k.ValueString()); err != nil {
+				diags.Append(diagInvalidRootKey(fmt.Sprintf("Previous root key %d", i), false, err))
 				continue
 			}
 			c.PreviousRootKeys = append(c.PreviousRootKeys, k.ValueString())
@@ -173,9 +154,8 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			if k == "" {
 				continue
 			}
-			if err := checkRootKey(k); err != nil {
-				diags.Append(diagInvalidRootKey(path.Root("previous_root_keys"),
-					fmt.Sprintf("Entry %d of %s", i, envPreviousRootKeys), err))
+			if err := backend.CheckRootKey(backend.FieldPreviousRootKey, i, k); err != nil {
+				diags.Append(diagInvalidRootKey(fmt.Sprintf("Entry %d of %s", i, envPreviousRootKeys), true, err))
 				continue
 			}
 			c.PreviousRootKeys = append(c.PreviousRootKeys, k)
@@ -194,7 +174,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		diags.Append(m.AllowedNamespaces.ElementsAs(ctx, &pats, false)...)
 		for i, p := range pats {
 			if err := validatePattern(p.ValueString()); err != nil {
-				diags.Append(diagInvalidPattern(path.Root("allowed_namespaces").AtListIndex(i), err))
+				diags.Append(diagInvalidPattern(path.Root("allowed_namespaces").AtListIndex(i), "", err))
 				continue
 			}
 			c.AllowedNamespaces = append(c.AllowedNamespaces, p.ValueString())
@@ -206,7 +186,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			}
 		}
 		if err := validatePatterns(c.AllowedNamespaces); err != nil {
-			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), fmt.Errorf("in %s: %w", envAllowedNS, err)))
+			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), envAllowedNS, err))
 		}
 	}
 
@@ -214,7 +194,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	if ttl := stringOr(m.DefaultTTL, env.Getenv(envDefaultTTL)); ttl != "" {
 		d, err := parseTTL(ttl)
 		if err != nil {
-			diags.Append(diagInvalidDuration(path.Root("default_ttl"), err))
+			diags.Append(diagInvalidDuration(path.Root("default_ttl"), ttl, err))
 		}
 		c.DefaultTTL = d
 	}
@@ -261,57 +241,29 @@ func checkBucketURL(s string) error {
 	return nil
 }
 
-// redactURL drops user info and query (which may carry credentials).
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "<unparsable>"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	return u.String()
-}
+// Errors of parseTTL and parseRetention (diagInvalidDuration and
+// diagInvalidRetention word them).
+var (
+	errNotDuration = errors.New("not a duration")
+	errNotPositive = errors.New("not positive")
+	errNegative    = errors.New("negative")
+)
 
-// checkRootKey accepts a keeper URL (scheme://...) or a bare base64 encoding
-// of exactly 32 bytes, standard or URL-safe, padded or not (the encodings
-// the store accepts). The error never includes the key.
-func checkRootKey(k string) error {
-	if strings.Contains(k, "://") {
-		if _, err := url.Parse(k); err != nil {
-			return errors.New("it looks like a keeper URL but cannot be parsed")
-		}
-		return nil
-	}
-	k = strings.TrimSpace(k)
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		raw, err := enc.DecodeString(k)
-		if err != nil {
-			continue
-		}
-		clear(raw)
-		if len(raw) != 32 {
-			return fmt.Errorf("it decodes to %d bytes; a bare root key must be exactly 32 bytes", len(raw))
-		}
-		return nil
-	}
-	return errors.New("it is neither a keeper URL (base64key://, awskms://, gcpkms://, azurekeyvault://, hashivault://) nor valid base64")
-}
-
-// parseTTL parses a positive Go duration ("720h", "90m"); the error names
-// the input and what is accepted.
+// parseTTL parses a positive Go duration ("720h", "90m"). It returns
+// errNotDuration or errNotPositive.
 func parseTTL(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; use Go duration syntax with units h, m, s, for example \"720h\" for 30 days or \"90m\"", s)
+		return 0, errNotDuration
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q is not positive; use a duration greater than zero, for example \"720h\"", s)
+		return 0, errNotPositive
 	}
 	return d, nil
 }
 
 // defaultActor names the run: Terraform Cloud's run environment when
-// present, else user@host.
+// present, else the store's default (backend.DefaultActor: user@host).
 func defaultActor(env environment) string {
 	if run := env.Getenv("TFC_RUN_ID"); run != "" {
 		ws := env.Getenv("TFC_WORKSPACE_SLUG")
@@ -323,9 +275,5 @@ func defaultActor(env environment) string {
 		}
 		return "terraform-cloud " + ws + " run " + run
 	}
-	host, err := env.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	return env.Username() + "@" + host
+	return backend.DefaultActor()
 }

@@ -12,16 +12,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
-// fakeEnv is an environment with the given variables, working directory
-// /work/infra, user alice on host build1.
+// fakeEnv is an environment with the given variables and working directory
+// /work/infra.
 func fakeEnv(vars map[string]string) environment {
 	return environment{
-		Getenv:   func(k string) string { return vars[k] },
-		Getwd:    func() (string, error) { return "/work/infra", nil },
-		Username: func() string { return "alice" },
-		Hostname: func() (string, error) { return "build1", nil },
+		Getenv: func(k string) string { return vars[k] },
+		Getwd:  func() (string, error) { return "/work/infra", nil },
 	}
 }
 
@@ -107,8 +107,8 @@ func TestResolveConfigDefaults(t *testing.T) {
 	if c.URL != "file:///work/infra/.secretstore" || c.CreateDir != "/work/infra/.secretstore" {
 		t.Errorf("default store: URL %q, dir %q", c.URL, c.CreateDir)
 	}
-	if c.Actor != "alice@build1" {
-		t.Errorf("default actor = %q, want alice@build1", c.Actor)
+	if want := backend.DefaultActor(); c.Actor != want || !strings.Contains(want, "@") {
+		t.Errorf("default actor = %q, want the store's user@host %q", c.Actor, want)
 	}
 	if c.DefaultTTL != 0 || c.AuditReads || c.AllowedNamespaces != nil || c.PreviousRootKeys != nil {
 		t.Errorf("defaults: %v", c)
@@ -235,12 +235,12 @@ func TestModelFormatRedactsSecrets(t *testing.T) {
 func TestCheckRootKey(t *testing.T) {
 	urlSafe := base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff0123456789abcdef0123456789abcd"))
 	for _, ok := range []string{keyA, urlSafe, "base64key://" + keyA, "awskms://alias/k?region=eu-west-1"} {
-		if err := checkRootKey(ok); err != nil {
-			t.Errorf("checkRootKey(%q) = %v", ok, err)
+		if err := backend.CheckRootKey(backend.FieldRootKey, 0, ok); err != nil {
+			t.Errorf("CheckRootKey(%q) = %v", ok, err)
 		}
 	}
-	if err := checkRootKey("%%%"); err == nil {
-		t.Error("checkRootKey accepted garbage")
+	if err := backend.CheckRootKey(backend.FieldRootKey, 0, "%%%"); err == nil {
+		t.Error("CheckRootKey accepted garbage")
 	}
 }
 

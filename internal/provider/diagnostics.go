@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -12,9 +11,12 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
 
-// All diagnostic wording lives in this file. A summary is a short title; a
-// detail says what happened, what to do, and ends with the original error.
-// No diagnostic ever includes a value, key material or a root key: store
+// All diagnostic wording lives in this file, including every piece of
+// advice to a Terraform user: store errors say what is wrong, never what to
+// set or run. A summary is a short title; a detail says what happened, what
+// to do, and ends with the original error. The attribute an invalid store
+// input is reported on comes from the table in error_attributes.go. No
+// diagnostic ever includes a value, key material or a root key: store
 // errors never carry them, and nothing here formats a model or config.
 
 var pathURL = path.Root("url")
@@ -88,22 +90,55 @@ func diagRootKeyRequired() diag.Diagnostic {
 			"or azurekeyvault://my-vault.vault.azure.net/keys/my-key.")
 }
 
-// diagInvalidRootKey reports an unusable root key or previous root key at
-// p; what names it ("Previous root key 1") and err (from checkRootKey)
-// never contains the key.
-func diagInvalidRootKey(p path.Path, what string, err error) diag.Diagnostic {
+// diagInvalidRootKey reports a root key or previous root key that
+// backend.CheckRootKey refused with err, on the attribute the error
+// locates; what names the key ("Previous root key 1", "Entry 2 of
+// SECRETSTORE_PREVIOUS_ROOT_KEYS"). When the keys come from the
+// environment (fromEnv), the error is on the whole attribute. The store's
+// reason never contains the key.
+func diagInvalidRootKey(what string, fromEnv bool, err error) diag.Diagnostic {
+	in, ok := locateInvalidInput(targetProvider, err)
+	if !ok || in.Attr == "" {
+		return diag.NewErrorDiagnostic("Invalid root key", what+" is not usable."+storeErrorSuffix(err))
+	}
+	p := in.Path
+	if fromEnv {
+		p = path.Root(in.Attr)
+	}
 	summary := "Invalid root key"
-	if !p.Equal(path.Root("root_key")) {
+	if in.Err.Field == backend.FieldPreviousRootKey {
 		summary = "Invalid previous root key"
 	}
 	return diag.NewAttributeErrorDiagnostic(p, summary,
-		what+" is not usable: "+err.Error()+". Generate a key with `openssl rand -base64 32`, or use a KMS keeper URL.")
+		what+" "+in.Err.Reason+". "+rootKeyAdvice)
 }
 
-// diagInvalidPattern reports a malformed allowed_namespaces pattern.
-func diagInvalidPattern(p path.Path, err error) diag.Diagnostic {
+// rootKeyAdvice says how to get a usable root key.
+const rootKeyAdvice = "Generate a key with `openssl rand -base64 32`, or use a KMS keeper URL."
+
+// diagEmptyPreviousRootKey reports an empty entry i of previous_root_keys.
+func diagEmptyPreviousRootKey(p path.Path, i int) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid previous root key",
+		fmt.Sprintf("Previous root key %d is not usable: it is empty; remove the empty entry. ", i)+rootKeyAdvice)
+}
+
+// diagInvalidPattern reports a malformed allowed_namespaces pattern at p;
+// err is the *patternError of validatePattern, and env names the
+// environment variable the pattern came from ("" for the attribute).
+func diagInvalidPattern(p path.Path, env string, err error) diag.Diagnostic {
+	reason := err.Error()
+	var perr *patternError
+	if errors.As(err, &perr) {
+		reason = "a pattern is empty; use a glob such as \"*:production\""
+		if perr.Err != nil {
+			reason = fmt.Sprintf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %v", perr.Pattern, perr.Err)
+		}
+	}
+	if env != "" {
+		reason = "in " + env + ": " + reason
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid namespace pattern",
-		"allowed_namespaces is not usable: "+err.Error()+".")
+		"allowed_namespaces is not usable: "+reason+".")
 }
 
 // diagInvalidAuditReadsEnv reports a SECRETSTORE_AUDIT_READS that is not a
@@ -121,15 +156,23 @@ func diagCleanupNoRetention() diag.Diagnostic {
 			"(durations such as \"720h\").")
 }
 
-// diagInvalidRetention reports a malformed retention duration on its attribute.
+// diagInvalidRetention reports a retention duration at p that
+// parseRetention refused with err.
 func diagInvalidRetention(p path.Path, value string, err error) diag.Diagnostic {
+	reason := "it is not a duration"
+	if errors.Is(err, errNegative) {
+		reason = "it is negative"
+	}
 	return diag.NewAttributeErrorDiagnostic(p, "Invalid retention",
 		fmt.Sprintf("%q is not a valid retention: %s. Use a non-negative Go duration with units h, m, s, "+
-			"for example \"720h\" for 30 days.", value, err))
+			"for example \"720h\" for 30 days.", value, reason))
 }
 
 // diagCleanupFailed reports a failed cleanup plan or purge.
 func diagCleanupFailed(err error) diag.Diagnostic {
+	if in, ok := locateInvalidInput(targetCleanup, err); ok && in.Attr != "" {
+		return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid "+in.Attr, in.Attr+" "+in.Err.Reason+". Nothing was purged.")
+	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
 	}
@@ -148,6 +191,20 @@ func diagRolledBack(id string, stateRevision, storeRevision int64) diag.Diagnost
 			"Nothing was written. Find out how the bucket lost its newer revisions and restore them; "+
 			"if the older revision is intended, remove the secret from state (terraform state rm) and import it again.",
 			id, storeRevision, stateRevision))
+}
+
+// diagWriteFailed reports a failed update or delete of secret id over the
+// revision Terraform recorded: a store that lost revisions (rolled back), a
+// change by another run, or any other failure of action on the object t.
+func diagWriteFailed(id, action string, err error, t errorTarget) diag.Diagnostic {
+	var rb *backend.RollbackError
+	switch {
+	case errors.As(err, &rb):
+		return diagRolledBack(id, rb.Recorded, rb.Current)
+	case errors.Is(err, backend.ErrConcurrentModification):
+		return diagConcurrentModification(id, err)
+	}
+	return diagStoreError(action, err, t)
 }
 
 // diagConcurrentModification reports a write that lost a race against
@@ -195,12 +252,32 @@ func diagKeyVersionInUse(version, secrets int, err error) diag.Diagnostic {
 			"then remove this version.", version, count)+storeErrorSuffix(err))
 }
 
+// diagInvalidKeyMaterial reports key material at p that is not standard
+// base64 (size < 0) or decodes to size bytes instead of backend.KeySize.
+func diagInvalidKeyMaterial(p path.Path, size int) diag.Diagnostic {
+	if size < 0 {
+		return diag.NewAttributeErrorDiagnostic(p, "Invalid key material",
+			fmt.Sprintf("key_material_wo is not valid standard base64. Encode exactly %d bytes, for example the "+
+				"output of `openssl rand -base64 %d`.", backend.KeySize, backend.KeySize))
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid key material",
+		fmt.Sprintf("key_material_wo decodes to %d bytes; key material must be exactly %d bytes (%d bits).",
+			size, backend.KeySize, 8*backend.KeySize))
+}
+
 // diagKeyVersionExists reports a create of a version number already in use.
 func diagKeyVersionExists(version int, err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root("version"), "Key version already exists",
 		fmt.Sprintf("Key version %d already exists in the store (or was used before and retired; version numbers "+
 			"are never reused). To manage it here, import it: terraform import <address> %d. Otherwise choose a "+
 			"higher version number.", version, version)+storeErrorSuffix(err))
+}
+
+// diagKeyVersionGone reports a key version that left the keyring during
+// its own update.
+func diagKeyVersionGone(version int) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Key version not found",
+		fmt.Sprintf("Key version %d is no longer in the store's keyring. Run terraform plan again to re-create it.", version))
 }
 
 // diagRotateFailed reports a rotation that stopped part-way. Each secret is
@@ -244,11 +321,11 @@ func diagSecretRead(namespace, name string, revision int64, expiresAt time.Time,
 	if revision > 0 {
 		what = fmt.Sprintf("revision %d of secret %q", revision, id)
 	}
-	var verr *backend.ValidationError
+	if in, ok := locateInvalidInput(targetSecretRead, err); ok && in.Attr != "" {
+		return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid "+in.Attr,
+			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, in.Attr, in.Err.Reason))
+	}
 	switch {
-	case errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name" || attrName(verr) == "revision"):
-		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
-			fmt.Sprintf("Cannot read %s: %s %s. Nothing was read.", what, attrName(verr), verr.Reason))
 	case errors.Is(err, backend.ErrIntegrity):
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Secret %q failed its integrity check", id),
 			fmt.Sprintf("The stored object for %s was modified or corrupted outside this provider: its "+
@@ -302,10 +379,9 @@ func diagReadAuditFailed(id string, err error) diag.Diagnostic {
 
 // diagListFailed reports a failed listing of a namespace's secrets.
 func diagListFailed(namespace string, err error) diag.Diagnostic {
-	var verr *backend.ValidationError
-	if errors.As(err, &verr) && (attrName(verr) == "namespace" || attrName(verr) == "name_prefix") {
-		return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid "+attrName(verr),
-			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, attrName(verr), verr.Reason))
+	if in, ok := locateInvalidInput(targetSecretList, err); ok && in.Attr != "" {
+		return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid "+in.Attr,
+			fmt.Sprintf("Cannot list namespace %q: %s %s.", namespace, in.Attr, in.Err.Reason))
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -317,19 +393,14 @@ func diagListFailed(namespace string, err error) diag.Diagnostic {
 // diagAuditEventsFailed reports a failed audit query. A tampered or forged
 // event is its own error; the store's message names the event.
 func diagAuditEventsFailed(err error) diag.Diagnostic {
-	var verr *backend.ValidationError
-	switch {
-	case errors.Is(err, backend.ErrIntegrity):
+	if errors.Is(err, backend.ErrIntegrity) {
 		return diag.NewErrorDiagnostic("Audit event failed its integrity check",
 			"An audit event in the bucket was altered, or forged by someone without the store's keys: its MAC "+
 				"does not verify, so the audit log cannot be trusted as returned and no event was listed. "+
 				"Investigate who can write to the bucket; the event is named below."+storeErrorSuffix(err))
-	case errors.As(err, &verr):
-		switch attrName(verr) {
-		case "namespace", "name", "operations", "since", "until", "limit":
-			return diag.NewAttributeErrorDiagnostic(path.Root(attrName(verr)), "Invalid audit filter",
-				attrName(verr)+" "+verr.Reason+".")
-		}
+	}
+	if in, ok := locateInvalidInput(targetAuditEvents, err); ok && in.Attr != "" {
+		return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid audit filter", in.Attr+" "+in.Err.Reason+".")
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -363,10 +434,15 @@ func diagInvalidTime(p path.Path, value string) diag.Diagnostic {
 			"\"2030-01-01T00:00:00Z\" or \"2030-01-01T09:00:00+02:00\".", value))
 }
 
-// diagInvalidDuration reports a value at p that parseTTL refused; err
-// names the value and what is accepted.
-func diagInvalidDuration(p path.Path, err error) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration", "The duration "+err.Error()+".")
+// diagInvalidDuration reports a value at p that parseTTL refused with err.
+func diagInvalidDuration(p path.Path, value string, err error) diag.Diagnostic {
+	if errors.Is(err, errNotPositive) {
+		return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+			fmt.Sprintf("The duration %q is not positive; use a duration greater than zero, for example \"720h\".", value))
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Invalid duration",
+		fmt.Sprintf("The duration %q is not a duration; use Go duration syntax with units h, m, s, for example "+
+			"\"720h\" for 30 days or \"90m\".", value))
 }
 
 // diagInvalidSecretName reports a namespace or name (what) at p that the
@@ -396,17 +472,16 @@ func diagCreateStoreDir(dir string, err error) diag.Diagnostic {
 			"location.", dir, err, envURL))
 }
 
-// diagStoreError maps an error of a store operation to a diagnostic.
-// action is a phrase such as `writing secret "ns/name"`; attrs maps
-// ValidationError fields to the resource attributes at fault.
-func diagStoreError(action string, err error, attrs map[string]path.Path) diag.Diagnostic {
-	var verr *backend.ValidationError
-	if errors.As(err, &verr) {
-		detail := fmt.Sprintf("%s: %s. Nothing was written.", attrName(verr), verr.Reason)
-		if p, ok := attrs[attrName(verr)]; ok {
-			return diag.NewAttributeErrorDiagnostic(p, "Invalid "+attrName(verr), detail)
+// diagStoreError maps an error of a store operation on the object t to a
+// diagnostic. action is a phrase such as `writing secret "ns/name"`; an
+// invalid input is reported on the attribute of t that holds it.
+func diagStoreError(action string, err error, t errorTarget) diag.Diagnostic {
+	if in, ok := locateInvalidInput(t, err); ok {
+		detail := fmt.Sprintf("%s: %s. Nothing was written.", in.Name(), in.Err.Reason)
+		if in.Attr != "" {
+			return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid "+in.Attr, detail)
 		}
-		return diag.NewErrorDiagnostic("Invalid "+attrName(verr), "Error "+action+": "+detail)
+		return diag.NewErrorDiagnostic("Invalid "+in.Name(), "Error "+action+": "+detail)
 	}
 	if d, ok := commonStoreDiagnostic(err); ok {
 		return d
@@ -471,16 +546,18 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 				"Configure the root key the store was created with; after a root-key change, list the old key in "+
 				"previous_root_keys until every key version is rewrapped.", url)+storeErrorSuffix(err))
 	case errors.As(err, &verr):
-		// Fields are provider attributes: url, root_key, actor, or
-		// previous_root_keys[i] (shown on the whole list, which may come
-		// from the environment).
-		attr, _, _ := strings.Cut(attrName(verr), "[")
-		switch attr {
-		case "url", "root_key", "actor", "previous_root_keys":
-			diags.AddAttributeError(path.Root(attr), "Invalid "+attr, attrName(verr)+" "+verr.Reason+".")
-		default:
-			diags.AddError("Invalid provider configuration", attrName(verr)+" "+verr.Reason+".")
+		in, _ := locateInvalidInput(targetProvider, err)
+		if in.Attr == "" {
+			diags.AddError("Invalid provider configuration", in.Name()+" "+verr.Reason+".")
+			return
 		}
+		// A previous root key is named by its position but shown on the
+		// whole list, which may come from the environment.
+		detail := in.Path.String() + " " + verr.Reason + "."
+		if verr.Field == backend.FieldRootKey || verr.Field == backend.FieldPreviousRootKey {
+			detail += " " + rootKeyAdvice
+		}
+		diags.AddAttributeError(path.Root(in.Attr), "Invalid "+in.Attr, detail)
 	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
 		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
 			fmt.Sprintf("The bucket at %s accepted a write that should have been refused as already existing, so "+
@@ -495,46 +572,4 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
 				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
 	}
-}
-
-// attrNames names each ValidationError field as the attribute (or input)
-// it is shown under.
-var attrNames = map[backend.Field]string{
-	backend.FieldNamespace:              "namespace",
-	backend.FieldName:                   "name",
-	backend.FieldNamePrefix:             "name_prefix",
-	backend.FieldValue:                  "value",
-	backend.FieldMetadata:               "metadata",
-	backend.FieldExpiresAt:              "expires_at",
-	backend.FieldTTL:                    "ttl",
-	backend.FieldRevision:               "revision",
-	backend.FieldReason:                 "reason",
-	backend.FieldActor:                  "actor",
-	backend.FieldBucketURL:              "url",
-	backend.FieldRootKey:                "root_key",
-	backend.FieldKeyVersion:             "version",
-	backend.FieldKeyMaterial:            "key_material",
-	backend.FieldOperations:             "operations",
-	backend.FieldSince:                  "since",
-	backend.FieldUntil:                  "until",
-	backend.FieldLimit:                  "limit",
-	backend.FieldPageSize:               "page_size",
-	backend.FieldPageToken:              "page_token",
-	backend.FieldConcurrency:            "concurrency",
-	backend.FieldExpiredSecretRetention: "expired_secret_retention",
-	backend.FieldDeletedSecretRetention: "deleted_secret_retention",
-	backend.FieldRevisionRetention:      "revision_retention",
-	backend.FieldAuditEventRetention:    "audit_event_retention",
-}
-
-// attrName is the attribute (or input) name a ValidationError's field is
-// shown under.
-func attrName(verr *backend.ValidationError) string {
-	if verr.Field == backend.FieldPreviousRootKey {
-		return fmt.Sprintf("previous_root_keys[%d]", verr.Index)
-	}
-	if n, ok := attrNames[verr.Field]; ok {
-		return n
-	}
-	return verr.Field.String()
 }

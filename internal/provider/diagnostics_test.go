@@ -31,7 +31,7 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 	seen := map[string]bool{}
 	for _, tc := range cases {
 		err := fmt.Errorf("writing secret: %w", tc.err)
-		d := diagStoreError(`writing secret "a/b"`, err, nil)
+		d := diagStoreError(`writing secret "a/b"`, err, targetSecret)
 		if d.Severity() != diag.SeverityError || d.Summary() != tc.summary {
 			t.Errorf("%v: summary %q, want %q", tc.err, d.Summary(), tc.summary)
 		}
@@ -50,7 +50,7 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 
 func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
 	err := fmt.Errorf("putting: %w", &backend.ValidationError{Field: backend.FieldMetadata, Reason: "has 65 keys, limit 64"})
-	d := diagStoreError("creating secret", err, secretAttrPaths(true))
+	d := diagStoreError("creating secret", err, targetSecretWO)
 	wp, ok := d.(diag.DiagnosticWithPath)
 	if !ok || !wp.Path().Equal(path.Root("metadata")) {
 		t.Fatalf("validation error not on the metadata attribute: %#v", d)
@@ -58,11 +58,11 @@ func TestDiagStoreErrorValidationOnAttribute(t *testing.T) {
 	if !strings.Contains(d.Detail(), "has 65 keys, limit 64") || !strings.Contains(d.Detail(), "Nothing was written") {
 		t.Errorf("detail = %q", d.Detail())
 	}
-	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldValue, Reason: "too long"}, secretAttrPaths(true))
+	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldValue, Reason: "too long"}, targetSecretWO)
 	if wp, ok := d.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("value_wo")) {
 		t.Errorf("a value error of a write-only secret is not on value_wo: %#v", d)
 	}
-	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldReason, Reason: "too long"}, secretAttrPaths(false))
+	d = diagStoreError("creating secret", &backend.ValidationError{Field: backend.FieldReason, Reason: "too long"}, targetSecret)
 	if _, ok := d.(diag.DiagnosticWithPath); ok {
 		t.Errorf("a field without an attribute got an attribute path")
 	}

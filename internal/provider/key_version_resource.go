@@ -85,11 +85,10 @@ func (r *keyVersionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:  true,
 				WriteOnly: true,
 				Sensitive: true,
-				MarkdownDescription: "Write-only (Terraform 1.11 and later): existing key material to import, as standard " +
-					"base64 of exactly 32 bytes (for example a key used with the original Convex component). Used only " +
-					"when the version is created; when omitted, fresh material is generated from a cryptographic random " +
-					"source. Never stored in state or plan.",
-				Validators: []validator.String{keyMaterialValidator{}},
+				MarkdownDescription: "Write-only (Terraform 1.11 and later): bring an existing 32-byte key, given as " +
+					"standard base64. Used only when the version is created; when omitted, fresh material is generated " +
+					"from a cryptographic random source. Never stored in state or plan.",
+				Validators: []validator.String{keyMaterialValidator},
 			},
 			"primary": schema.BoolAttribute{
 				Computed:            true,
@@ -151,9 +150,9 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 	version := int(plan.Version.ValueInt64())
 	var material []byte
 	if !config.KeyMaterialWO.IsNull() && !config.KeyMaterialWO.IsUnknown() {
-		m, err := decodeKeyMaterial(config.KeyMaterialWO.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("key_material_wo"), "Invalid key material", err.Error())
+		m, d := decodeKeyMaterial(path.Root("key_material_wo"), config.KeyMaterialWO.ValueString())
+		if d != nil {
+			resp.Diagnostics.Append(d)
 			return
 		}
 		material = m
@@ -165,14 +164,13 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 			resp.Diagnostics.Append(diagKeyVersionExists(version, err))
 			return
 		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err,
-			map[string]path.Path{"version": path.Root("version"), "key_material": path.Root("key_material_wo")}))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err, targetKeyVersion))
 		return
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
 	plan.fill(kv)
 	if err := r.measurePending(ctx, &plan, kv); err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("counting secrets to rewrap under key version %d", version), err, targetKeyVersion))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -187,7 +185,7 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 	version := int(state.Version.ValueInt64())
 	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
 	}
 	if !found {
@@ -278,12 +276,11 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	kv, kvs, found, err := r.lookup(ctx, version)
 	if err != nil {
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("reading key version %d", version), err, targetKeyVersion))
 		return
 	}
 	if !found {
-		resp.Diagnostics.AddError("Key version not found",
-			fmt.Sprintf("Key version %d is no longer in the store's keyring. Run terraform plan again to re-create it.", version))
+		resp.Diagnostics.Append(diagKeyVersionGone(version))
 		return
 	}
 	plan.fill(kv)
@@ -387,7 +384,7 @@ func (r *keyVersionResource) Delete(ctx context.Context, req resource.DeleteRequ
 		}
 		resp.Diagnostics.Append(diagKeyVersionInUse(version, count, err))
 	default:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("retiring key version %d", version), err, nil))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("retiring key version %d", version), err, targetKeyVersion))
 	}
 }
 
@@ -429,39 +426,18 @@ func (m *keyVersionModel) fill(kv backend.KeyVersion) {
 	m.RootKeyCurrent = types.BoolValue(kv.RootKeyCurrent)
 }
 
-// decodeKeyMaterial decodes base64 key material of exactly 32 bytes. The
-// error never includes the input.
-func decodeKeyMaterial(s string) ([]byte, error) {
+// decodeKeyMaterial decodes key material given at p: standard base64 of
+// exactly 32 bytes. On failure it returns a diagnostic that never includes
+// the input.
+func decodeKeyMaterial(p path.Path, s string) ([]byte, diag.Diagnostic) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("key_material_wo is not valid standard base64. Encode exactly 32 bytes, for example the output of `openssl rand -base64 32`")
+		return nil, diagInvalidKeyMaterial(p, -1)
 	}
-	if len(raw) != 32 {
+	if len(raw) != backend.KeySize {
 		n := len(raw)
 		clear(raw)
-		return nil, fmt.Errorf("key_material_wo decodes to %d bytes; key material must be exactly 32 bytes (256 bits)", n)
+		return nil, diagInvalidKeyMaterial(p, n)
 	}
 	return raw, nil
-}
-
-// keyMaterialValidator checks key_material_wo during validate and plan.
-type keyMaterialValidator struct{}
-
-func (keyMaterialValidator) Description(context.Context) string {
-	return "must be standard base64 of exactly 32 bytes"
-}
-
-func (v keyMaterialValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (keyMaterialValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	raw, err := decodeKeyMaterial(req.ConfigValue.ValueString())
-	clear(raw)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid key material", err.Error()+".")
-	}
 }

@@ -36,13 +36,29 @@ func (e *namespaceNotAllowedError) Error() string {
 
 func (e *namespaceNotAllowedError) Is(target error) bool { return target == errNamespaceNotAllowed }
 
-// validatePattern returns an error saying why p is not a usable glob.
+// patternError is a pattern that is not a usable glob: Err is nil for an
+// empty pattern, else the error of path.Match. diagInvalidPattern words it.
+type patternError struct {
+	Pattern string
+	Err     error
+}
+
+func (e *patternError) Error() string {
+	if e.Err == nil {
+		return "empty namespace pattern"
+	}
+	return fmt.Sprintf("namespace pattern %q: %v", e.Pattern, e.Err)
+}
+
+func (e *patternError) Unwrap() error { return e.Err }
+
+// validatePattern returns a *patternError when p is not a usable glob.
 func validatePattern(p string) error {
 	if strings.TrimSpace(p) == "" {
-		return errors.New("a pattern is empty; use a glob such as \"*:production\"")
+		return &patternError{Pattern: p}
 	}
 	if _, err := path.Match(p, ""); err != nil {
-		return fmt.Errorf("pattern %q is not a valid glob (path.Match syntax: *, ?, [a-z]): %w", p, err)
+		return &patternError{Pattern: p, Err: err}
 	}
 	return nil
 }

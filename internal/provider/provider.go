@@ -70,7 +70,7 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "Root key that wraps the store's key versions: a gocloud.dev secrets keeper URL " +
-					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`, `hashivault://`) or a bare base64 " +
+					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`) or a bare base64 " +
 					"32-byte key (`openssl rand -base64 32`). Environment: `SECRETSTORE_ROOT_KEY` (preferred: keep keys " +
 					"out of configuration). Required.",
 			},
@@ -132,7 +132,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 			return
 		}
 	}
-	tflog.Debug(ctx, "opening secret store", map[string]any{"url": redactURL(cfg.URL), "actor": cfg.Actor})
+	tflog.Debug(ctx, "opening secret store", map[string]any{"url": backend.RedactURL(cfg.URL), "actor": cfg.Actor})
 	store, err := backend.Open(ctx, backend.Options{
 		BucketURL:        cfg.URL,
 		RootKey:          cfg.RootKey,
@@ -141,7 +141,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 		Now:              p.now,
 	})
 	if err != nil {
-		addOpenError(&resp.Diagnostics, redactURL(cfg.URL), err)
+		addOpenError(&resp.Diagnostics, backend.RedactURL(cfg.URL), err)
 		return
 	}
 	var api backend.StoreAPI = store

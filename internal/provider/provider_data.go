@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 )
@@ -81,6 +83,22 @@ func ephemeralReady(pd *providerData, req ephemeral.OpenRequest, resp *ephemeral
 	}
 	resp.Diagnostics.Append(diagProviderNotConfigured())
 	return false
+}
+
+// namespaceAllowed applies the allowed_namespaces policy to the namespace
+// attribute ns. It reports false, after adding diagNamespaceNotAllowed on
+// the namespace attribute, when the policy forbids ns. A null or unknown
+// namespace, or a provider that is not configured yet (pd nil), passes:
+// the check runs again once both are known.
+func (pd *providerData) namespaceAllowed(ns types.String, diags *diag.Diagnostics) bool {
+	if pd == nil || ns.IsNull() || ns.IsUnknown() {
+		return true
+	}
+	if err := pd.Namespaces.Check(ns.ValueString()); err != nil {
+		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
+		return false
+	}
+	return true
 }
 
 // now returns the provider clock's current time in UTC.

@@ -135,7 +135,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Absolute expiry (RFC 3339, for example `2030-01-01T00:00:00Z`). After it, reads " +
 					"fail with `expired` and the resource shows `expired = true`. Conflicts with `ttl`.",
 				Validators: []validator.String{
-					rfc3339Validator{},
+					rfc3339Validator,
 					stringvalidator.ConflictsWith(path.MatchRoot("ttl")),
 				},
 			},
@@ -144,7 +144,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Expiry relative to each write, as a duration such as `720h`: every write of this " +
 					"resource (new value, metadata or ttl) sets the expiry to the write time plus `ttl`. Conflicts " +
 					"with `expires_at`. When neither is set, the provider's `default_ttl` applies to new secrets.",
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{durationValidator},
 			},
 			"revision": schema.Int64Attribute{
 				Computed: true,
@@ -194,7 +194,7 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 	var ns types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &ns)...)
-	r.checkNamespace(ns, &resp.Diagnostics)
+	r.data.namespaceAllowed(ns, &resp.Diagnostics)
 }
 
 // ModifyPlan plans the id of a new secret, fails the plan for a namespace
@@ -219,8 +219,7 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if r.data == nil {
 		return // provider configuration not known yet
 	}
-	r.checkNamespace(ns, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !create || !known {
+	if !r.data.namespaceAllowed(ns, &resp.Diagnostics) || !create || !known {
 		return
 	}
 	// Head reads the record without decrypting the value. Apply refuses a
@@ -231,18 +230,9 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	switch {
 	case errors.Is(err, backend.ErrNotFound):
 	case err != nil:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, secretAttrPaths(false)))
+		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, targetSecret))
 	default:
 		resp.Diagnostics.Append(diagAlreadyExists(id, nil))
-	}
-}
-
-func (r *secretResource) checkNamespace(ns types.String, diags *diag.Diagnostics) {
-	if ns.IsNull() || ns.IsUnknown() {
-		return
-	}
-	if err := r.data.Namespaces.Check(ns.ValueString()); err != nil {
-		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
 	}
 }
 
@@ -253,8 +243,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
 		return
 	}
 	value, writeOnly := newValue(plan, config, secretModel{}, true)
@@ -275,18 +264,14 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := r.data.Store.Put(ctx, in)
+	s, d := r.write(ctx, in, secretTarget(writeOnly))
 	clear(value)
-	if err != nil {
-		if errors.Is(err, backend.ErrConcurrentModification) {
-			resp.Diagnostics.Append(diagAlreadyExists(plan.id(), err))
-			return
-		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	tflog.Info(ctx, "created secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
-	plan.fillRecord(s)
+	plan.fill(s)
 	plan.ValueWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -343,7 +328,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		state.Value = types.StringValue(string(s.Value))
 		clear(s.Value)
 	}
-	state.fillRecord(s)
+	state.fill(s)
 	if s.State == backend.StateExpired {
 		expired = true
 	}
@@ -363,8 +348,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkNamespace(plan.Namespace, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
 		return
 	}
 	value, writeOnly := newValue(plan, config, state, false)
@@ -387,27 +371,14 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := r.data.Store.Put(ctx, in)
-	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
-		if current, ok := r.resolveConflict(ctx, plan.id(), state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
-			in.IfRevision = current
-			s, err = r.data.Store.Put(ctx, in)
-		}
-	}
+	s, d := r.write(ctx, in, secretTarget(writeOnly))
 	clear(value)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err != nil {
-		if errors.Is(err, backend.ErrConcurrentModification) {
-			resp.Diagnostics.Append(diagConcurrentModification(plan.id(), err))
-			return
-		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("updating secret %q", plan.id()), err, secretAttrPaths(writeOnly)))
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	tflog.Info(ctx, "updated secret", map[string]any{"id": plan.id(), "revision": s.Revision, "key_version": s.KeyVersion})
-	plan.fillRecord(s)
+	plan.fill(s)
 	plan.ValueWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -418,24 +389,52 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() || !requireProviderData(r.data, &resp.Diagnostics) {
 		return
 	}
-	ns, name, id := state.Namespace.ValueString(), state.Name.ValueString(), state.id()
-	err := r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: state.Revision.ValueInt64()})
-	if errors.Is(err, backend.ErrConcurrentModification) || errors.Is(err, backend.ErrRolledBack) {
-		if current, ok := r.resolveConflict(ctx, id, state.Revision.ValueInt64(), err, &resp.Diagnostics); ok {
-			err = r.data.Store.Delete(ctx, backend.DeleteInput{Namespace: ns, Name: name, IfRevision: current})
-		}
-	}
+	id := state.id()
+	err := r.data.Store.Delete(ctx, backend.DeleteInput{
+		Namespace:      state.Namespace.ValueString(),
+		Name:           state.Name.ValueString(),
+		IfRevision:     state.Revision.ValueInt64(),
+		AllowRotations: true,
+	})
 	switch {
-	case resp.Diagnostics.HasError():
 	case err == nil:
 		tflog.Info(ctx, "deleted secret (tombstone written)", map[string]any{"id": id})
 	case errors.Is(err, backend.ErrNotFound):
 		// Already deleted outside Terraform.
-	case errors.Is(err, backend.ErrConcurrentModification):
-		resp.Diagnostics.Append(diagConcurrentModification(id, err))
 	default:
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("deleting secret %q", id), err, nil))
+		resp.Diagnostics.Append(diagWriteFailed(id, fmt.Sprintf("deleting secret %q", id), err, targetSecret))
 	}
+}
+
+// write puts a new revision of a secret. A create (IfRevision < 0) is
+// refused when the secret exists. An update (IfRevision > 0) is applied
+// when the recorded revision is current or only key rotations, which
+// change neither value, metadata nor expiry, were written since; it is
+// refused when another run changed the secret or the store lost revisions.
+// Failures come back as the diagnostic to report, on the attributes of t.
+func (r *secretResource) write(ctx context.Context, in backend.PutInput, t errorTarget) (backend.Secret, diag.Diagnostic) {
+	id := secretID(in.Namespace, in.Name)
+	in.AllowRotations = in.IfRevision > 0
+	s, err := r.data.Store.Put(ctx, in)
+	switch {
+	case err == nil:
+		return s, nil
+	case in.IfRevision < 0 && errors.Is(err, backend.ErrConcurrentModification):
+		return backend.Secret{}, diagAlreadyExists(id, err)
+	case in.IfRevision < 0:
+		return backend.Secret{}, diagStoreError(fmt.Sprintf("creating secret %q", id), err, t)
+	default:
+		return backend.Secret{}, diagWriteFailed(id, fmt.Sprintf("updating secret %q", id), err, t)
+	}
+}
+
+// secretTarget is the error target of a secretstore_secret managed with
+// value_wo (writeOnly) or value.
+func secretTarget(writeOnly bool) errorTarget {
+	if writeOnly {
+		return targetSecretWO
+	}
+	return targetSecret
 }
 
 // ImportState accepts `<namespace>/<name>`. The namespace cannot contain a
@@ -449,50 +448,6 @@ func (r *secretResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), secretID(ns, name))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-}
-
-// resolveConflict explains a refused conditional write. When the store's
-// current revision is older than the recorded one it reports a rollback.
-// When every revision written since the recorded one is a key rotation
-// (which changes neither value, metadata nor expiry), the write may safely
-// be retried against the current revision, returned with ok true.
-// Otherwise it returns false and adds nothing; the caller reports the
-// concurrent modification.
-func (r *secretResource) resolveConflict(ctx context.Context, id string, recorded int64, cause error, diags *diag.Diagnostics) (int64, bool) {
-	ns, name, _ := strings.Cut(id, "/")
-	head, err := r.data.Store.Head(ctx, ns, name)
-	if err != nil {
-		return 0, false
-	}
-	if head.Revision < recorded {
-		diags.Append(diagRolledBack(id, recorded, head.Revision))
-		return 0, false
-	}
-	if head.Revision == recorded {
-		return 0, false
-	}
-	page, err := r.data.Store.ListEvents(ctx, backend.EventFilter{
-		Namespace: ns, Name: name, Descending: true, Limit: int(min(head.Revision-recorded, backend.MaxEventLimit-1)) + 1,
-	})
-	if err != nil {
-		return 0, false
-	}
-	seen := map[int64]bool{}
-	for _, ev := range page.Events {
-		if ev.Revision <= recorded || ev.Revision > head.Revision {
-			continue
-		}
-		if ev.Operation != backend.OpRotated {
-			return 0, false
-		}
-		seen[ev.Revision] = true
-	}
-	if int64(len(seen)) != head.Revision-recorded {
-		return 0, false
-	}
-	tflog.Debug(ctx, "secret rotated since plan; retrying write against the current revision",
-		map[string]any{"id": id, "recorded": recorded, "current": head.Revision})
-	return head.Revision, true
 }
 
 // newValue returns the value to write (nil: keep the stored one) and
@@ -530,7 +485,7 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	case !plan.TTL.IsNull():
 		d, err := parseTTL(plan.TTL.ValueString())
 		if err != nil {
-			diags.Append(diagInvalidDuration(path.Root("ttl"), err))
+			diags.Append(diagInvalidDuration(path.Root("ttl"), plan.TTL.ValueString(), err))
 			return backend.Expiry{}
 		}
 		return backend.Expiry{Set: true, TTL: d}
@@ -546,8 +501,8 @@ func (r *secretResource) expiry(plan, state secretModel, create bool, diags *dia
 	}
 }
 
-// fillRecord sets the computed results from a stored revision.
-func (m *secretModel) fillRecord(s backend.Secret) {
+// fill sets the computed results from a stored revision.
+func (m *secretModel) fill(s backend.Secret) {
 	m.ID = types.StringValue(secretID(s.Namespace, s.Name))
 	m.Namespace = types.StringValue(s.Namespace)
 	m.Name = types.StringValue(s.Name)
@@ -587,22 +542,6 @@ func (m *secretModel) refreshExpiresAt(stored time.Time, imported bool) {
 		return
 	}
 	m.ExpiresAt = types.StringValue(stored.UTC().Format(time.RFC3339))
-}
-
-// secretAttrPaths maps ValidationError fields to attributes.
-func secretAttrPaths(writeOnly bool) map[string]path.Path {
-	value := path.Root("value")
-	if writeOnly {
-		value = path.Root("value_wo")
-	}
-	return map[string]path.Path{
-		"namespace":  path.Root("namespace"),
-		"name":       path.Root("name"),
-		"value":      value,
-		"metadata":   path.Root("metadata"),
-		"expires_at": path.Root("expires_at"),
-		"ttl":        path.Root("ttl"),
-	}
 }
 
 // maskValue makes the provider logger replace the value wherever it

@@ -786,9 +786,10 @@ func TestAccProvider_terraformCloudNeedsURL(t *testing.T) {
 	})
 }
 
-// TestSecretResolveConflict: a write refused because only key rotations
-// happened since the recorded revision may be retried; any other write, or
-// a rollback, may not.
+// TestSecretResolveConflict: a write over a recorded revision succeeds when
+// only key rotations happened since; after any other write it is refused
+// as a concurrent modification, and a store behind the recorded revision
+// is reported as rolled back.
 func TestSecretResolveConflict(t *testing.T) {
 	ctx := context.Background()
 	ts := newTestStore(t)
@@ -804,22 +805,23 @@ func TestSecretResolveConflict(t *testing.T) {
 		t.Fatalf("rotate: %+v, %v", res, err)
 	}
 	r := &secretResource{data: &providerData{Store: store}}
-	cause := backend.ErrConcurrentModification
+	update := func(recorded int64) (backend.Secret, diag.Diagnostic) {
+		return r.write(ctx, backend.PutInput{Namespace: "app:prod", Name: "k", Value: []byte("mine"), IfRevision: recorded}, targetSecret)
+	}
 
-	var diags diag.Diagnostics
-	if rev, ok := r.resolveConflict(ctx, "app:prod/k", 1, cause, &diags); !ok || rev != 2 || diags.HasError() {
-		t.Fatalf("after a rotation only: got (%d, %v, %v), want a retry at revision 2", rev, ok, diags)
+	if s, d := update(1); d != nil || s.Revision != 3 {
+		t.Fatalf("after a rotation only: got revision %d, diagnostic %v; want the write applied as revision 3", s.Revision, d)
 	}
 	putOutOfBand(t, ts, backend.PutInput{Namespace: "app:prod", Name: "k", Value: []byte("other")})
-	if _, ok := r.resolveConflict(ctx, "app:prod/k", 1, cause, &diags); ok || diags.HasError() {
-		t.Fatalf("after another run's update: retry allowed (%v) or diagnostics %v", ok, diags)
+	if _, d := update(3); d == nil || d.Summary() != "Concurrent modification" {
+		t.Fatalf("after another run's update: want the concurrent modification error, got %v", d)
 	}
-	if _, ok := r.resolveConflict(ctx, "app:prod/k", 3, cause, &diags); ok || diags.HasError() {
-		t.Fatalf("at the current revision: retry allowed (%v) or diagnostics %v", ok, diags)
+	if s, d := update(4); d != nil || s.Revision != 5 {
+		t.Fatalf("at the current revision: got revision %d, diagnostic %v; want revision 5", s.Revision, d)
 	}
-	if _, ok := r.resolveConflict(ctx, "app:prod/k", 9, cause, &diags); ok || !diags.HasError() ||
-		diags.Errors()[0].Summary() != "The store was rolled back" {
-		t.Fatalf("state ahead of the store: want the rollback error, got %v", diags)
+	if _, d := update(9); d == nil || d.Summary() != "The store was rolled back" ||
+		!strings.Contains(d.Detail(), "is 5, but Terraform recorded revision 9") {
+		t.Fatalf("state ahead of the store: want the rollback error, got %v", d)
 	}
 }
 

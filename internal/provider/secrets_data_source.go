@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -117,8 +116,7 @@ func (d *secretsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	namespace := m.Namespace.ValueString()
-	if err := d.data.Namespaces.Check(namespace); err != nil {
-		resp.Diagnostics.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
+	if !d.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
 		return
 	}
 

@@ -4,8 +4,9 @@ resource "secretstore_key_version" "v1" {
   version = 1
 }
 
-# Bring an existing 32-byte key instead (for example one used by the original
-# component). The material is write-only: it never reaches state or plans.
+# Bring an existing 32-byte key instead, given as standard base64 (for example
+# one kept in a password manager). The material is write-only: it never
+# reaches state or plans.
 variable "imported_key_material" {
   type      = string
   sensitive = true

@@ -11,7 +11,6 @@ import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -167,8 +166,7 @@ func (m *secretReadModel) fill(s backend.Secret) {
 func readSecret(ctx context.Context, pd *providerData, m secretReadModel) (backend.Secret, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	namespace, name, revision := m.Namespace.ValueString(), m.Name.ValueString(), m.Revision.ValueInt64()
-	if err := pd.Namespaces.Check(namespace); err != nil {
-		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
+	if !pd.namespaceAllowed(m.Namespace, &diags) {
 		return backend.Secret{}, diags
 	}
 	s, err := pd.Store.Get(ctx, namespace, name, backend.GetOptions{Revision: revision})

@@ -1,0 +1,70 @@
+package backend
+
+import "context"
+
+// The tests in package backend_test check a few rules that only the
+// object layout and the commit protocol can show: where a revision, marker
+// or event is stored (to tamper with it as a bucket writer would), how an
+// event query plans its listings, and how a commit withdraws its events.
+// These names export exactly those internals to them.
+
+// Object layout.
+const (
+	PrefixHeader  = prefixHeader
+	PrefixKeyring = prefixKeyring
+	PrefixSecrets = prefixSecrets
+	FlagLive      = flagLive
+	FlagTombstone = flagTombstone
+	FlagPurging   = flagPurging
+)
+
+type Marker = marker
+
+var (
+	SecretDir           = secretDir
+	RecordKey           = recordKey
+	MarkerKey           = markerKey
+	ParseSecretKey      = parseSecretKey
+	KeyVersionKey       = keyVersionKey
+	WrapBlockKey        = wrapBlockKey
+	AuditSecretIndex    = auditSecretIndex
+	AuditNamespaceIndex = auditNamespaceIndex
+	ParseAuditKey       = parseAuditKey
+	NewID               = newID
+	ValidID             = validID
+	TimeCover           = timeCover
+)
+
+// Limits.
+const (
+	MaxBatchSpan     = maxBatchSpan
+	MaxCoverPrefixes = maxCoverPrefixes
+	WrapBlockSize    = wrapBlockSize
+	MaxWrapBlocks    = maxWrapBlocks
+	StrayAge         = strayAge
+)
+
+// Commit protocol and event queries.
+type (
+	WriteOp    = writeOp
+	EventQuery = eventQuery
+)
+
+func (s *Store) AppendEvents(ctx context.Context, events []Event) error {
+	return s.appendEvents(ctx, events)
+}
+
+func (s *Store) CommitWithAudit(ctx context.Context, events []Event, ops ...*WriteOp) error {
+	return s.commitWithAudit(ctx, events, ops...)
+}
+
+func (s *Store) NewEventQuery(f EventFilter) (*EventQuery, error) { return s.newEventQuery(f) }
+
+func (s *Store) WrapsReserved(ctx context.Context, v int) (int64, error) {
+	return s.wrapsReserved(ctx, v)
+}
+
+func (q *eventQuery) Run(ctx context.Context) (EventPage, error) { return q.run(ctx) }
+
+// KeysListed is the number of keys the query's listings returned so far.
+func (q *eventQuery) KeysListed() int { return q.keysListed }
