@@ -92,7 +92,9 @@ type Secret struct {
 	Value      []byte
 }
 
-// Expiry is an optional expiry change in PutInput.
+// Expiry is an optional expiry change in PutInput. The expiry it gives
+// must be in the future and no later than LatestTime; otherwise Put
+// refuses it with a *ValidationError on FieldExpiresAt or FieldTTL.
 type Expiry struct {
 	Set bool          // false: keep the stored expiry (or none on create)
 	At  time.Time     // absolute expiry; zero together with TTL 0 clears it

@@ -64,6 +64,9 @@ func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*en
 	if err != nil {
 		return nil, nil, recordError(ref, rev, err)
 	}
+	if err := checkRecordTimes(&rec.Header); err != nil {
+		return nil, nil, recordError(ref, rev, err)
+	}
 	h := rec.Header
 	if h.Namespace != ns || h.Name != name || h.Revision != uint64(rev) {
 		return nil, nil, fmt.Errorf("secret %s revision %d: the object holds revision %d of %s: %w", ref, rev, h.Revision, secretRef(h.Namespace, h.Name), ErrIntegrity)

@@ -97,7 +97,8 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 }
 
 // resolveExpiry applies an Expiry change to the stored expiry. An absolute
-// time wins over a TTL given with it.
+// time wins over a TTL given with it. Either must end by LatestTime
+// (CheckExpiresAt, CheckTTL).
 func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
 	if !e.Set {
 		return stored, nil
@@ -107,11 +108,17 @@ func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
 		if !e.At.After(now) {
 			return 0, invalid(FieldExpiresAt, "%s is not in the future", e.At.UTC().Format(time.RFC3339))
 		}
+		if err := CheckExpiresAt(e.At); err != nil {
+			return 0, err
+		}
 		return e.At.UnixNano(), nil
 	case e.TTL < 0:
 		return 0, invalid(FieldTTL, "is negative (%s); give a positive duration such as 720h", e.TTL)
 	case e.TTL == 0:
 		return 0, nil
+	}
+	if err := CheckTTL(e.TTL, now); err != nil {
+		return 0, err
 	}
 	return now.Add(e.TTL).UnixNano(), nil
 }

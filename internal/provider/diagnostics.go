@@ -573,3 +573,38 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
 	}
 }
+
+// latestExpiry is the latest expiry the store can record, to the second.
+var latestExpiry = backend.LatestTime.Truncate(time.Second).Format(time.RFC3339)
+
+// neverExpiresAdvice says how to write "never expires" and what is accepted.
+const neverExpiresAdvice = "For a secret that never expires, leave expires_at and ttl unset (and default_ttl unset in " +
+	"the provider configuration); otherwise give an expiry no later than "
+
+// diagExpiryTooLate fails the plan of an expiry later than the store can
+// record: value is the expires_at or ttl of the secret that the store's
+// check refused with err (backend.CheckExpiresAt, backend.CheckTTL), on the
+// attribute the field table maps its field to.
+func diagExpiryTooLate(value string, err error) diag.Diagnostic {
+	in, ok := locateInvalidInput(targetSecret, err)
+	if !ok || in.Attr == "" {
+		return diag.NewErrorDiagnostic("Expiry too late", neverExpiresAdvice+latestExpiry+"."+storeErrorSuffix(err))
+	}
+	what := fmt.Sprintf("%s = %q is later than %s", in.Attr, value, latestExpiry)
+	if in.Err.Field == backend.FieldTTL {
+		what = fmt.Sprintf("%s = %q from now ends after %s", in.Attr, value, latestExpiry)
+	}
+	return diag.NewAttributeErrorDiagnostic(in.Path, "Expiry too late",
+		what+", the latest expiry the store can record (it keeps times as 64-bit nanoseconds since 1970). "+
+			neverExpiresAdvice+latestExpiry+"."+storeErrorSuffix(err))
+}
+
+// diagDefaultTTLTooLate fails the plan of a new secret that sets neither
+// expires_at nor ttl when the provider's default_ttl d, refused by
+// backend.CheckTTL with err, ends later than the store can record.
+func diagDefaultTTLTooLate(d time.Duration, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Expiry too late",
+		fmt.Sprintf("This new secret sets neither expires_at nor ttl, so the provider's default_ttl applies, and "+
+			"default_ttl = %q from now ends after %s, the latest expiry the store can record. ", d, latestExpiry)+
+			neverExpiresAdvice+latestExpiry+"."+storeErrorSuffix(err))
+}
