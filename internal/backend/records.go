@@ -118,11 +118,12 @@ func recordError(ref string, rev int64, err error) error {
 }
 
 // secretDamage reports whether err concerns one secret's stored state (a
-// tampered or corrupt record, or a key version that cannot be used), so
-// that Rotate and Cleanup leave that secret alone and go on. Any other
-// error (I/O, a canceled context) stops them.
+// tampered or corrupt record, a key version that cannot be used, or a
+// revision number at its limit), so that Rotate and Cleanup leave that
+// secret alone and go on. Any other error (I/O, a canceled context) stops
+// them.
 func secretDamage(err error) bool {
-	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable)
+	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable) || errors.Is(err, ErrRevisionLimit)
 }
 
 // readRevision reads revision rev of a secret, or its current revision

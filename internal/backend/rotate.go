@@ -233,9 +233,13 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 		// A rotation changes no content: the header, times included, is
 		// carried over (prepareRevision authenticates it through Rewrap
 		// before anything is written).
+		next, err := nextRevision(ref, c.rev)
+		if err != nil {
+			return fail(err)
+		}
 		h := rec.Header
 		events[i] = Event{Operation: OpRotated, Metadata: map[string]string{"previous_key_version": strconv.Itoa(int(rec.Header.KeyVersion))}}
-		ops[i], err = s.prepareRevision(ctx, pv, kek, &h, c.rev+1, nil, data, int(rec.Header.KeyVersion), &events[i], now)
+		ops[i], err = s.prepareRevision(ctx, pv, kek, &h, next, nil, data, int(rec.Header.KeyVersion), &events[i], now)
 		if err != nil {
 			ops[i] = nil
 			return fail(recordError(ref, c.rev, err))

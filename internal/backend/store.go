@@ -69,8 +69,8 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	if s.actor == "" {
 		s.actor = DefaultActor()
 	}
-	if len(s.actor) > MaxActorLen {
-		return nil, invalid(FieldActor, "is %d bytes; the limit is %d", len(s.actor), MaxActorLen)
+	if err := ValidateActor(s.actor); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {

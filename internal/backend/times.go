@@ -45,6 +45,20 @@ func CheckTTL(d time.Duration, now time.Time) error {
 	return nil
 }
 
+// CheckEventTime refuses a bound of an audit query (FieldSince or
+// FieldUntil) outside EarliestTime to LatestTime, the times the store
+// records, with a *ValidationError on that field.
+func CheckEventTime(field Field, t time.Time) error {
+	switch {
+	case t.Before(EarliestTime):
+		return invalid(field, "%s is before %s, the earliest time the store records",
+			t.UTC().Format(time.RFC3339Nano), EarliestTime.Format(time.RFC3339))
+	case t.After(LatestTime):
+		return invalid(field, "%s is after %s, the latest time the store can record", t.UTC().Format(time.RFC3339Nano), latestWords)
+	}
+	return nil
+}
+
 // checkRecordTimes refuses a decoded record whose times are negative, as
 // an unchecked conversion of a time after LatestTime wraps to: such a
 // record is damaged, whoever wrote it, and is never read as expired long
