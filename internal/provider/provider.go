@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -70,7 +71,7 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "Root key that wraps the store's key versions: a gocloud.dev secrets keeper URL " +
-					"(`base64key://`, `awskms://`, `gcpkms://`, `azurekeyvault://`) or a bare base64 " +
+					"(" + keeperSchemeList() + ") or a bare base64 " +
 					"32-byte key (`openssl rand -base64 32`). Environment: `SECRETSTORE_ROOT_KEY` (preferred: keep keys " +
 					"out of configuration). Required.",
 			},
@@ -107,6 +108,16 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			},
 		},
 	}
+}
+
+// keeperSchemeList renders the keeper URL schemes the store accepts for a
+// root key (backend.KeeperSchemes) as `a://`, `b://`, ...
+func keeperSchemeList() string {
+	schemes := backend.KeeperSchemes()
+	for i, s := range schemes {
+		schemes[i] = "`" + s + "://`"
+	}
+	return strings.Join(schemes, ", ")
 }
 
 // Configure resolves the configuration, opens the store and hands a
