@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +13,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // TestEventsAcrossDays: filters, both orders and pagination over events
@@ -280,28 +280,29 @@ func TestAuditFailClosed(t *testing.T) {
 	}
 }
 
-// aheadEnv is a store on a bucket that can fail the k-th write, for
-// TestAuditWrittenAhead.
+// aheadEnv is a harness on a Faulty target, for TestAuditWrittenAhead and
+// TestRewrapKeyVersionFaultsConverge. The root keys and concurrency of the
+// stores it opens come from opts, so that a test can change them between
+// opens.
 type aheadEnv struct {
-	ctx   context.Context
-	clock *backendtest.Clock
-	inner *blob.Bucket
-	ib    *backendtest.FaultBucket
-	b     *blob.Bucket
-	opts  backend.Options // of s, without the bucket
-	s     *backend.Store
+	*backendtest.Harness
+	opts backend.Options // RootKey, PreviousRootKeys and Concurrency
 }
 
-func (e *aheadEnv) open(t *testing.T, b *blob.Bucket) *backend.Store {
+// newAheadEnv opens e.S on the faulty bucket with opts.
+func newAheadEnv(t *testing.T, opts backend.Options) *aheadEnv {
 	t.Helper()
-	o := e.opts
-	o.Bucket = b
-	s, err := backend.Open(e.ctx, o)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	e := &aheadEnv{Harness: backendtest.NewWithRoot(t, backendtest.Faulty, opts.RootKey), opts: opts}
+	e.S = e.open(e.Tg.Opts.Bucket)
+	return e
+}
+
+// open opens a store on b (the faulty bucket or e.Tg.Raw) with e.opts.
+func (e *aheadEnv) open(b *blob.Bucket) *backend.Store {
+	e.T.Helper()
+	return e.MustOpen(func(o *backend.Options) {
+		o.Bucket, o.RootKey, o.PreviousRootKeys, o.Concurrency = b, e.opts.RootKey, e.opts.PreviousRootKeys, e.opts.Concurrency
+	})
 }
 
 // dataState hashes every object that is not part of the audit log or of
@@ -310,13 +311,13 @@ func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
 	t.Helper()
 	out := map[string][32]byte{}
 	for _, prefix := range []string{backend.PrefixSecrets, backend.PrefixKeyring, backend.PrefixHeader} {
-		it := e.inner.List(&blob.ListOptions{Prefix: prefix})
+		it := e.Tg.Raw.List(&blob.ListOptions{Prefix: prefix})
 		for {
-			o, err := it.Next(e.ctx)
+			o, err := it.Next(e.Ctx)
 			if err != nil {
 				break
 			}
-			out[o.Key] = sha256.Sum256(backendtest.ReadRaw(t, e.inner, o.Key))
+			out[o.Key] = sha256.Sum256(backendtest.ReadRaw(t, e.Tg.Raw, o.Key))
 		}
 	}
 	return out
@@ -325,7 +326,7 @@ func (e *aheadEnv) dataState(t *testing.T) map[string][32]byte {
 func (e *aheadEnv) eventIDs(t *testing.T) map[string]backend.Event {
 	t.Helper()
 	out := map[string]backend.Event{}
-	for _, ev := range backendtest.AllEvents(t, e.open(t, e.inner), backend.EventFilter{}) {
+	for _, ev := range backendtest.AllEvents(t, e.open(e.Tg.Raw), backend.EventFilter{}) {
 		out[ev.ID] = ev
 	}
 	return out
@@ -345,24 +346,24 @@ func TestAuditWrittenAhead(t *testing.T) {
 		run  func(e *aheadEnv) error
 	}{
 		{"put", backend.OpUpdated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
+			_, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v3")})
 			return err
 		}},
-		{"delete", backend.OpDeleted, nil, func(e *aheadEnv) error { return e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "a"}) }},
+		{"delete", backend.OpDeleted, nil, func(e *aheadEnv) error { return e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "a"}) }},
 		{"create key version", backend.OpKeyVersionCreated, nil, func(e *aheadEnv) error {
-			_, err := e.s.CreateKeyVersion(e.ctx, 3, nil)
+			_, err := e.S.CreateKeyVersion(e.Ctx, 3, nil)
 			return err
 		}},
-		{"retire key version", backend.OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.s.RetireKeyVersion(e.ctx, 2) }},
+		{"retire key version", backend.OpKeyVersionRetired, nil, func(e *aheadEnv) error { return e.S.RetireKeyVersion(e.Ctx, 2) }},
 		{"rewrap key version", backend.OpKeyVersionRewrapped, func(o *backend.Options) {
 			o.RootKey, o.PreviousRootKeys = newRoot, []string{oldRoot}
-		}, func(e *aheadEnv) error { return e.s.RewrapKeyVersion(e.ctx, 1) }},
+		}, func(e *aheadEnv) error { return e.S.RewrapKeyVersion(e.Ctx, 1) }},
 		{"rotate", backend.OpRotated, nil, func(e *aheadEnv) error {
-			_, err := e.s.Rotate(e.ctx, backend.RotateInput{})
+			_, err := e.S.Rotate(e.Ctx, backend.RotateInput{})
 			return err
 		}},
 		{"cleanup", "", nil, func(e *aheadEnv) error {
-			_, err := e.s.Cleanup(e.ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
+			_, err := e.S.Cleanup(e.Ctx, backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(time.Hour), DeletedSecrets: dur(time.Hour), Revisions: dur(time.Hour)}})
 			return err
 		}},
 	}
@@ -374,19 +375,16 @@ func TestAuditWrittenAhead(t *testing.T) {
 					if k > 50 {
 						t.Fatalf("still writing at k = %d", k)
 					}
-					e := &aheadEnv{ctx: context.Background(), clock: backendtest.NewClock(), inner: backendtest.OpenRaw(t, "mem://")}
-					e.ib, e.b = backendtest.NewFaultBucket(e.inner)
-					e.opts = backend.Options{RootKey: oldRoot, Actor: backendtest.Actor, Now: e.clock.Now, Concurrency: 2}
-					e.s = e.open(t, e.b)
+					e := newAheadEnv(t, backend.Options{RootKey: oldRoot, Concurrency: 2})
 					setupAheadStore(t, e)
 					if m.pre != nil {
 						m.pre(&e.opts)
-						e.s = e.open(t, e.b)
+						e.S = e.open(e.Tg.Opts.Bucket)
 					}
 					data, events := e.dataState(t), e.eventIDs(t)
-					e.ib.Arm(kind, k)
+					e.Tg.Faults.Arm(kind, k)
 					err := m.run(e)
-					if ok, _ := e.ib.Disarm(); !ok {
+					if ok, _ := e.Tg.Faults.Disarm(); !ok {
 						if err != nil {
 							t.Fatalf("%s without a fault: %v", m.name, err)
 						}
@@ -427,7 +425,7 @@ func TestAuditWrittenAhead(t *testing.T) {
 // moves the clock two days on.
 func setupAheadStore(t *testing.T, e *aheadEnv) {
 	t.Helper()
-	if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
+	if _, err := e.S.CreateKeyVersion(e.Ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, in := range []backend.PutInput{
@@ -436,17 +434,17 @@ func setupAheadStore(t *testing.T, e *aheadEnv) {
 		{Namespace: "ns", Name: "b", Value: []byte("b"), Expiry: backend.Expiry{Set: true, TTL: time.Hour}},
 		{Namespace: "ns", Name: "c", Value: []byte("c")},
 	} {
-		if _, err := e.s.Put(e.ctx, in); err != nil {
+		if _, err := e.S.Put(e.Ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
+	if err := e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {
+	if _, err := e.S.CreateKeyVersion(e.Ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(48 * time.Hour)
+	e.Clock.Advance(48 * time.Hour)
 }
 
 // TestListEventsWindowNarrowed: a short time window inside a busy day

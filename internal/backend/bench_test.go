@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +18,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // Benchmarks of the store against its floor: the blob driver's own

@@ -1,13 +1,13 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 func testConcurrentPuts(t *testing.T, newTarget backendtest.NewTarget) {

@@ -2,106 +2,72 @@ package backend_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
-// manualClock is a clock that moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// condEnv is one in-memory store with key version 1 and a secret ns/s at
-// revision 1.
+// condEnv is a harness on a mem:// store with key version 1 and a secret
+// ns/s at revision 1; every write it makes moves the clock a minute on.
 type condEnv struct {
-	t     *testing.T
-	ctx   context.Context
-	clock *manualClock
-	s     *backend.Store
+	*backendtest.Harness
 }
 
 func newCondEnv(t *testing.T) *condEnv {
 	t.Helper()
-	ctx := context.Background()
-	clock := &manualClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	root := make([]byte, backend.KeySize)
-	for i := range root {
-		root[i] = byte(i + 1)
-	}
-	s, err := backend.Open(ctx, backend.Options{
-		BucketURL: "mem://", RootKey: base64.StdEncoding.EncodeToString(root), Actor: "test", Now: clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	e := &condEnv{t: t, ctx: ctx, clock: clock, s: s}
+	e := &condEnv{backendtest.NewWith(t, backendtest.Mem, backendtest.RandomRootKey(),
+		backendtest.NewClockAt(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))}
 	e.createKV(1)
 	e.put(backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("v1"), SetMetadata: true, Metadata: map[string]string{"k": "a"}})
 	return e
 }
 
 func (e *condEnv) createKV(v int) {
-	e.t.Helper()
-	if _, err := e.s.CreateKeyVersion(e.ctx, v, nil); err != nil {
-		e.t.Fatalf("CreateKeyVersion(%d): %v", v, err)
+	e.T.Helper()
+	if _, err := e.S.CreateKeyVersion(e.Ctx, v, nil); err != nil {
+		e.T.Fatalf("CreateKeyVersion(%d): %v", v, err)
 	}
 }
 
 func (e *condEnv) put(in backend.PutInput) backend.Secret {
-	e.t.Helper()
-	e.clock.advance(time.Minute)
-	sec, err := e.s.Put(e.ctx, in)
+	e.T.Helper()
+	e.Clock.Advance(time.Minute)
+	sec, err := e.S.Put(e.Ctx, in)
 	if err != nil {
-		e.t.Fatalf("Put: %v", err)
+		e.T.Fatalf("Put: %v", err)
 	}
 	return sec
 }
 
 // rotate adds key version v and rotates every secret to it.
 func (e *condEnv) rotate(v int) {
-	e.t.Helper()
-	e.clock.advance(time.Minute)
+	e.T.Helper()
+	e.Clock.Advance(time.Minute)
 	e.createKV(v)
-	if res, err := e.s.Rotate(e.ctx, backend.RotateInput{}); err != nil || res.Rotated != 1 {
-		e.t.Fatalf("Rotate to %d: %+v, %v", v, res, err)
+	if res, err := e.S.Rotate(e.Ctx, backend.RotateInput{}); err != nil || res.Rotated != 1 {
+		e.T.Fatalf("Rotate to %d: %+v, %v", v, res, err)
 	}
 }
 
 func (e *condEnv) head() backend.Secret {
-	e.t.Helper()
-	sec, err := e.s.Head(e.ctx, "ns", "s")
+	e.T.Helper()
+	sec, err := e.S.Head(e.Ctx, "ns", "s")
 	if err != nil {
-		e.t.Fatalf("Head: %v", err)
+		e.T.Fatalf("Head: %v", err)
 	}
 	return sec
 }
 
 func (e *condEnv) value() []byte {
-	e.t.Helper()
-	sec, err := e.s.Get(e.ctx, "ns", "s", backend.GetOptions{})
+	e.T.Helper()
+	sec, err := e.S.Get(e.Ctx, "ns", "s", backend.GetOptions{})
 	if err != nil {
-		e.t.Fatalf("Get: %v", err)
+		e.T.Fatalf("Get: %v", err)
 	}
 	return sec.Value
 }
@@ -125,7 +91,7 @@ func TestAllowRotationsAfterRotation(t *testing.T) {
 			e.rotate(3)
 			in := c.in
 			in.Namespace, in.Name, in.IfRevision = "ns", "s", 1
-			if _, err := e.s.Put(e.ctx, in); !errors.Is(err, backend.ErrConcurrentModification) {
+			if _, err := e.S.Put(e.Ctx, in); !errors.Is(err, backend.ErrConcurrentModification) {
 				t.Fatalf("Put IfRevision 1 at revision 3 without AllowRotations: %v, want ErrConcurrentModification", err)
 			}
 			in.AllowRotations = true
@@ -169,7 +135,7 @@ func TestAllowRotationsRefusesChanges(t *testing.T) {
 			e.rotate(2)
 		}},
 		{"delete and re-create", func(e *condEnv) {
-			if err := e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "s"}); err != nil {
+			if err := e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "s"}); err != nil {
 				t.Fatal(err)
 			}
 			e.put(backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("v1"), SetMetadata: true, Metadata: map[string]string{"k": "a"}})
@@ -179,11 +145,11 @@ func TestAllowRotationsRefusesChanges(t *testing.T) {
 			e := newCondEnv(t)
 			c.change(e)
 			before := e.head()
-			_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("mine"), IfRevision: 1, AllowRotations: true})
+			_, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("mine"), IfRevision: 1, AllowRotations: true})
 			if !errors.Is(err, backend.ErrConcurrentModification) {
 				t.Fatalf("Put: %v, want ErrConcurrentModification", err)
 			}
-			err = e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 1, AllowRotations: true})
+			err = e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 1, AllowRotations: true})
 			if !errors.Is(err, backend.ErrConcurrentModification) {
 				t.Fatalf("Delete: %v, want ErrConcurrentModification", err)
 			}
@@ -201,14 +167,14 @@ func TestDeleteAllowRotations(t *testing.T) {
 	e := newCondEnv(t)
 	e.rotate(2)
 	in := backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 1}
-	if err := e.s.Delete(e.ctx, in); !errors.Is(err, backend.ErrConcurrentModification) {
+	if err := e.S.Delete(e.Ctx, in); !errors.Is(err, backend.ErrConcurrentModification) {
 		t.Fatalf("Delete IfRevision 1 at revision 2: %v, want ErrConcurrentModification", err)
 	}
 	in.AllowRotations = true
-	if err := e.s.Delete(e.ctx, in); err != nil {
+	if err := e.S.Delete(e.Ctx, in); err != nil {
 		t.Fatalf("Delete with AllowRotations: %v", err)
 	}
-	if _, err := e.s.Head(e.ctx, "ns", "s"); !errors.Is(err, backend.ErrNotFound) {
+	if _, err := e.S.Head(e.Ctx, "ns", "s"); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("Head after Delete: %v, want ErrNotFound", err)
 	}
 }
@@ -219,12 +185,12 @@ func TestAllowRotationsRecordedRevisionPurged(t *testing.T) {
 	t.Parallel()
 	zero := time.Duration(0)
 	purge := func(e *condEnv) {
-		e.clock.advance(time.Hour)
-		res, err := e.s.Cleanup(e.ctx, backend.CleanupInput{Retention: backend.Retention{Revisions: &zero}})
+		e.Clock.Advance(time.Hour)
+		res, err := e.S.Cleanup(e.Ctx, backend.CleanupInput{Retention: backend.Retention{Revisions: &zero}})
 		if err != nil || res.Revisions == 0 {
 			t.Fatalf("Cleanup: %+v, %v", res, err)
 		}
-		if _, err := e.s.Get(e.ctx, "ns", "s", backend.GetOptions{Revision: 1}); !errors.Is(err, backend.ErrNotFound) {
+		if _, err := e.S.Get(e.Ctx, "ns", "s", backend.GetOptions{Revision: 1}); !errors.Is(err, backend.ErrNotFound) {
 			t.Fatalf("revision 1 after cleanup: %v, want ErrNotFound", err)
 		}
 	}
@@ -242,7 +208,7 @@ func TestAllowRotationsRecordedRevisionPurged(t *testing.T) {
 		e.rotate(2)
 		e.put(backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("other")})
 		purge(e)
-		_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("v2"), IfRevision: 1, AllowRotations: true})
+		_, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("v2"), IfRevision: 1, AllowRotations: true})
 		if !errors.Is(err, backend.ErrConcurrentModification) {
 			t.Fatalf("Put: %v, want ErrConcurrentModification", err)
 		}
@@ -274,9 +240,9 @@ func TestRollback(t *testing.T) {
 				t.Fatalf("%s: %q does not name the secret", what, err)
 			}
 		}
-		_, err := e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("x"), IfRevision: 5, AllowRotations: allow})
+		_, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("x"), IfRevision: 5, AllowRotations: allow})
 		check("Put", err)
-		check("Delete", e.s.Delete(e.ctx, backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 5, AllowRotations: allow}))
+		check("Delete", e.S.Delete(e.Ctx, backend.DeleteInput{Namespace: "ns", Name: "s", IfRevision: 5, AllowRotations: allow}))
 	}
 	if sec := e.head(); sec.Revision != 2 || !bytes.Equal(e.value(), []byte("v2")) {
 		t.Fatalf("after refused writes: revision %d, value %q", sec.Revision, e.value())
@@ -289,10 +255,10 @@ func TestValidationErrorFields(t *testing.T) {
 	t.Parallel()
 	e := newCondEnv(t)
 	kv1 := bytes.Repeat([]byte{7}, backend.KeySize)
-	if _, err := e.s.CreateKeyVersion(e.ctx, 2, kv1); err != nil {
+	if _, err := e.S.CreateKeyVersion(e.Ctx, 2, kv1); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.s.CreateKeyVersion(e.ctx, 3, kv1)
+	_, err := e.S.CreateKeyVersion(e.Ctx, 3, kv1)
 	var ve *backend.ValidationError
 	if !errors.As(err, &ve) || ve.Field != backend.FieldKeyMaterial || !errors.Is(err, backend.ErrInvalidArgument) {
 		t.Fatalf("CreateKeyVersion with version 2's key: %v, want a ValidationError on FieldKeyMaterial", err)
@@ -302,7 +268,7 @@ func TestValidationErrorFields(t *testing.T) {
 	}
 
 	good := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, backend.KeySize))
-	_, err = backend.Open(e.ctx, backend.Options{BucketURL: "mem://", RootKey: good, PreviousRootKeys: []string{good, "not a key"}})
+	_, err = backend.Open(e.Ctx, backend.Options{BucketURL: "mem://", RootKey: good, PreviousRootKeys: []string{good, "not a key"}})
 	if !errors.As(err, &ve) || ve.Field != backend.FieldPreviousRootKey || ve.Index != 1 {
 		t.Fatalf("Open with a bad second previous root key: %v, want FieldPreviousRootKey at index 1", err)
 	}
@@ -315,11 +281,11 @@ func TestValidationErrorFields(t *testing.T) {
 		}
 	}
 
-	_, err = e.s.Put(e.ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("x"), Expiry: backend.Expiry{Set: true, At: e.clock.Now()}})
+	_, err = e.S.Put(e.Ctx, backend.PutInput{Namespace: "ns", Name: "s", Value: []byte("x"), Expiry: backend.Expiry{Set: true, At: e.Clock.Now()}})
 	if !errors.As(err, &ve) || ve.Field != backend.FieldExpiresAt || !strings.HasPrefix(err.Error(), "expiry time: ") {
 		t.Fatalf("Put expiring now: %v, want a ValidationError on FieldExpiresAt", err)
 	}
-	_, err = e.s.List(e.ctx, backend.ListInput{Namespace: "ns", NamePrefix: "a/b"})
+	_, err = e.S.List(e.Ctx, backend.ListInput{Namespace: "ns", NamePrefix: "a/b"})
 	if !errors.As(err, &ve) || ve.Field != backend.FieldNamePrefix || !strings.HasPrefix(err.Error(), "name prefix: ") {
 		t.Fatalf("List with a bad prefix: %v, want a ValidationError on FieldNamePrefix", err)
 	}

@@ -18,6 +18,7 @@ const (
 	FlagPurging   = flagPurging
 )
 
+// Marker is marker.
 type Marker = marker
 
 var (
@@ -50,20 +51,25 @@ type (
 	EventQuery = eventQuery
 )
 
+// AppendEvents is appendEvents.
 func (s *Store) AppendEvents(ctx context.Context, events []Event) error {
 	return s.appendEvents(ctx, events)
 }
 
+// CommitWithAudit is commitWithAudit.
 func (s *Store) CommitWithAudit(ctx context.Context, events []Event, ops ...*WriteOp) error {
 	return s.commitWithAudit(ctx, events, ops...)
 }
 
+// NewEventQuery is newEventQuery.
 func (s *Store) NewEventQuery(f EventFilter) (*EventQuery, error) { return s.newEventQuery(f) }
 
+// WrapsReserved is wrapsReserved.
 func (s *Store) WrapsReserved(ctx context.Context, v int) (int64, error) {
 	return s.wrapsReserved(ctx, v)
 }
 
+// Run is run.
 func (q *eventQuery) Run(ctx context.Context) (EventPage, error) { return q.run(ctx) }
 
 // KeysListed is the number of keys the query's listings returned so far.

@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +10,9 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // TestInstrumentedBucket checks the wrapper itself: counts, each fault kind,
@@ -113,42 +113,11 @@ func TestConditionalWritesUnsupported(t *testing.T) {
 	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "Open on an existing store whose bucket ignores IfNotExist")
 }
 
-// faultEnv is a store on a faulty bucket plus a checker store that reads
-// the same objects without faults.
-type faultEnv struct {
-	t     *testing.T
-	ctx   context.Context
-	clock *backendtest.Clock
-	root  string
-	inner *blob.Bucket
-	ib    *backendtest.FaultBucket
-	s     *backend.Store // on the faulty bucket
-}
-
-func newFaultEnv(t *testing.T) *faultEnv {
-	t.Helper()
-	e := &faultEnv{t: t, ctx: context.Background(), clock: backendtest.NewClock(), root: backendtest.RandomRootKey()}
-	e.inner = backendtest.OpenRaw(t, "mem://")
-	var b *blob.Bucket
-	e.ib, b = backendtest.NewFaultBucket(e.inner)
-	s, err := backend.Open(e.ctx, backend.Options{Bucket: b, RootKey: e.root, Now: e.clock.Now, Actor: backendtest.Actor, Concurrency: 4})
-	if err != nil {
-		t.Fatalf("Open on the faulty bucket: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	e.s = s
-	return e
-}
-
-// checker opens a new store directly on the inner bucket.
-func (e *faultEnv) checker() *backend.Store {
-	e.t.Helper()
-	s, err := backend.Open(e.ctx, backend.Options{Bucket: e.inner, RootKey: e.root, Now: e.clock.Now, Actor: backendtest.Actor})
-	if err != nil {
-		e.t.Fatalf("Open checker: %v", err)
-	}
-	e.t.Cleanup(func() { _ = s.Close() })
-	return s
+// checker opens a new store on h's bucket that reads its objects without
+// the faults of h.Tg.Faults.
+func checker(h *backendtest.Harness) *backend.Store {
+	h.T.Helper()
+	return h.MustOpen(func(o *backend.Options) { o.Bucket, o.Concurrency = h.Tg.Raw, 0 })
 }
 
 type secretID struct{ ns, name string }
@@ -178,10 +147,11 @@ func verifyAcked(t *testing.T, s *backend.Store, acked map[secretID][]byte, mayb
 	}
 }
 
-// faultSweep runs one scenario once per k = 1, 2, ... with the k-th request
-// of the kind failing, until a run completes without the fault firing. It
-// returns the number of runs in which the fault fired.
-func faultSweep(t *testing.T, kind backendtest.FaultKind, maxK int, run func(t *testing.T, e *faultEnv, k int) (fired bool)) int {
+// faultSweep runs one scenario once per k = 1, 2, ..., each on a new
+// Faulty harness, with the k-th request of the kind failing, until a run
+// completes without the fault firing. It returns the number of runs in
+// which the fault fired.
+func faultSweep(t *testing.T, kind backendtest.FaultKind, maxK int, run func(t *testing.T, e *backendtest.Harness, k int) (fired bool)) int {
 	t.Helper()
 	firedRuns := 0
 	for k := 1; ; k++ {
@@ -190,7 +160,7 @@ func faultSweep(t *testing.T, kind backendtest.FaultKind, maxK int, run func(t *
 		}
 		fired := false
 		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
-			fired = run(t, newFaultEnv(t), k)
+			fired = run(t, backendtest.New(t, backendtest.Faulty), k)
 		})
 		if t.Failed() {
 			return firedRuns
@@ -223,15 +193,15 @@ func TestFaultsPut(t *testing.T) {
 	for _, o := range ops {
 		for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored, backendtest.FaultList} {
 			t.Run(o.name+"/"+kind.String(), func(t *testing.T) {
-				fired := faultSweep(t, kind, 100, func(t *testing.T, e *faultEnv, k int) bool {
-					if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
+				fired := faultSweep(t, kind, 100, func(t *testing.T, e *backendtest.Harness, k int) bool {
+					if _, err := e.S.CreateKeyVersion(e.Ctx, 1, nil); err != nil {
 						t.Fatalf("CreateKeyVersion: %v", err)
 					}
 					acked := map[secretID][]byte{}
 					for i := 0; i < 4; i++ {
 						id := secretID{"f", fmt.Sprintf("s%d", i)}
 						v := []byte(fmt.Sprintf("value %d", i))
-						if _, err := e.s.Put(e.ctx, backend.PutInput{Namespace: id.ns, Name: id.name, Value: v}); err != nil {
+						if _, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: id.ns, Name: id.name, Value: v}); err != nil {
 							t.Fatalf("setup Put: %v", err)
 						}
 						acked[id] = v
@@ -241,10 +211,10 @@ func TestFaultsPut(t *testing.T) {
 					if newValue == nil {
 						newValue = acked[o.id]
 					}
-					e.clock.Advance(time.Second)
-					e.ib.Arm(kind, k)
-					_, err := e.s.Put(e.ctx, in)
-					fired, _ := e.ib.Disarm()
+					e.Clock.Advance(time.Second)
+					e.Tg.Faults.Arm(kind, k)
+					_, err := e.S.Put(e.Ctx, in)
+					fired, _ := e.Tg.Faults.Disarm()
 					if !fired && err != nil {
 						t.Fatalf("Put without a fault: %v", err)
 					}
@@ -254,23 +224,23 @@ func TestFaultsPut(t *testing.T) {
 					} else {
 						maybe[o.id] = newValue
 					}
-					verifyAcked(t, e.checker(), acked, maybe, "after the fault")
+					verifyAcked(t, checker(e), acked, maybe, "after the fault")
 					if err != nil {
 						// The unacknowledged write is either absent or complete.
-						if got, gerr := e.checker().Get(e.ctx, o.id.ns, o.id.name, backend.GetOptions{}); gerr != nil && !(o.name == "create" && errors.Is(gerr, backend.ErrNotFound)) {
+						if got, gerr := checker(e).Get(e.Ctx, o.id.ns, o.id.name, backend.GetOptions{}); gerr != nil && !(o.name == "create" && errors.Is(gerr, backend.ErrNotFound)) {
 							t.Fatalf("after a failed %s, Get = %v", o.name, gerr)
 						} else if gerr == nil && o.name == "metadata" && got.Metadata["k"] != "v" && len(got.Metadata) != 0 {
 							t.Fatalf("after a failed metadata update, metadata = %v", got.Metadata)
 						}
 						// A rerun converges.
-						e.clock.Advance(time.Second)
-						if _, err := e.s.Put(e.ctx, o.input()); err != nil {
+						e.Clock.Advance(time.Second)
+						if _, err := e.S.Put(e.Ctx, o.input()); err != nil {
 							t.Fatalf("rerun of %s after the fault: %v", o.name, err)
 						}
 						acked[o.id] = newValue
-						verifyAcked(t, e.checker(), acked, nil, "after the rerun")
+						verifyAcked(t, checker(e), acked, nil, "after the rerun")
 						if o.name == "metadata" {
-							if got, _ := e.checker().Get(e.ctx, o.id.ns, o.id.name, backend.GetOptions{}); got.Metadata["k"] != "v" {
+							if got, _ := checker(e).Get(e.Ctx, o.id.ns, o.id.name, backend.GetOptions{}); got.Metadata["k"] != "v" {
 								t.Fatalf("metadata after rerun = %v", got.Metadata)
 							}
 						}
@@ -291,44 +261,44 @@ func TestFaultsRotate(t *testing.T) {
 	const n = 8
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored, backendtest.FaultList} {
 		t.Run(kind.String(), func(t *testing.T) {
-			fired := faultSweep(t, kind, 200, func(t *testing.T, e *faultEnv, k int) bool {
-				if _, err := e.s.CreateKeyVersion(e.ctx, 1, nil); err != nil {
+			fired := faultSweep(t, kind, 200, func(t *testing.T, e *backendtest.Harness, k int) bool {
+				if _, err := e.S.CreateKeyVersion(e.Ctx, 1, nil); err != nil {
 					t.Fatalf("CreateKeyVersion: %v", err)
 				}
 				acked := map[secretID][]byte{}
 				for i := 0; i < n; i++ {
 					id := secretID{fmt.Sprintf("n%d", i%2), fmt.Sprintf("s%d", i)}
 					v := []byte(fmt.Sprintf("value %d", i))
-					if _, err := e.s.Put(e.ctx, backend.PutInput{Namespace: id.ns, Name: id.name, Value: v}); err != nil {
+					if _, err := e.S.Put(e.Ctx, backend.PutInput{Namespace: id.ns, Name: id.name, Value: v}); err != nil {
 						t.Fatalf("setup Put: %v", err)
 					}
 					acked[id] = v
 				}
-				if _, err := e.s.CreateKeyVersion(e.ctx, 2, nil); err != nil {
+				if _, err := e.S.CreateKeyVersion(e.Ctx, 2, nil); err != nil {
 					t.Fatalf("CreateKeyVersion(2): %v", err)
 				}
-				e.clock.Advance(time.Second)
-				e.ib.Arm(kind, k)
-				res, err := e.s.Rotate(e.ctx, backend.RotateInput{})
-				fired, _ := e.ib.Disarm()
+				e.Clock.Advance(time.Second)
+				e.Tg.Faults.Arm(kind, k)
+				res, err := e.S.Rotate(e.Ctx, backend.RotateInput{})
+				fired, _ := e.Tg.Faults.Disarm()
 				if !fired {
 					if err != nil || res.Rotated != n {
 						t.Fatalf("Rotate without a fault = %+v, %v", res, err)
 					}
 				}
-				verifyAcked(t, e.checker(), acked, nil, "after the fault")
-				e.clock.Advance(time.Second)
-				if res, err := e.s.Rotate(e.ctx, backend.RotateInput{}); err != nil || res.Processed != n {
+				verifyAcked(t, checker(e), acked, nil, "after the fault")
+				e.Clock.Advance(time.Second)
+				if res, err := e.S.Rotate(e.Ctx, backend.RotateInput{}); err != nil || res.Processed != n {
 					t.Fatalf("rerun of Rotate = %+v, %v", res, err)
 				}
-				c := e.checker()
+				c := checker(e)
 				verifyAcked(t, c, acked, nil, "after the rerun")
-				plan, err := c.PlanRotate(e.ctx, backend.RotateInput{})
+				plan, err := c.PlanRotate(e.Ctx, backend.RotateInput{})
 				if err != nil || plan.Pending != 0 || plan.ByVersion[2] != n {
 					t.Fatalf("PlanRotate after the rerun = %+v, %v", plan, err)
 				}
 				for id := range acked {
-					sec, err := c.Get(e.ctx, id.ns, id.name, backend.GetOptions{})
+					sec, err := c.Get(e.Ctx, id.ns, id.name, backend.GetOptions{})
 					if err != nil || sec.KeyVersion != 2 {
 						t.Fatalf("%v after the rerun: key version %d, %v", id, sec.KeyVersion, err)
 					}
@@ -354,14 +324,14 @@ func TestFaultsCleanup(t *testing.T) {
 		Revisions: ret(24 * time.Hour), AuditEvents: ret(24 * time.Hour)}
 	for _, kind := range []backendtest.FaultKind{backendtest.FaultWrite, backendtest.FaultWriteStored, backendtest.FaultList, backendtest.FaultDelete, backendtest.FaultDeleteDone} {
 		t.Run(kind.String(), func(t *testing.T) {
-			fired := faultSweep(t, kind, 400, func(t *testing.T, e *faultEnv, k int) bool {
-				ctx := e.ctx
-				if _, err := e.s.CreateKeyVersion(ctx, 1, nil); err != nil {
+			fired := faultSweep(t, kind, 400, func(t *testing.T, e *backendtest.Harness, k int) bool {
+				ctx := e.Ctx
+				if _, err := e.S.CreateKeyVersion(ctx, 1, nil); err != nil {
 					t.Fatalf("CreateKeyVersion: %v", err)
 				}
 				acked := map[secretID][]byte{}
 				put := func(in backend.PutInput) {
-					if _, err := e.s.Put(ctx, in); err != nil {
+					if _, err := e.S.Put(ctx, in); err != nil {
 						t.Fatalf("setup Put: %v", err)
 					}
 					if in.Value != nil {
@@ -373,7 +343,7 @@ func TestFaultsCleanup(t *testing.T) {
 					put(backend.PutInput{Namespace: "c", Name: fmt.Sprintf("del%d", i), Value: []byte("d")})
 					put(backend.PutInput{Namespace: "c", Name: fmt.Sprintf("live%d", i), Value: []byte(fmt.Sprintf("old %d", i))})
 					put(backend.PutInput{Namespace: "c", Name: fmt.Sprintf("live%d", i), Value: []byte(fmt.Sprintf("live %d", i))})
-					if err := e.s.Delete(ctx, backend.DeleteInput{Namespace: "c", Name: fmt.Sprintf("del%d", i)}); err != nil {
+					if err := e.S.Delete(ctx, backend.DeleteInput{Namespace: "c", Name: fmt.Sprintf("del%d", i)}); err != nil {
 						t.Fatalf("setup Delete: %v", err)
 					}
 				}
@@ -384,20 +354,20 @@ func TestFaultsCleanup(t *testing.T) {
 						delete(acked, id)
 					}
 				}
-				e.clock.Advance(50 * time.Hour)
+				e.Clock.Advance(50 * time.Hour)
 				put(backend.PutInput{Namespace: "c", Name: "new", Value: []byte("new")})
-				plan, err := e.s.PlanCleanup(ctx, backend.CleanupInput{Retention: retention})
+				plan, err := e.S.PlanCleanup(ctx, backend.CleanupInput{Retention: retention})
 				if err != nil || plan.Secrets != 6 || plan.Revisions != 3 || plan.Events == 0 {
 					t.Fatalf("PlanCleanup = %+v, %v", plan, err)
 				}
 
-				e.ib.Arm(kind, k)
-				res, err := e.s.Cleanup(ctx, backend.CleanupInput{Retention: retention})
-				fired, _ := e.ib.Disarm()
+				e.Tg.Faults.Arm(kind, k)
+				res, err := e.S.Cleanup(ctx, backend.CleanupInput{Retention: retention})
+				fired, _ := e.Tg.Faults.Disarm()
 				if !fired && (err != nil || res != plan) {
 					t.Fatalf("Cleanup without a fault = %+v, %v; planned %+v", res, err, plan)
 				}
-				c := e.checker()
+				c := checker(e)
 				verifyAcked(t, c, acked, nil, "after the fault")
 				// An interrupted purge never brings back an older revision.
 				for _, id := range gone {
@@ -406,11 +376,11 @@ func TestFaultsCleanup(t *testing.T) {
 					}
 				}
 
-				e.clock.Advance(time.Second)
-				if _, err := e.s.Cleanup(ctx, backend.CleanupInput{Retention: retention}); err != nil {
+				e.Clock.Advance(time.Second)
+				if _, err := e.S.Cleanup(ctx, backend.CleanupInput{Retention: retention}); err != nil {
 					t.Fatalf("rerun of Cleanup: %v", err)
 				}
-				c = e.checker()
+				c = checker(e)
 				verifyAcked(t, c, acked, nil, "after the rerun")
 				if plan, err := c.PlanCleanup(ctx, backend.CleanupInput{Retention: retention}); err != nil || plan.Secrets != 0 || plan.Revisions != 0 {
 					t.Fatalf("PlanCleanup after the rerun = %+v, %v", plan, err)

@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"encoding/base64"
 	"errors"
@@ -16,6 +13,9 @@ import (
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
 	"gocloud.dev/secrets/localsecrets"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 // countingKeepers serves "countkey://<name>" root keys: local keys that
@@ -274,37 +274,34 @@ func TestRewrapKeyVersionFaultsConverge(t *testing.T) {
 				if k > 20 {
 					t.Fatalf("still writing at k = %d", k)
 				}
-				e := &aheadEnv{ctx: context.Background(), clock: backendtest.NewClock(), inner: backendtest.OpenRaw(t, "mem://")}
-				e.ib, e.b = backendtest.NewFaultBucket(e.inner)
-				e.opts = backend.Options{RootKey: oldRoot, Actor: backendtest.Actor, Now: e.clock.Now}
-				e.s = e.open(t, e.b)
+				e := newAheadEnv(t, backend.Options{RootKey: oldRoot})
 				setupAheadStore(t, e)
 				e.opts.RootKey, e.opts.PreviousRootKeys = newRoot, []string{oldRoot}
-				e.s = e.open(t, e.b)
-				e.ib.Arm(kind, k)
-				err := e.s.RewrapKeyVersion(e.ctx, 1)
-				fired, _ := e.ib.Disarm()
+				e.S = e.open(e.Tg.Opts.Bucket)
+				e.Tg.Faults.Arm(kind, k)
+				err := e.S.RewrapKeyVersion(e.Ctx, 1)
+				fired, _ := e.Tg.Faults.Disarm()
 				if !fired {
 					if err != nil {
 						t.Fatalf("RewrapKeyVersion without a fault: %v", err)
 					}
 					break
 				}
-				check := e.open(t, e.inner)
-				if got, err := check.Get(e.ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
+				check := e.open(e.Tg.Raw)
+				if got, err := check.Get(e.Ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
 					t.Fatalf("k=%d: after a failed rewrap (%v): Get = %q, %v", k, err, got.Value, err)
 				}
 				for _, v := range []int{1, 2} {
-					if err := e.s.RewrapKeyVersion(e.ctx, v); err != nil {
+					if err := e.S.RewrapKeyVersion(e.Ctx, v); err != nil {
 						t.Fatalf("k=%d: rerun of RewrapKeyVersion(%d): %v", k, v, err)
 					}
 				}
 				e.opts.PreviousRootKeys = nil
-				s := e.open(t, e.inner)
-				if got, err := s.Get(e.ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
+				s := e.open(e.Tg.Raw)
+				if got, err := s.Get(e.Ctx, "ns", "a", backend.GetOptions{}); err != nil || string(got.Value) != "v2" {
 					t.Fatalf("k=%d: with the new root key only: Get = %q, %v", k, got.Value, err)
 				}
-				kvs, err := s.KeyVersions(e.ctx)
+				kvs, err := s.KeyVersions(e.Ctx)
 				if err != nil || len(kvs) != 2 || !kvs[0].RootKeyCurrent || !kvs[1].RootKeyCurrent {
 					t.Fatalf("k=%d: KeyVersions after the rerun = %+v, %v", k, kvs, err)
 				}

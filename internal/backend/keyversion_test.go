@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 

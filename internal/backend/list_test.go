@@ -1,15 +1,15 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"fmt"
 	"slices"
 	"sort"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 func testList(t *testing.T, newTarget backendtest.NewTarget) {

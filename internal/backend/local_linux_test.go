@@ -3,13 +3,12 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
 )
 

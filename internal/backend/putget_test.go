@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 

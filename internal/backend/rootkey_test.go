@@ -1,10 +1,10 @@
 package backend_test
 
 import (
+	"testing"
+
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
-	"testing"
 )
 
 func testRootKeyRotation(t *testing.T, newTarget backendtest.NewTarget) {

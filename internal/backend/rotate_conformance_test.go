@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -11,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 )
 
 func testRotate(t *testing.T, newTarget backendtest.NewTarget) {

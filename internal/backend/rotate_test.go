@@ -1,9 +1,6 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"bytes"
 	"context"
 	"errors"
@@ -17,6 +14,8 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 

@@ -1,15 +1,14 @@
 package backend_test
 
 import (
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
-
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 

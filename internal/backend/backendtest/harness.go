@@ -40,11 +40,18 @@ func New(t testing.TB, newTarget NewTarget) *Harness {
 // newTarget.
 func NewWithRoot(t testing.TB, newTarget NewTarget, root string) *Harness {
 	t.Helper()
+	return NewWith(t, newTarget, root, NewClock())
+}
+
+// NewWith opens a store with root key root and clock on a target from
+// newTarget.
+func NewWith(t testing.TB, newTarget NewTarget, root string, clock *Clock) *Harness {
+	t.Helper()
 	h := &Harness{
 		T:     t,
 		Ctx:   context.Background(),
 		Tg:    newTarget(t),
-		Clock: NewClock(),
+		Clock: clock,
 		Root:  root,
 	}
 	h.S = h.MustOpen()

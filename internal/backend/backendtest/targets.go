@@ -22,9 +22,10 @@ const EnvBucketURL = "SECRETSTORE_TEST_BUCKET_URL"
 // that open the store on it and an independent raw handle on the same
 // objects, used to inspect and tamper with what the store wrote.
 type Target struct {
-	Opts backend.Options // Bucket or BucketURL set, nothing else
-	Raw  *blob.Bucket
-	Dir  string // the directory of a file:// target, else ""
+	Opts   backend.Options // Bucket or BucketURL set, and the store options the target needs
+	Raw    *blob.Bucket
+	Dir    string       // the directory of a file:// target, else ""
+	Faults *FaultBucket // what Opts.Bucket goes through on a Faulty target, else nil
 }
 
 // NewTarget creates one empty Target that lives until the test ends.
@@ -92,6 +93,15 @@ func File(t testing.TB) Target {
 func FileSkipMetadata(t testing.TB) Target {
 	dir := t.TempDir()
 	return Target{Opts: backend.Options{BucketURL: FileURL(dir)}, Raw: OpenRaw(t, FileURL(dir)+"?metadata=skip"), Dir: dir}
+}
+
+// Faulty is a new mem:// bucket that the store reaches through a
+// FaultBucket (Target.Faults) and opens with Concurrency 4; Raw is the
+// bucket itself, without faults.
+func Faulty(t testing.TB) Target {
+	inner := OpenRaw(t, "mem://")
+	fb, b := NewFaultBucket(inner)
+	return Target{Opts: backend.Options{Bucket: b, Concurrency: 4}, Raw: inner, Faults: fb}
 }
 
 // S3 is a new bucket on a new FakeS3.
