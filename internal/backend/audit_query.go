@@ -38,6 +38,10 @@ type eventCursor struct {
 // package comment above for the cost of a query. A tampered or forged
 // event is an error wrapping ErrIntegrity that names it.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error) {
+	if err := s.enter(); err != nil {
+		return EventPage{}, err
+	}
+	defer s.leave()
 	q, err := s.newEventQuery(f)
 	if err != nil {
 		return EventPage{}, err

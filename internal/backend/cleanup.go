@@ -90,6 +90,10 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 // listings alone: it reads no object (unless a write was interrupted
 // between a record and its marker).
 func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
+	if err := s.enter(); err != nil {
+		return CleanupPlan{}, err
+	}
+	defer s.leave()
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
 		return plan, err
@@ -139,6 +143,10 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 // interrupted purge never resurrects an older revision; the next Cleanup
 // finishes it. Any other error (I/O, a canceled context) stops the run.
 func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error) {
+	if err := s.enter(); err != nil {
+		return CleanupResult{}, err
+	}
+	defer s.leave()
 	var res CleanupResult
 	if err := validateCleanup(in); err != nil {
 		return res, err

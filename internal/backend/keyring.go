@@ -213,6 +213,10 @@ func (s *Store) primary(ctx context.Context) (int, []byte, error) {
 // ErrKeyVersionExists, a ValidationError for a bad version number or
 // material (including material that another version already uses).
 func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error) {
+	if err := s.enter(); err != nil {
+		return KeyVersion{}, err
+	}
+	defer s.leave()
 	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
@@ -309,6 +313,10 @@ func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Eve
 // one listing of the secrets; no object is read unless a revision marker
 // is missing).
 func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
 	}
@@ -382,6 +390,10 @@ func (s *Store) countByKeyVersion(ctx context.Context, ns string) (map[int]int, 
 // stays readable and is moved by the next Rotate); retiring a retired
 // version does nothing.
 func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	st, err := s.existingKeyVersion(ctx, version)
 	if err != nil {
 		return err

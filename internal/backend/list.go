@@ -21,6 +21,10 @@ type listToken struct {
 // listed secret costs one GET to authenticate its header; a page may hold
 // fewer than PageSize secrets when some turn out to be deleted.
 func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
+	if err := s.enter(); err != nil {
+		return ListPage{}, err
+	}
+	defer s.leave()
 	if err := ValidateNamespace(in.Namespace); err != nil {
 		return ListPage{}, err
 	}

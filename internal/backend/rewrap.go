@@ -14,6 +14,10 @@ import (
 // before the key version record. A version already under the current root
 // key is left alone.
 func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

@@ -14,6 +14,10 @@ import (
 // Deleted secrets are not counted; expired ones are, since their records
 // still use the key version.
 func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error) {
+	if err := s.enter(); err != nil {
+		return RotatePlan{}, err
+	}
+	defer s.leave()
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
 	}
@@ -66,6 +70,10 @@ const (
 // the others are done. Any other error (I/O, a canceled context) stops the
 // run and is returned; a rerun resumes.
 func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error) {
+	if err := s.enter(); err != nil {
+		return RotateResult{}, err
+	}
+	defer s.leave()
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
 		return res, err

@@ -16,6 +16,10 @@ import (
 // ErrKeyVersionUnavailable, and ErrIntegrity for a corrupt or tampered
 // record of this secret. The current revision costs one LIST and one GET.
 func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -67,6 +71,10 @@ func (s *Store) head(ctx context.Context, namespace, name string) (envelope.Head
 // expired secret is returned with State StateExpired and a nil error; a
 // deleted one is ErrNotFound.
 func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -85,6 +93,10 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 // available and its value decrypts (which Has checks, then discards the
 // value). Integrity and I/O failures are errors (with false).
 func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
+	if err := s.enter(); err != nil {
+		return false, err
+	}
+	defer s.leave()
 	sec, err := s.Get(ctx, namespace, name, GetOptions{})
 	clear(sec.Value)
 	switch {
@@ -136,6 +148,10 @@ const maxWriteAttempts = 3
 // With AllowRotations, a write that loses its create-only race is retried
 // (a few times) against the new current revision when that is a rotation.
 func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	now := s.now()
 	if err := validatePut(in, now); err != nil {
 		return Secret{}, err
@@ -243,6 +259,10 @@ func putHeader(in PutInput, cur *currentRevision, now time.Time) (envelope.Heade
 // IfRevision. A current revision that cannot be read may still be deleted:
 // that is how a damaged secret is put aside.
 func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}
