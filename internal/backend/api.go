@@ -56,7 +56,8 @@ type Options struct {
 	// PreviousRootKeys are older root keys, tried (in order) for key versions
 	// still wrapped under them.
 	PreviousRootKeys []string
-	// Actor names who performs writes in audit events.
+	// Actor names who performs writes in audit events (ValidateActor:
+	// UTF-8 without control characters, at most MaxActorLen bytes).
 	Actor string
 	// Now is the clock; nil means time.Now. Tests inject it.
 	Now func() time.Time
@@ -102,7 +103,9 @@ type Secret struct {
 	Value   []byte
 }
 
-// Expiry is an optional expiry change in PutInput.
+// Expiry is an optional expiry change in PutInput. The expiry it gives
+// must be in the future and no later than LatestTime; otherwise Put
+// refuses it with a *ValidationError on FieldExpiresAt or FieldTTL.
 type Expiry struct {
 	Set bool          // false: keep the stored expiry (or none on create)
 	At  time.Time     // absolute expiry; zero together with TTL 0 clears it
@@ -178,8 +181,8 @@ type EventFilter struct {
 	Namespace  string
 	Name       string // requires Namespace
 	Operations []string
-	Since      time.Time // inclusive
-	Until      time.Time // exclusive
+	Since      time.Time // inclusive; zero: no bound; else within EarliestTime to LatestTime
+	Until      time.Time // exclusive; zero: no bound; else within EarliestTime to LatestTime
 	Descending bool
 	Limit      int // 0 means 100; at most MaxEventLimit
 	PageToken  string

@@ -40,6 +40,10 @@ type eventCursor struct {
 // package comment above for the cost of a query. A tampered or forged
 // event is an error wrapping ErrIntegrity that names it.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error) {
+	if err := s.enter(); err != nil {
+		return EventPage{}, err
+	}
+	defer s.leave()
 	q, err := s.newEventQuery(f)
 	if err != nil {
 		return EventPage{}, err
@@ -54,8 +58,10 @@ type eventQuery struct {
 	opList     []string        // the filter's operations, sorted
 	index      auditIndex
 	limit      int
-	since      int64 // inclusive; 0 none
-	until      int64 // exclusive; 0 none
+	since      int64 // inclusive, when hasSince
+	until      int64 // exclusive, when hasUntil
+	hasSince   bool
+	hasUntil   bool
 	cursor     *eventCursor
 	fingerpr   string
 	key        []byte
@@ -100,12 +106,18 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 		q.opList = slices.Sorted(maps.Keys(q.ops))
 	}
 	if !f.Since.IsZero() {
-		q.since = f.Since.UnixNano()
+		if err := CheckEventTime(FieldSince, f.Since); err != nil {
+			return nil, err
+		}
+		q.since, q.hasSince = f.Since.UnixNano(), true
 	}
 	if !f.Until.IsZero() {
-		q.until = f.Until.UnixNano()
+		if err := CheckEventTime(FieldUntil, f.Until); err != nil {
+			return nil, err
+		}
+		q.until, q.hasUntil = f.Until.UnixNano(), true
 	}
-	if q.since != 0 && q.until != 0 && q.until <= q.since {
+	if q.hasSince && q.hasUntil && q.until <= q.since {
 		return nil, invalid(FieldUntil, "%s is not after since %s", f.Until.UTC().Format(time.RFC3339Nano), f.Since.UTC().Format(time.RFC3339Nano))
 	}
 	switch {
@@ -116,7 +128,7 @@ func (s *Store) newEventQuery(f EventFilter) (*eventQuery, error) {
 	default:
 		q.index = auditIndex{base: prefixAuditO, batches: true}
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%d|%d|%t", f.Namespace, f.Name, q.opList, q.since, q.until, f.Descending)))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%d|%d|%t|%t|%t", f.Namespace, f.Name, q.opList, q.since, q.until, f.Descending, q.hasSince, q.hasUntil)))
 	q.fingerpr = hex.EncodeToString(sum[:8])
 	if f.PageToken != "" {
 		c, err := decodeEventCursor(f.PageToken)
@@ -143,7 +155,7 @@ func decodeEventCursor(tok string) (eventCursor, error) {
 
 // wanted applies the time range and the cursor to an event time and id.
 func (q *eventQuery) wanted(t int64, id string) bool {
-	if q.since != 0 && t < q.since || q.until != 0 && t >= q.until {
+	if q.hasSince && t < q.since || q.hasUntil && t >= q.until {
 		return false
 	}
 	return q.cursor == nil || q.before(q.cursor.Time, q.cursor.ID, t, id)
@@ -178,10 +190,10 @@ func (q *eventQuery) run(ctx context.Context) (EventPage, error) {
 // in query order.
 func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 	lo, hi := "", "99999999"
-	if q.since != 0 {
+	if q.hasSince {
 		lo = dayOf(q.since)
 	}
-	if q.until != 0 {
+	if q.hasUntil {
 		hi = dayOf(q.until - 1)
 	}
 	if q.cursor != nil {
@@ -192,7 +204,7 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 		}
 	}
 	var out []string
-	if q.since != 0 && q.until != 0 && q.until-q.since <= int64(maxEnumeratedDays*24*time.Hour) {
+	if q.hasSince && q.hasUntil && q.until-q.since <= int64(maxEnumeratedDays*24*time.Hour) {
 		// A short bounded range: visit its days without listing them
 		// (an empty day costs one LIST that finds nothing).
 		for t := time.Unix(0, q.since).UTC(); ; t = t.AddDate(0, 0, 1) {
@@ -286,7 +298,7 @@ func (q *eventQuery) candidate(key, dir string) (auditItem, bool) {
 		return it, false
 	case q.ops != nil && !q.ops[it.Op]:
 		return it, false
-	case q.since != 0 && it.Max < q.since || q.until != 0 && it.Min >= q.until:
+	case q.hasSince && it.Max < q.since || q.hasUntil && it.Min >= q.until:
 		return it, false
 	case q.cursor != nil && (q.f.Descending && it.Min > q.cursor.Time || !q.f.Descending && it.Max < q.cursor.Time):
 		return it, false
@@ -304,8 +316,11 @@ func (q *eventQuery) candidate(key, dir string) (auditItem, bool) {
 func (q *eventQuery) dayPrefixes(ctx context.Context, day, dir string) (dirs, names []string, err error) {
 	start, _ := dayStart(day)
 	end := start + int64(24*time.Hour)
-	lo, hi := max(start, q.since), end
-	if q.until != 0 {
+	lo, hi := start, end
+	if q.hasSince {
+		lo = max(lo, q.since)
+	}
+	if q.hasUntil {
 		hi = min(hi, q.until)
 	}
 	if q.cursor != nil {

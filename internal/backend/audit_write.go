@@ -129,6 +129,10 @@ func (s *Store) appendEvents(ctx context.Context, events []Event) error {
 
 // RecordRead appends a read event for an audited read of s's revision.
 func (s *Store) RecordRead(ctx context.Context, sec Secret) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if err := validateSecretID(sec.Namespace, sec.Name); err != nil {
 		return err
 	}

@@ -96,6 +96,10 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 // cannot be decoded is left out of the counts and reported in a
 // *DamagedSecretsError returned with the plan of the others.
 func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
+	if err := s.enter(); err != nil {
+		return CleanupPlan{}, err
+	}
+	defer s.leave()
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
 		return plan, err
@@ -152,6 +156,10 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 // delete the copies wrapped under a previous root key (see
 // RewrapKeyVersion).
 func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, error) {
+	if err := s.enter(); err != nil {
+		return CleanupResult{}, err
+	}
+	defer s.leave()
 	var res CleanupResult
 	if err := validateCleanup(in); err != nil {
 		return res, err

@@ -51,6 +51,12 @@ var (
 	// ErrWrapLimit: a key version is close to the number of keys it may
 	// wrap in its lifetime (NIST SP 800-38D); create a new version.
 	ErrWrapLimit = errors.New("key version wrap limit reached")
+	// ErrClosed: the Store was closed; every call after Close fails with
+	// it, and nothing is read or written.
+	ErrClosed = errors.New("store is closed")
+	// ErrRevisionLimit: a secret's current revision is the largest revision
+	// number the store can write (math.MaxInt64), so it cannot change.
+	ErrRevisionLimit = errors.New("revision limit reached")
 )
 
 // Field identifies, in the store's own words, the input a ValidationError

@@ -210,11 +210,17 @@ func (s *Store) primary(ctx context.Context) (int, []byte, error) {
 }
 
 // CreateKeyVersion adds key version `version` with the given 32-byte
-// material, or with fresh random material when material is nil. The
-// material is stored only wrapped by the root key. Errors:
-// ErrKeyVersionExists, a ValidationError for a bad version number or
-// material (including material that another version already uses).
+// material, or with fresh random material when material is nil, and
+// returns it as written. The material is stored only wrapped by the root
+// key. Errors: ErrKeyVersionExists, a ValidationError for a bad version
+// number or material (including material that another version already
+// uses). Once the version is written the call succeeds, whatever the
+// state of other versions (a damaged one included).
 func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error) {
+	if err := s.enter(); err != nil {
+		return KeyVersion{}, err
+	}
+	defer s.leave()
 	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
@@ -268,16 +274,21 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 		clear(material)
 		return KeyVersion{}, err
 	}
-	kvs, err := s.describeKeyVersions(ctx, false)
-	if err != nil {
-		return KeyVersion{}, err
-	}
-	for _, kv := range kvs {
-		if kv.Version == version {
-			return kv, nil
-		}
-	}
-	return KeyVersion{}, fmt.Errorf("key version %d vanished after it was written: %w", version, ErrConcurrentModification)
+	// Describe the version written from what was written: the state of
+	// other versions (one may be damaged) must not turn a completed write
+	// into an error that a retry would meet as ErrKeyVersionExists.
+	s.mu.Lock()
+	rootCurrent := s.header.rootCurrent && epoch == s.header.rev
+	s.mu.Unlock()
+	return KeyVersion{
+		Version:        version,
+		Primary:        s.primaryVersion() == version,
+		CheckValue:     cv,
+		CreatedAt:      time.Unix(0, body.CreatedAt).UTC(),
+		RootKeyCurrent: rootCurrent,
+		// A version just created has wrapped no data key and holds no
+		// secret.
+	}, nil
 }
 
 // writeKeyVersion appends the audit event, then writes first (when not
@@ -313,6 +324,10 @@ func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Eve
 // left out of the counts and reported in a *DamagedSecretsError returned
 // with the key versions.
 func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
 	}
@@ -408,6 +423,10 @@ func (s *Store) countByKeyVersion(ctx context.Context, ns string) (counts map[in
 // (its other object was deleted, or it was retired by a build that did not
 // write the header) is retired again in the other.
 func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

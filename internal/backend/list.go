@@ -27,6 +27,10 @@ type listToken struct {
 // whose current record cannot be authenticated is left out of the page and
 // reported in a *DamagedSecretsError returned with the page.
 func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
+	if err := s.enter(); err != nil {
+		return ListPage{}, err
+	}
+	defer s.leave()
 	if err := ValidateNamespace(in.Namespace); err != nil {
 		return ListPage{}, err
 	}

@@ -78,6 +78,10 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		// stays) or loses it (and fails as a concurrent modification).
 		// The tombstone keeps the expired value's expiry, which marks it
 		// in its authenticated header as a purge tombstone (markerFlag).
+		next, err := nextRevision(ref, cur.Rev)
+		if err != nil {
+			return false, err
+		}
 		pv, kek, err := s.primary(ctx)
 		if err != nil {
 			return false, err
@@ -85,10 +89,10 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 		if err := s.reserveWraps(ctx, pv, 1); err != nil {
 			return false, err
 		}
-		th := envelope.Header{Namespace: g.Namespace, Name: g.Name, Revision: uint64(cur.Rev + 1), KeyVersion: uint32(pv), Tombstone: true, ExpiresAt: h.ExpiresAt, CreatedAt: h.CreatedAt, UpdatedAt: now.UnixNano()}
+		th := envelope.Header{Namespace: g.Namespace, Name: g.Name, Revision: uint64(next), KeyVersion: uint32(pv), Tombstone: true, ExpiresAt: h.ExpiresAt, CreatedAt: h.CreatedAt, UpdatedAt: now.UnixNano()}
 		enc, err := envelope.Seal(kek, th, nil)
 		if err != nil {
-			return false, recordError(ref, cur.Rev+1, err)
+			return false, recordError(ref, next, err)
 		}
 		op := recordOp(g.Dir, th, enc, now)
 		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonExpiredCleanup, Time: now}

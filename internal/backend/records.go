@@ -67,6 +67,9 @@ func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*en
 	if err != nil {
 		return nil, nil, recordError(ref, rev, err)
 	}
+	if err := checkRecordTimes(&rec.Header); err != nil {
+		return nil, nil, recordError(ref, rev, err)
+	}
 	h := rec.Header
 	if h.Namespace != ns || h.Name != name || h.Revision != uint64(rev) {
 		return nil, nil, fmt.Errorf("secret %s revision %d: the object holds revision %d of %s: %w", ref, rev, h.Revision, secretRef(h.Namespace, h.Name), ErrIntegrity)
@@ -118,11 +121,12 @@ func recordError(ref string, rev int64, err error) error {
 }
 
 // secretDamage reports whether err concerns one secret's stored state (a
-// tampered or corrupt record, or a key version that cannot be used), so
-// that Rotate and Cleanup leave that secret alone and go on. Any other
-// error (I/O, a canceled context) stops them.
+// tampered or corrupt record, a key version that cannot be used, or a
+// revision number at its limit), so that Rotate and Cleanup leave that
+// secret alone and go on. Any other error (I/O, a canceled context) stops
+// them.
 func secretDamage(err error) bool {
-	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable)
+	return errors.Is(err, ErrIntegrity) || errors.Is(err, ErrKeyVersionUnavailable) || errors.Is(err, ErrRevisionLimit)
 }
 
 // readRevision reads revision rev of a secret, or its current revision

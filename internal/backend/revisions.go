@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
@@ -21,7 +22,10 @@ import (
 // create-only race (the error is then ErrConcurrentModification).
 func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, valueID string, lost bool, _ error) {
 	ref := secretRef(h.Namespace, h.Name)
-	rev := cur.rev + 1
+	rev, err := nextRevision(ref, cur.rev)
+	if err != nil {
+		return h, false, err
+	}
 	pv, kek, err := s.primary(ctx)
 	if err != nil {
 		return h, "", false, err
@@ -74,6 +78,16 @@ func (s *Store) prepareRevision(ctx context.Context, pv int, kek []byte, h *enve
 	}
 	ev.Namespace, ev.Name, ev.Revision, ev.KeyVersion, ev.Time = h.Namespace, h.Name, rev, pv, now
 	return recordOp(secretDir(h.Namespace, h.Name), *h, enc, now), nil
+}
+
+// nextRevision is the revision number after rev of secret ref, or
+// ErrRevisionLimit when rev is the largest the store can write: revision
+// numbers are int64 and never wrap.
+func nextRevision(ref string, rev int64) (int64, error) {
+	if rev >= math.MaxInt64 {
+		return 0, fmt.Errorf("secret %s: revision %d is the largest revision number the store can write: %w", ref, rev, ErrRevisionLimit)
+	}
+	return rev + 1, nil
 }
 
 // recordOp is the create-only write of a revision record and its marker.

@@ -23,6 +23,10 @@ import (
 // material wrapped under a previous root key is deleted, so that a
 // previous root key no longer opens anything in the bucket.
 func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if err := s.rewrapKeyVersion(ctx, version); err != nil {
 		return err
 	}

@@ -18,6 +18,10 @@ import (
 // be decoded is left out and reported in a *DamagedSecretsError returned
 // with the plan of the others.
 func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error) {
+	if err := s.enter(); err != nil {
+		return RotatePlan{}, err
+	}
+	defer s.leave()
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
 	}
@@ -70,6 +74,10 @@ const (
 // the others are done. Any other error (I/O, a canceled context) stops the
 // run and is returned; a rerun resumes.
 func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error) {
+	if err := s.enter(); err != nil {
+		return RotateResult{}, err
+	}
+	defer s.leave()
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
 		return res, err
@@ -237,9 +245,13 @@ func (s *Store) rotateChunk(ctx context.Context, pv int, kek []byte, cands []rot
 		// A rotation changes no content: the header, times included, is
 		// carried over (prepareRevision authenticates it through Rewrap
 		// before anything is written).
+		next, err := nextRevision(ref, c.rev)
+		if err != nil {
+			return fail(err)
+		}
 		h := rec.Header
 		events[i] = Event{Operation: OpRotated, Metadata: map[string]string{"previous_key_version": strconv.Itoa(int(rec.Header.KeyVersion))}}
-		ops[i], err = s.prepareRevision(ctx, pv, kek, &h, c.rev+1, nil, data, int(rec.Header.KeyVersion), &events[i], now)
+		ops[i], err = s.prepareRevision(ctx, pv, kek, &h, next, nil, data, int(rec.Header.KeyVersion), &events[i], now)
 		if err != nil {
 			ops[i] = nil
 			return fail(recordError(ref, c.rev, err))

@@ -170,6 +170,9 @@ func (s *Store) currentInfo(ctx context.Context, g *secretGroup) (*curInfo, erro
 		return nil, err
 	}
 	rec, err := envelope.Decode(data)
+	if err == nil {
+		err = checkRecordTimes(&rec.Header)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("secret %s/%s revision %d: %w (%w)", g.Namespace, g.Name, r.Rev, ErrIntegrity, err)
 	}

@@ -19,6 +19,10 @@ import (
 // ErrKeyVersionUnavailable, and ErrIntegrity for a corrupt or tampered
 // record of this secret. The current revision costs one LIST and one GET.
 func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -72,6 +76,10 @@ func (s *Store) head(ctx context.Context, namespace, name string) (envelope.Head
 // expired secret is returned with State StateExpired and a nil error; a
 // deleted one is ErrNotFound.
 func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -92,6 +100,10 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 // available and its value decrypts (which Has checks, then discards the
 // value). Integrity and I/O failures are errors (with false).
 func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
+	if err := s.enter(); err != nil {
+		return false, err
+	}
+	defer s.leave()
 	sec, err := s.Get(ctx, namespace, name, GetOptions{})
 	clear(sec.Value)
 	switch {
@@ -104,7 +116,8 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 }
 
 // resolveExpiry applies an Expiry change to the stored expiry. An absolute
-// time wins over a TTL given with it.
+// time wins over a TTL given with it. Either must end by LatestTime
+// (CheckExpiresAt, CheckTTL).
 func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
 	if !e.Set {
 		return stored, nil
@@ -114,11 +127,17 @@ func resolveExpiry(e Expiry, stored int64, now time.Time) (int64, error) {
 		if !e.At.After(now) {
 			return 0, invalid(FieldExpiresAt, "%s is not in the future", e.At.UTC().Format(time.RFC3339))
 		}
+		if err := CheckExpiresAt(e.At); err != nil {
+			return 0, err
+		}
 		return e.At.UnixNano(), nil
 	case e.TTL < 0:
 		return 0, invalid(FieldTTL, "is negative (%s); give a positive duration such as 720h", e.TTL)
 	case e.TTL == 0:
 		return 0, nil
+	}
+	if err := CheckTTL(e.TTL, now); err != nil {
+		return 0, err
 	}
 	return now.Add(e.TTL).UnixNano(), nil
 }
@@ -136,6 +155,10 @@ const maxWriteAttempts = 3
 // With AllowRotations, a write that loses its create-only race is retried
 // (a few times) against the new current revision when that is a rotation.
 func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
+	if err := s.enter(); err != nil {
+		return Secret{}, err
+	}
+	defer s.leave()
 	now := s.now()
 	if err := validatePut(in, now); err != nil {
 		return Secret{}, err
@@ -245,6 +268,10 @@ func putHeader(in PutInput, cur *currentRevision, now time.Time) (envelope.Heade
 // IfRevision. A current revision that cannot be read may still be deleted:
 // that is how a damaged secret is put aside.
 func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ type Store struct {
 	wraps  map[int]*wrapBudget
 
 	closeOnce sync.Once
+	life      lifecycle // admits calls until Close
 }
 
 // Open opens the store described by opts, creating it (create-only) on the
@@ -71,8 +72,8 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	if s.actor == "" {
 		s.actor = DefaultActor()
 	}
-	if len(s.actor) > MaxActorLen {
-		return nil, invalid(FieldActor, "is %d bytes; the limit is %d", len(s.actor), MaxActorLen)
+	if err := ValidateActor(s.actor); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -122,11 +123,14 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	return s, nil
 }
 
-// Close releases the bucket (when Open opened it) and the root keepers,
-// and clears key material from memory. Calling it twice is harmless.
+// Close refuses every later call with ErrClosed, waits for the calls in
+// progress to return, then clears key material from memory and releases
+// the bucket (when Open opened it) and the root keepers. Calling it twice
+// is harmless; calling it from inside a call of the same Store deadlocks.
 func (s *Store) Close() error {
 	var errs []error
 	s.closeOnce.Do(func() {
+		s.shut()
 		s.mu.Lock()
 		for _, kv := range s.keyring {
 			clear(kv.material)

@@ -123,6 +123,17 @@ func validateMetadata(md map[string]string) error {
 	return nil
 }
 
+// ValidateActor checks an actor (Options.Actor) by the rule of a reason:
+// at most MaxActorLen bytes of UTF-8 without control characters, so that
+// an audit event never carries a line break or a terminal escape. The
+// error is a *ValidationError on FieldActor that does not repeat the actor.
+func ValidateActor(actor string) error {
+	if len(actor) > MaxActorLen || !utf8.ValidString(actor) || strings.IndexFunc(actor, unicode.IsControl) >= 0 {
+		return invalid(FieldActor, "must be at most %d bytes of UTF-8 without control characters (such as line breaks or terminal escapes)", MaxActorLen)
+	}
+	return nil
+}
+
 func validateReason(field Field, r string) error {
 	if len(r) > MaxReasonLen || !utf8.ValidString(r) || strings.IndexFunc(r, unicode.IsControl) >= 0 {
 		return invalid(field, "must be at most %d bytes of UTF-8 without control characters", MaxReasonLen)

@@ -99,14 +99,16 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"since": schema.StringAttribute{
-				MarkdownDescription: "Only events at or after this time (RFC 3339, for example `2025-01-31T00:00:00Z`).",
-				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator},
+				MarkdownDescription: "Only events at or after this time (RFC 3339, for example `2025-01-31T00:00:00Z`), " +
+					"from `1970-01-01T00:00:00Z` to `2262-04-11T23:47:16Z`.",
+				Optional:   true,
+				Validators: []validator.String{sinceValidator},
 			},
 			"until": schema.StringAttribute{
-				MarkdownDescription: "Only events before this time (RFC 3339, exclusive). Must be after `since`.",
-				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator},
+				MarkdownDescription: "Only events before this time (RFC 3339, exclusive), from `1970-01-01T00:00:00Z` " +
+					"to `2262-04-11T23:47:16Z`. Must be after `since`.",
+				Optional:   true,
+				Validators: []validator.String{untilValidator},
 			},
 			"order": schema.StringAttribute{
 				MarkdownDescription: "`desc` (default): newest first. `asc`: oldest first. " +
@@ -190,7 +192,7 @@ func (d *auditEventsDataSource) ValidateConfig(ctx context.Context, req datasour
 	s, serr := time.Parse(time.RFC3339, since.ValueString())
 	u, uerr := time.Parse(time.RFC3339, until.ValueString())
 	if serr != nil || uerr != nil {
-		return // reported by rfc3339Validator
+		return // reported by sinceValidator or untilValidator
 	}
 	if !u.After(s) {
 		resp.Diagnostics.Append(diagEmptyTimeRange(since.ValueString(), until.ValueString()))

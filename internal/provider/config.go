@@ -169,6 +169,9 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	if c.Actor == "" {
 		c.Actor = defaultActor(env)
 	}
+	if err := backend.ValidateActor(c.Actor); err != nil {
+		diags.Append(diagInvalidActor(err))
+	}
 
 	// allowed_namespaces
 	if !m.AllowedNamespaces.IsNull() {

@@ -590,6 +590,12 @@ func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
 			"The primary key version has wrapped close to the number of data keys it may wrap in its lifetime "+
 				"(NIST SP 800-38D). Add a newer secretstore_key_version and rotate; nothing was written."+
 				storeErrorSuffix(err)), true
+	case errors.Is(err, backend.ErrRevisionLimit):
+		return diag.NewErrorDiagnostic("Revision limit reached",
+			"The secret's current revision carries the largest revision number the store can write, so no "+
+				"update, rotation or deletion can follow it; nothing was written. Normal use cannot reach it: "+
+				"check the bucket for damage, then remove the secret's objects from the bucket and create it again."+
+				storeErrorSuffix(err)), true
 	}
 	return nil, false
 }
@@ -632,4 +638,73 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
 				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
 	}
+}
+
+// latestTimeWords is the latest time the store can record (an expiry, an
+// audit query bound), to the second.
+var latestTimeWords = backend.LatestTime.Truncate(time.Second).Format(time.RFC3339)
+
+// neverExpiresAdvice says how to write "never expires" and what is accepted.
+const neverExpiresAdvice = "For a secret that never expires, leave expires_at and ttl unset (and default_ttl unset in " +
+	"the provider configuration); otherwise give an expiry no later than "
+
+// diagExpiryTooLate fails the plan of an expiry later than the store can
+// record: value is the expires_at or ttl of the secret that the store's
+// check refused with err (backend.CheckExpiresAt, backend.CheckTTL), on the
+// attribute the field table maps its field to.
+func diagExpiryTooLate(value string, err error) diag.Diagnostic {
+	in, ok := locateInvalidInput(targetSecret, err)
+	if !ok || in.Attr == "" {
+		return diag.NewErrorDiagnostic("Expiry too late", neverExpiresAdvice+latestTimeWords+"."+storeErrorSuffix(err))
+	}
+	what := fmt.Sprintf("%s = %q is later than %s", in.Attr, value, latestTimeWords)
+	if in.Err.Field == backend.FieldTTL {
+		what = fmt.Sprintf("%s = %q from now ends after %s", in.Attr, value, latestTimeWords)
+	}
+	return diag.NewAttributeErrorDiagnostic(in.Path, "Expiry too late",
+		what+", the latest expiry the store can record (it keeps times as 64-bit nanoseconds since 1970). "+
+			neverExpiresAdvice+latestTimeWords+"."+storeErrorSuffix(err))
+}
+
+// diagDefaultTTLTooLate fails the plan of a new secret that sets neither
+// expires_at nor ttl when the provider's default_ttl d, refused by
+// backend.CheckTTL with err, ends later than the store can record.
+func diagDefaultTTLTooLate(d time.Duration, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Expiry too late",
+		fmt.Sprintf("This new secret sets neither expires_at nor ttl, so the provider's default_ttl applies, and "+
+			"default_ttl = %q from now ends after %s, the latest expiry the store can record. ", d, latestTimeWords)+
+			neverExpiresAdvice+latestTimeWords+"."+storeErrorSuffix(err))
+}
+
+// diagEventTimeOutOfRange reports a since or until of
+// secretstore_audit_events, value, that backend.CheckEventTime refused
+// with err, on the attribute the field table maps its field to.
+func diagEventTimeOutOfRange(value string, err error) diag.Diagnostic {
+	in, ok := locateInvalidInput(targetAuditEvents, err)
+	if !ok || in.Attr == "" {
+		return diag.NewErrorDiagnostic("Time out of range", "An audit query time is outside the times the store records."+storeErrorSuffix(err))
+	}
+	open := "no lower bound"
+	if in.Err.Field == backend.FieldUntil {
+		open = "no upper bound"
+	}
+	return diag.NewAttributeErrorDiagnostic(in.Path, "Time out of range",
+		fmt.Sprintf("%s = %q is outside %s to %s, the times the store records, so no event can match it. "+
+			"Give a time in that range, or leave %s unset for %s.", in.Attr, value,
+			backend.EarliestTime.Format(time.RFC3339), latestTimeWords, in.Attr, open)+storeErrorSuffix(err))
+}
+
+// diagInvalidActor reports an actor (from actor, SECRETSTORE_ACTOR or the
+// Terraform Cloud run environment) that backend.ValidateActor refused with
+// err, on the attribute the field table maps the actor to. The actor
+// itself is not repeated: it may hold a terminal escape.
+func diagInvalidActor(err error) diag.Diagnostic {
+	in, ok := locateInvalidInput(targetProvider, err)
+	if !ok || in.Attr == "" {
+		return diag.NewErrorDiagnostic("Invalid actor", "The audit actor is not usable."+storeErrorSuffix(err))
+	}
+	return diag.NewAttributeErrorDiagnostic(in.Path, "Invalid actor",
+		fmt.Sprintf("The audit actor (from %s, %s or the Terraform Cloud run environment) %s. Audit events record "+
+			"the actor as written, so a line break or an escape sequence in it could forge or hide lines where "+
+			"the log is shown. Set %s to a plain name such as \"ci@runner-1\".", in.Attr, envActor, in.Err.Reason, in.Attr))
 }

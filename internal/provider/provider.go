@@ -91,7 +91,7 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional: true,
 				MarkdownDescription: "Who audit events name. Environment: `SECRETSTORE_ACTOR`. Default: the Terraform " +
 					"Cloud workspace and run (`TFC_WORKSPACE_SLUG`/`TFC_WORKSPACE_NAME`, `TFC_RUN_ID`) when present, " +
-					"else `user@host`.",
+					"else `user@host`. At most 256 bytes of UTF-8 without control characters (line breaks, terminal escapes).",
 			},
 			"allowed_namespaces": schema.ListAttribute{
 				ElementType: types.StringType,

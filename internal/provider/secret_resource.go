@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -136,7 +137,9 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"expires_at": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Absolute expiry (RFC 3339, for example `2030-01-01T00:00:00Z`). After it, reads " +
-					"fail with `expired` and the resource shows `expired = true`. Conflicts with `ttl`.",
+					"fail with `expired` and the resource shows `expired = true`. The latest accepted expiry is " +
+					"`2262-04-11T23:47:16Z`; for a secret that never expires, leave `expires_at` and `ttl` unset. " +
+					"Conflicts with `ttl`.",
 				Validators: []validator.String{
 					rfc3339Validator,
 					stringvalidator.ConflictsWith(path.MatchRoot("ttl")),
@@ -146,7 +149,8 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Optional: true,
 				MarkdownDescription: "Expiry relative to each write, as a duration such as `720h`: every write of this " +
 					"resource (new value, metadata or ttl) sets the expiry to the write time plus `ttl`. Conflicts " +
-					"with `expires_at`. When neither is set, the provider's `default_ttl` applies to new secrets.",
+					"with `expires_at`. When neither is set, the provider's `default_ttl` applies to new secrets. The " +
+					"expiry must end by `2262-04-11T23:47:16Z`, the latest the store can record.",
 				Validators: []validator.String{durationValidator},
 			},
 			"revision": schema.Int64Attribute{
@@ -208,9 +212,10 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 	r.data.namespaceAllowed(ns, &resp.Diagnostics)
 }
 
-// ModifyPlan plans the id of a new secret, fails the plan for a namespace
-// that allowed_namespaces forbids, and fails the plan of a create whose
-// secret another configuration already holds.
+// ModifyPlan plans the id of a new secret, fails the plan of an expiry
+// the store cannot record, fails the plan for a namespace that
+// allowed_namespaces forbids, and fails the plan of a create whose secret
+// another configuration already holds.
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy
@@ -227,6 +232,7 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		id := secretID(ns.ValueString(), name.ValueString())
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
 	}
+	r.checkPlannedExpiry(ctx, req.Plan, create, &resp.Diagnostics)
 	if r.data == nil {
 		return // provider configuration not known yet
 	}
@@ -244,6 +250,43 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("checking secret %q", id), err, targetSecret))
 	default:
 		resp.Diagnostics.Append(diagAlreadyExists(id, nil))
+	}
+}
+
+// checkPlannedExpiry fails the plan of an expires_at, ttl or (for a create
+// that sets neither) default_ttl that ends later than the store can record
+// (backend.CheckExpiresAt, backend.CheckTTL). A ttl is counted from the
+// provider clock's now, so it is checked once the provider is configured;
+// apply checks it again against the write time.
+func (r *secretResource) checkPlannedExpiry(ctx context.Context, plan tfsdk.Plan, create bool, diags *diag.Diagnostics) {
+	var at, ttl types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("expires_at"), &at)...)
+	diags.Append(plan.GetAttribute(ctx, path.Root("ttl"), &ttl)...)
+	if diags.HasError() || at.IsUnknown() || ttl.IsUnknown() {
+		return
+	}
+	switch {
+	case !at.IsNull():
+		t, err := time.Parse(time.RFC3339, at.ValueString())
+		if err != nil {
+			return // reported by rfc3339Validator
+		}
+		if err := backend.CheckExpiresAt(t); err != nil {
+			diags.Append(diagExpiryTooLate(at.ValueString(), err))
+		}
+	case r.data == nil:
+	case !ttl.IsNull():
+		d, err := parseTTL(ttl.ValueString())
+		if err != nil {
+			return // reported by durationValidator
+		}
+		if err := backend.CheckTTL(d, r.data.now()); err != nil {
+			diags.Append(diagExpiryTooLate(ttl.ValueString(), err))
+		}
+	case create && r.data.DefaultTTL > 0:
+		if err := backend.CheckTTL(r.data.DefaultTTL, r.data.now()); err != nil {
+			diags.Append(diagDefaultTTLTooLate(r.data.DefaultTTL, err))
+		}
 	}
 }
 

@@ -52,6 +52,11 @@ var (
 		},
 	}
 
+	// sinceValidator and untilValidator accept an RFC 3339 time within
+	// the times the store records (backend.CheckEventTime).
+	sinceValidator = eventTimeValidator(backend.FieldSince)
+	untilValidator = eventTimeValidator(backend.FieldUntil)
+
 	// durationValidator accepts a positive duration (parseTTL).
 	durationValidator = stringValidator{
 		description: "must be a positive duration such as 720h",
@@ -89,6 +94,24 @@ var (
 		},
 	}
 )
+
+// eventTimeValidator checks a bound of an audit query, the store input
+// field: an RFC 3339 time that backend.CheckEventTime accepts.
+func eventTimeValidator(field backend.Field) stringValidator {
+	return stringValidator{
+		description: "must be an RFC 3339 time from 1970-01-01T00:00:00Z to " + latestTimeWords,
+		check: func(p path.Path, v string) diag.Diagnostic {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return diagInvalidTime(p, v)
+			}
+			if err := backend.CheckEventTime(field, t); err != nil {
+				return diagEventTimeOutOfRange(v, err)
+			}
+			return nil
+		},
+	}
+}
 
 // storeNameValidator checks a secret's namespace or name (what) with the
 // store's rule check.
