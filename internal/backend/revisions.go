@@ -24,7 +24,7 @@ func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envel
 	ref := secretRef(h.Namespace, h.Name)
 	rev, err := nextRevision(ref, cur.rev)
 	if err != nil {
-		return h, false, err
+		return h, "", false, err
 	}
 	pv, kek, err := s.primary(ctx)
 	if err != nil {
