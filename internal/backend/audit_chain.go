@@ -4,6 +4,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -134,6 +135,13 @@ func (q *eventQuery) checkLinks(ctx context.Context) error {
 				continue
 			}
 		}
+		gone, err := q.s.withdrawn(ctx, e.Prev)
+		if err != nil {
+			return err
+		}
+		if gone {
+			continue
+		}
 		purged, err := q.purgedBefore(ctx)
 		if err != nil {
 			return err
@@ -243,4 +251,67 @@ func (s *Store) auditPurgeCutoff(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("audit purge record %s: %w", k, err)
 	}
 	return pb.Cutoff, nil
+}
+
+// withdrawnBody is an audit event withdrawal record as stored: the event
+// ID described a change that did not happen and was deleted.
+type withdrawnBody struct {
+	ID string `json:"id"`
+}
+
+func auditWithdrawnKey(id string) string { return prefixAuditWithdrawn + id }
+
+// recordWithdrawn writes the withdrawal records of the events ids (see
+// withdraw), create-only; a record written before is kept.
+func (s *Store) recordWithdrawn(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	key := s.header.auditKey
+	s.mu.Unlock()
+	ops := make([]*writeOp, 0, len(ids))
+	for _, id := range ids {
+		k := auditWithdrawnKey(id)
+		data, err := frameMAC(magicWithdrawn, key, k, withdrawnBody{ID: id})
+		if err != nil {
+			return err
+		}
+		ops = append(ops, &writeOp{Key: k, Data: data})
+	}
+	if err := s.obj.commit(ctx, stage{Ops: ops}); err != nil {
+		return fmt.Errorf("recording withdrawn audit events: %w", err)
+	}
+	return nil
+}
+
+// withdrawn reports whether event id has an authenticated withdrawal
+// record: one GET, made only when a link to the event is missing.
+func (s *Store) withdrawn(ctx context.Context, id string) (bool, error) {
+	k := auditWithdrawnKey(id)
+	data, err := s.obj.get(ctx, k, maxObjectLen)
+	if errors.Is(err, errObjectNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading audit withdrawal records: %w", err)
+	}
+	s.mu.Lock()
+	key := s.header.auditKey
+	s.mu.Unlock()
+	body, mac, err := unframe(magicWithdrawn, data, true)
+	if err == nil {
+		err = verifyMAC(key, magicWithdrawn, k, body, mac)
+	}
+	var wb withdrawnBody
+	if err == nil {
+		err = decodeJSON(body, &wb)
+	}
+	if err == nil && wb.ID != id {
+		err = fmt.Errorf("it names event %s: %w", wb.ID, ErrIntegrity)
+	}
+	if err != nil {
+		return false, fmt.Errorf("audit withdrawal record %s: %w", k, err)
+	}
+	return true, nil
 }

@@ -19,6 +19,7 @@ const (
 	magicEvent      = "SSAE"
 	magicBatch      = "SSAB"
 	magicPurge      = "SSAC"
+	magicWithdrawn  = "SSAW"
 
 	objectFormat = 1
 	macSize      = 32

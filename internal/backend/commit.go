@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // commitWithAudit writes the audit events, then each op in turn, each one
@@ -50,14 +51,27 @@ func (s *Store) commitAudited(ctx context.Context, auditOps []*writeOp, stages .
 
 // withdraw deletes the audit objects of a change that was not made (its
 // audit write failed, or its write lost a race), except keys that already
-// existed, which belong to someone else. It is best effort: an event left
-// behind is the record of an intended change (see Audit log in the package documentation).
+// existed, which belong to someone else. Another writer of the same secret
+// may already have linked its event to one of these, so the withdrawal of
+// every secret event is recorded first (see recordWithdrawn); when that
+// record cannot be written, nothing is deleted. It is best effort: an event
+// left behind is the record of an intended change (see Audit log in the
+// package documentation).
 func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
+	ctx = context.WithoutCancel(ctx)
 	keys := make([]string, 0, len(auditOps))
+	var ids []string
 	for _, op := range auditOps {
-		if !op.Exists {
-			keys = append(keys, op.Key)
+		if op.Exists {
+			continue
+		}
+		keys = append(keys, op.Key)
+		if it, ok := parseAuditKey(op.Key); ok && !it.Batch && strings.HasPrefix(op.Key, prefixAuditS) {
+			ids = append(ids, it.ID)
 		}
 	}
-	_ = s.obj.deleteAll(context.WithoutCancel(ctx), keys)
+	if err := s.recordWithdrawn(ctx, ids); err != nil {
+		return
+	}
+	_ = s.obj.deleteAll(ctx, keys)
 }

@@ -98,6 +98,7 @@
 //	v1/a/n/<ns>/y<day>/<op>/b<min>_<max>_<n>_<id>     events of a namespace
 //	v1/a/o/y<day>/<op>/b<min>_<max>_<n>_<id>          every event
 //	v1/a/c/c<inv cutoff>                              audit purge record
+//	v1/a/x/<id>                                       audit event withdrawal record
 //
 // <inv> is 2^64-1 minus the revision, as 20 decimal digits, so the newest
 // revision sorts first and "current revision" is the first key of a listing
@@ -227,12 +228,16 @@
 //     record of its cutoff (v1/a/c/); a link to an event older than the
 //     newest cutoff is not a gap. The record is read only when a link is
 //     missing.
+//   - A writer that withdraws the events of a change that did not happen
+//     (its create-only write lost a race) first writes a MAC'd withdrawal
+//     record of each secret event (v1/a/x/<id>), so that a concurrent
+//     writer's event linking to it is not a gap; without the record the
+//     event is left in place. The record is read only when a link is
+//     missing, and is never purged.
 //
 // What the chain cannot tell: the newest events of a secret (no later
-// event links to them yet) deleted before its next write, events that
-// concern no secret (key versions, audit purges) deleted with every copy,
-// and an event whose writer lost a create-only race and withdrew it after
-// a concurrent writer of the same secret linked to it (a false gap). A
+// event links to them yet) deleted before its next write, and events that
+// concern no secret (key versions, audit purges) deleted with every copy. A
 // query of a namespace or of the whole log checks only links inside what
 // it read.
 //

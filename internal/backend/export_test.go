@@ -29,6 +29,7 @@ var (
 	MarkerKey           = markerKey
 	ParseSecretKey      = parseSecretKey
 	KeyVersionKey       = keyVersionKey
+	HeaderKey           = headerKey
 	WrapBlockKey        = wrapBlockKey
 	AuditSecretIndex    = auditSecretIndex
 	AuditNamespaceIndex = auditNamespaceIndex

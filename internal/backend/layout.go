@@ -27,6 +27,8 @@ const (
 	prefixAuditO  = "v1/a/o/"
 	// prefixAuditPurge holds the records of audit purges.
 	prefixAuditPurge = "v1/a/c/"
+	// prefixAuditWithdrawn holds the records of withdrawn audit events.
+	prefixAuditWithdrawn = "v1/a/x/"
 
 	// nameSegment is the longest hex segment of an encoded name.
 	nameSegment = 250
