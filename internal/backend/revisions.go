@@ -84,7 +84,7 @@ func (s *Store) prepareRevision(ctx context.Context, pv int, kek []byte, h *enve
 // ErrRevisionLimit when rev is the largest the store can write: revision
 // numbers are int64 and never wrap.
 func nextRevision(ref string, rev int64) (int64, error) {
-	if rev >= math.MaxInt64 {
+	if rev == math.MaxInt64 {
 		return 0, fmt.Errorf("secret %s: revision %d is the largest revision number the store can write: %w", ref, rev, ErrRevisionLimit)
 	}
 	return rev + 1, nil

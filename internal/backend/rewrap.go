@@ -137,14 +137,20 @@ func (s *Store) finishRootRotation(ctx context.Context) error {
 	s.mu.Lock()
 	hdr = s.header
 	newest := make(map[int]int64, len(s.keyring))
+	unfinished := false
 	for v, st := range s.keyring {
+		// A damaged version, or one still under a previous root key,
+		// leaves the rotation unfinished.
 		if st.err != nil || st.body.RootEpoch < hdr.rootEpoch {
-			s.mu.Unlock()
-			return nil
+			unfinished = true
+			break
 		}
 		newest[v] = st.body.Revision
 	}
 	s.mu.Unlock()
+	if unfinished {
+		return nil
+	}
 
 	var stale []string
 	err := s.eachKey(ctx, prefixHeader, func(key string) error {

@@ -107,11 +107,11 @@ func TestTrustCloseRace(t *testing.T) {
 						switch {
 						case errors.Is(err, backend.ErrClosed):
 						case after:
-							errs <- fmt.Errorf("%s started after Close returned: %v; want ErrClosed", name, err)
+							errs <- fmt.Errorf("%s started after Close returned: %w; want ErrClosed", name, err)
 							return
 						case err != nil && !errors.Is(err, backend.ErrNotFound) && !errors.Is(err, backend.ErrKeyVersionExists) &&
 							!errors.Is(err, backend.ErrConcurrentModification):
-							errs <- fmt.Errorf("%s while Close runs: %v", name, err)
+							errs <- fmt.Errorf("%s while Close runs: %w", name, err)
 							return
 						}
 					}

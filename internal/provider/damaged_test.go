@@ -35,7 +35,7 @@ func TestWarnDamaged(t *testing.T) {
 		}
 	}
 	other := errors.New("bucket unreachable")
-	if err := warnDamaged(other, "x", &diags); err != other || len(diags) != 1 {
+	if err := warnDamaged(other, "x", &diags); !errors.Is(err, other) || len(diags) != 1 {
 		t.Fatalf("warnDamaged(other) = %v with %d diagnostics; want it returned, no warning", err, len(diags))
 	}
 }
