@@ -49,8 +49,10 @@ func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value
 
 // purgeSecret removes every revision of one secret, after re-reading and
 // authenticating its current revision (recheck). It reports false when the
-// secret changed since it was listed (and is then left alone).
-func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now time.Time, r Retention) (bool, error) {
+// secret changed since it was listed (and is then left alone). now is the
+// time the purge records; asOf, the time retentions are measured against
+// (retentionNow).
+func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now, asOf time.Time, r Retention) (bool, error) {
 	ref := secretRef(g.Namespace, g.Name)
 	cur := d.cur
 	h, found, err := s.recheck(ctx, g, cur, false)
@@ -62,7 +64,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 	case purgeResume:
 		// recheck verified that the record is a purge tombstone.
 	case purgeDeleted:
-		if !h.Tombstone || r.DeletedSecrets == nil || now.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
+		if !h.Tombstone || r.DeletedSecrets == nil || asOf.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
 			return false, nil
 		}
 		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonDeletedCleanup, Time: now}
@@ -70,7 +72,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 			return false, err
 		}
 	case purgeExpired:
-		if h.Tombstone || !expired(h.ExpiresAt, now) || r.ExpiredSecrets == nil || now.UnixNano()-h.ExpiresAt <= int64(*r.ExpiredSecrets) {
+		if h.Tombstone || !expired(h.ExpiresAt, asOf) || r.ExpiredSecrets == nil || asOf.UnixNano()-h.ExpiresAt <= int64(*r.ExpiredSecrets) {
 			return false, nil
 		}
 		// Claim the next revision with a purge tombstone: a concurrent
