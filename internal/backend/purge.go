@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -16,8 +18,8 @@ import (
 // version, expiry, and live, deleted or being purged): every purge decision
 // rests on that record, not on the marker alone. With value set it also
 // decrypts (and discards) the value, so that a current revision that Get
-// could not return counts as damaged. A revision purged since the listing
-// gives found false.
+// could not return counts as damaged. A revision purged since the listing,
+// or purged and written again (its listed marker gone), gives found false.
 func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value bool) (h envelope.Header, found bool, err error) {
 	ref := secretRef(g.Namespace, g.Name)
 	rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, cur.Rev)
@@ -42,9 +44,32 @@ func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value
 		return envelope.Header{}, false, recordError(ref, cur.Rev, err)
 	}
 	if err := checkMarker(ref, cur.Rev, &cur.marker, &h); err != nil {
+		// A record that disagrees with the listed marker is a forgery
+		// only while that marker stands: a secret purged by another
+		// Cleanup and written again since the listing reuses the
+		// revision number under a new marker.
+		gone, lerr := s.markerGone(ctx, g, cur)
+		if lerr != nil {
+			return envelope.Header{}, false, lerr
+		}
+		if gone {
+			return envelope.Header{}, false, nil
+		}
 		return envelope.Header{}, false, err
 	}
 	return h, true, nil
+}
+
+// markerGone reports whether the marker that the listing showed for
+// revision cur.Rev of g is no longer in the bucket (one LIST).
+func (s *Store) markerGone(ctx context.Context, g *secretGroup, cur *curInfo) (bool, error) {
+	want := markerKey(g.Dir, cur.Rev, cur.marker)
+	found := false
+	err := s.obj.eachKey(ctx, recordKey(g.Dir, cur.Rev)+"_", func(o *blob.ListObject) error {
+		found = found || o.Key == want
+		return nil
+	})
+	return !found, err
 }
 
 // purgeSecret removes every revision of one secret, after re-reading and

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MPL-2.0
+
+package backend_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+)
+
+// renewal is one acknowledged renewal: the revision it wrote and the value
+// that revision must read back.
+type renewal struct {
+	rev   int64
+	value string
+}
+
+// lostExpiryOnly reports whether err is an expiry-only renewal p refused
+// because the secret was purged first (a value is required to create it).
+func lostExpiryOnly(err error, p backend.PutInput) bool {
+	var ve *backend.ValidationError
+	return p.Value == nil && errors.As(err, &ve) && ve.Field == backend.FieldValue
+}
+
+// TestTrustCleanupRacesRenewal renews expired secrets (alternately with a
+// new value and with a later expiry only), each from its own store and
+// goroutine, while two more stores run Cleanup with a zero expired-secret
+// retention over and over. A renewal may lose its race (the secret was
+// purged first), but once acknowledged it is never purged: every
+// acknowledged revision reads back with its value, and each secret's
+// current value is its last acknowledged one. Secrets nobody renews are
+// purged, so the cleanups did run against the renewals.
+func TestTrustCleanupRacesRenewal(t *testing.T) {
+	t.Parallel()
+	backendtest.ForEach(t, backendtest.UnitTargetKinds(), func(t *testing.T, h *backendtest.Harness) {
+		ctx := h.Ctx
+		h.CreateKV(1)
+		const writers, rounds, cleaners, idle = 6, 12, 2, 4
+		name := func(i int) string { return fmt.Sprintf("renewed-%d", i) }
+		for i := 0; i < writers; i++ {
+			h.Put(backend.PutInput{Namespace: "rr", Name: name(i), Value: []byte("seed"), Expiry: backend.Expiry{Set: true, TTL: time.Second}})
+		}
+		for i := 0; i < idle; i++ {
+			h.Put(backend.PutInput{Namespace: "rr", Name: fmt.Sprintf("idle-%d", i), Value: []byte("seed"), Expiry: backend.Expiry{Set: true, TTL: time.Second}})
+		}
+		// Every seeded secret is now expired longer than the retention
+		// plus the skew margin; a renewal's expiry is a day away.
+		h.Clock.Advance(time.Hour)
+		in := backend.CleanupInput{Namespace: "rr", Retention: backend.Retention{ExpiredSecrets: dur(0)}}
+
+		acked := make([][]renewal, writers)
+		lost := make([]int, writers)
+		errs := make(chan error, writers+cleaners)
+		stop := make(chan struct{})
+		var writing, cleaning sync.WaitGroup
+		var mu sync.Mutex
+		purged := 0
+		start := make(chan struct{})
+		for c := 0; c < cleaners; c++ {
+			s := h.Fresh()
+			cleaning.Add(1)
+			go func() {
+				defer cleaning.Done()
+				<-start
+				for {
+					res, err := s.Cleanup(ctx, in)
+					if err != nil {
+						errs <- fmt.Errorf("cleanup: %w", err)
+						return
+					}
+					mu.Lock()
+					purged += res.Secrets
+					mu.Unlock()
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
+		}
+		for i := 0; i < writers; i++ {
+			s := h.Fresh()
+			writing.Add(1)
+			go func() {
+				defer writing.Done()
+				<-start
+				value := "seed"
+				for r := 0; r < rounds; r++ {
+					p := backend.PutInput{Namespace: "rr", Name: name(i), Expiry: backend.Expiry{Set: true, TTL: 24 * time.Hour}}
+					v := value
+					if r%2 == 1 {
+						v = fmt.Sprintf("w%d-r%d", i, r)
+						p.Value = []byte(v)
+					}
+					sec, err := s.Put(ctx, p)
+					switch {
+					case err == nil:
+						value = v
+						acked[i] = append(acked[i], renewal{sec.Revision, v})
+					case errors.Is(err, backend.ErrConcurrentModification) || lostExpiryOnly(err, p):
+						// Lost to a purge: nothing was acknowledged.
+						lost[i]++
+					default:
+						errs <- fmt.Errorf("renewing %s: %w", name(i), err)
+						return
+					}
+				}
+			}()
+		}
+		close(start)
+		writing.Wait()
+		close(stop)
+		cleaning.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+		// One last cleanup after the writers are done purges nothing
+		// acknowledged either.
+		if _, err := h.Fresh().Cleanup(ctx, in); err != nil {
+			t.Fatalf("final Cleanup: %v", err)
+		}
+
+		s := h.Fresh()
+		for i := 0; i < writers; i++ {
+			if len(acked[i]) == 0 {
+				t.Logf("%s: every renewal lost to a purge", name(i))
+				continue
+			}
+			last := acked[i][len(acked[i])-1]
+			cur, err := s.Get(ctx, "rr", name(i), backend.GetOptions{})
+			if err != nil || cur.Revision != last.rev || string(cur.Value) != last.value {
+				t.Errorf("%s after the race = revision %d %q, %v; want the last acknowledged renewal, revision %d %q",
+					name(i), cur.Revision, cur.Value, err, last.rev, last.value)
+			}
+			for _, a := range acked[i] {
+				got, err := s.Get(ctx, "rr", name(i), backend.GetOptions{Revision: a.rev})
+				if err != nil || string(got.Value) != a.value {
+					t.Errorf("%s acknowledged revision %d reads %q, %v; want %q", name(i), a.rev, got.Value, err, a.value)
+				}
+			}
+		}
+		for i := 0; i < idle; i++ {
+			_, err := s.Get(ctx, "rr", fmt.Sprintf("idle-%d", i), backend.GetOptions{Revision: 1})
+			backendtest.ExpectErr(t, err, backend.ErrNotFound, "an expired secret nobody renewed")
+		}
+		t.Logf("%d secrets purged; renewals lost to a purge: %v", purged, lost)
+	})
+}
