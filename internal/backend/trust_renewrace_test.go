@@ -3,8 +3,12 @@
 package backend_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -155,4 +159,137 @@ func TestTrustCleanupRacesRenewal(t *testing.T) {
 		}
 		t.Logf("%d secrets purged; renewals lost to a purge: %v", purged, lost)
 	})
+}
+
+// renewOrClean is a helper process of TestTrustProcessCleanupRacesRenewal:
+// a writer renews its secret cfg.Rounds times, alternately with a new
+// value and with a later expiry only, then leaves a done file; a cleaner
+// runs Cleanup with a zero expired-secret retention until every writer is
+// done.
+func renewOrClean(ctx context.Context, cfg helperConfig, s *backend.Store, res helperResult) (helperResult, error) {
+	if cfg.ID >= cfg.Writers {
+		in := backend.CleanupInput{Namespace: raceNamespace, Retention: backend.Retention{ExpiredSecrets: dur(0)}}
+		for {
+			done, err := os.ReadDir(filepath.Join(cfg.SyncDir, "done"))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return res, err
+			}
+			if len(done) >= cfg.Writers {
+				return res, nil
+			}
+			if _, err := os.Stat(filepath.Join(cfg.SyncDir, abortFile)); err == nil {
+				return res, errors.New("another process failed")
+			}
+			r, err := s.Cleanup(ctx, in)
+			if err != nil {
+				return res, fmt.Errorf("cleanup: %w", err)
+			}
+			res.Attempts = append(res.Attempts, attempt{Phase: "cleanup", OK: true, Revision: int64(r.Secrets)})
+		}
+	}
+	name := fmt.Sprintf("renewed-%d", cfg.ID)
+	value := "seed"
+	for r := 0; r < cfg.Rounds; r++ {
+		p := backend.PutInput{Namespace: raceNamespace, Name: name, Expiry: backend.Expiry{Set: true, TTL: 24 * time.Hour}}
+		v := value
+		if r%2 == 1 {
+			v = fmt.Sprintf("p%d-r%d", cfg.ID, r)
+			p.Value = []byte(v)
+		}
+		sec, err := s.Put(ctx, p)
+		a := attempt{Phase: "renew", Round: r, OK: err == nil, Revision: sec.Revision, Value: v}
+		switch {
+		case err == nil:
+			value = v
+		case errors.Is(err, backend.ErrConcurrentModification) || lostExpiryOnly(err, p):
+			a.Err = "lost"
+		default:
+			return res, fmt.Errorf("renewing %s: %w", name, err)
+		}
+		res.Attempts = append(res.Attempts, a)
+	}
+	dir := filepath.Join(cfg.SyncDir, "done")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, err
+	}
+	return res, os.WriteFile(filepath.Join(dir, strconv.Itoa(cfg.ID)), nil, 0o600)
+}
+
+// TestTrustProcessCleanupRacesRenewal is TestTrustCleanupRacesRenewal
+// with OS processes on one file:// directory: writer processes renew
+// secrets that expired two hours ago while cleaner processes purge expired
+// secrets with a zero retention. Every acknowledged renewal reads back;
+// secrets nobody renews are purged.
+func TestTrustProcessCleanupRacesRenewal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	const writers, cleaners, rounds, idle = 4, 2, 10, 3
+	bucketURL := backendtest.FileURL(t.TempDir())
+	root := backendtest.RandomRootKey()
+	ctx := context.Background()
+	// Seeded two hours ago by the real clock, with a one-second TTL.
+	past := func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	seed, err := backend.Open(ctx, backend.Options{BucketURL: bucketURL, RootKey: root, Now: past})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer seed.Close()
+	if _, err := seed.CreateKeyVersion(ctx, 1, nil); err != nil {
+		t.Fatalf("CreateKeyVersion: %v", err)
+	}
+	names := []string{}
+	for i := 0; i < writers; i++ {
+		names = append(names, fmt.Sprintf("renewed-%d", i))
+	}
+	for i := 0; i < idle; i++ {
+		names = append(names, fmt.Sprintf("idle-%d", i))
+	}
+	for _, n := range names {
+		if _, err := seed.Put(ctx, backend.PutInput{Namespace: raceNamespace, Name: n, Value: []byte("seed"), Expiry: backend.Expiry{Set: true, TTL: time.Second}}); err != nil {
+			t.Fatalf("Put %s: %v", n, err)
+		}
+	}
+
+	results := runProcessesWith(t, "renew", writers+cleaners, rounds, bucketURL, root, func(c *helperConfig) { c.Writers = writers })
+	s, err := backend.Open(ctx, backend.Options{BucketURL: bucketURL, RootKey: root})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Cleanup(ctx, backend.CleanupInput{Namespace: raceNamespace, Retention: backend.Retention{ExpiredSecrets: dur(0)}}); err != nil {
+		t.Fatalf("final Cleanup: %v", err)
+	}
+	purged, lost := 0, 0
+	for _, r := range results {
+		var last *attempt
+		for i, a := range r.Attempts {
+			switch {
+			case a.Phase == "cleanup":
+				purged += int(a.Revision)
+			case !a.OK:
+				lost++
+			default:
+				last = &r.Attempts[i]
+				name := fmt.Sprintf("renewed-%d", r.ID)
+				got, err := s.Get(ctx, raceNamespace, name, backend.GetOptions{Revision: a.Revision})
+				if err != nil || string(got.Value) != a.Value {
+					t.Errorf("%s acknowledged revision %d reads %q, %v; want %q", name, a.Revision, got.Value, err, a.Value)
+				}
+			}
+		}
+		if last != nil {
+			name := fmt.Sprintf("renewed-%d", r.ID)
+			cur, err := s.Get(ctx, raceNamespace, name, backend.GetOptions{})
+			if err != nil || cur.Revision != last.Revision || string(cur.Value) != last.Value {
+				t.Errorf("%s after the race = revision %d %q, %v; want the last acknowledged renewal, revision %d %q",
+					name, cur.Revision, cur.Value, err, last.Revision, last.Value)
+			}
+		}
+	}
+	for i := 0; i < idle; i++ {
+		_, err := s.Get(ctx, raceNamespace, fmt.Sprintf("idle-%d", i), backend.GetOptions{Revision: 1})
+		backendtest.ExpectErr(t, err, backend.ErrNotFound, "an expired secret nobody renewed")
+	}
+	t.Logf("%d secrets purged by the cleaner processes, %d renewals lost to a purge", purged, lost)
 }
