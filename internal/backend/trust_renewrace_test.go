@@ -293,3 +293,49 @@ func TestTrustProcessCleanupRacesRenewal(t *testing.T) {
 	}
 	t.Logf("%d secrets purged by the cleaner processes, %d renewals lost to a purge", purged, lost)
 }
+
+// TestTrustCleanupStaleListing: while one Cleanup holds a listing of an
+// expired secret, another Cleanup purges it and a writer creates it again
+// (its revision numbers start over). The first Cleanup then reads a record
+// that disagrees with the marker it listed; that marker is gone, so the
+// secret changed since the listing: the Cleanup leaves it alone and
+// succeeds instead of reporting a forged record, and the new secret reads
+// back.
+func TestTrustCleanupStaleListing(t *testing.T) {
+	t.Parallel()
+	backendtest.ForEach(t, backendtest.UnitTargetKinds(), func(t *testing.T, h *backendtest.Harness) {
+		ctx := h.Ctx
+		h.CreateKV(1)
+		h.Put(backend.PutInput{Namespace: "st", Name: "x", Value: []byte("old"), Expiry: backend.Expiry{Set: true, TTL: time.Second}})
+		h.Clock.Advance(time.Hour)
+		in := backend.CleanupInput{Namespace: "st", Retention: backend.Retention{ExpiredSecrets: dur(0)}}
+
+		ib, b := backendtest.NewFaultBucket(h.Tg.Raw)
+		stale := h.MustOpen(func(o *backend.Options) {
+			*o = backend.Options{Bucket: b, RootKey: h.Root, Actor: backendtest.Actor, Now: h.Clock.Now}
+		})
+		other := h.Fresh()
+		dir := backend.SecretDir("st", "x")
+		var once sync.Once
+		ib.BeforeGet(func(key string) {
+			if len(key) < len(dir) || key[:len(dir)] != dir {
+				return
+			}
+			once.Do(func() {
+				if res, err := other.Cleanup(ctx, in); err != nil || res.Secrets != 1 {
+					t.Errorf("the other Cleanup = %+v, %v; want 1 secret purged", res, err)
+				}
+				h.Clock.Advance(time.Second)
+				if sec, err := h.S.Put(ctx, backend.PutInput{Namespace: "st", Name: "x", Value: []byte("new"), IfRevision: -1}); err != nil || sec.Revision != 1 {
+					t.Errorf("creating the purged secret again = revision %d, %v; want revision 1", sec.Revision, err)
+				}
+			})
+		})
+		res, err := stale.Cleanup(ctx, in)
+		ib.BeforeGet(nil)
+		if err != nil || res.Secrets != 0 {
+			t.Fatalf("Cleanup with a stale listing = %+v, %v; want nothing purged and no error", res, err)
+		}
+		h.ExpectValue(h.Fresh(), "st", "x", []byte("new"))
+	})
+}
