@@ -339,3 +339,26 @@ func TestTrustCleanupStaleListing(t *testing.T) {
 		h.ExpectValue(h.Fresh(), "st", "x", []byte("new"))
 	})
 }
+
+// TestTrustCleanupForgedExpiryMarker: a live secret's marker forged to say
+// it expired long ago stands in the bucket while Cleanup re-reads the
+// record, so the disagreement is a forgery, not a change since the
+// listing: Cleanup purges nothing, reports an integrity error, and the
+// value stays readable.
+func TestTrustCleanupForgedExpiryMarker(t *testing.T) {
+	t.Parallel()
+	backendtest.ForEach(t, backendtest.UnitTargetKinds(), func(t *testing.T, h *backendtest.Harness) {
+		h.CreateKV(1)
+		h.PutValue("fx", "a", "live")
+		h.Clock.Advance(time.Hour)
+		forgeMarker(t, h, "fx", "a", 1, func(m *backend.Marker) { m.Expires = m.Written + int64(time.Second) })
+		in := backend.CleanupInput{Retention: backend.Retention{ExpiredSecrets: dur(0)}}
+		res, err := h.Fresh().Cleanup(h.Ctx, in)
+		if !errors.Is(err, backend.ErrIntegrity) || res.Secrets != 0 {
+			t.Fatalf("Cleanup after a forged expiry marker = %+v, %v; want nothing purged and an integrity error", res, err)
+		}
+		if got := h.Get(h.Fresh(), "fx", "a", 1); string(got.Value) != "live" {
+			t.Fatalf("the live secret reads %q", got.Value)
+		}
+	})
+}
