@@ -13,6 +13,25 @@ import (
 // progress).
 const strayAge = time.Hour
 
+// ClockSkewMargin is how far ahead of the writers' clocks the clock of a
+// host running Cleanup may run without purging anything early. Every
+// retention is measured against the cleanup host's clock minus this
+// margin: Cleanup and PlanCleanup purge, and count, only what is past its
+// retention plus ClockSkewMargin by their own clock. Times in records,
+// markers and audit events come from the clock of the host that wrote
+// them, and no host can tell from the bucket that its own clock is ahead;
+// a cleanup host more than ClockSkewMargin ahead of a writer can purge
+// that writer's objects up to the excess early. Five minutes is the
+// customary tolerance between hosts kept by NTP (Kerberos allows the
+// same), far above the skew of a synchronised clock and negligible beside
+// retentions counted in hours or days.
+const ClockSkewMargin = 5 * time.Minute
+
+// retentionNow is the time a cleanup host's clock reading now measures
+// retentions against: ClockSkewMargin earlier, so that PlanCleanup, Cleanup
+// and the checks before each purge agree on what is past retention.
+func retentionNow(now time.Time) time.Time { return now.Add(-ClockSkewMargin) }
+
 // purgeKind is what Cleanup does to one secret as a whole.
 type purgeKind int
 
@@ -37,8 +56,9 @@ type cleanupDecision struct {
 // readable is purged (an expired secret only once expired longer than its
 // retention), the current revision is never purged on its own, and a
 // deleted secret keeps its last value until the secret itself is purged,
-// so that a mistaken delete stays recoverable.
-func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Retention) (cleanupDecision, error) {
+// so that a mistaken delete stays recoverable. asOf is the cleanup clock's
+// reading less ClockSkewMargin (retentionNow).
+func (s *Store) decide(ctx context.Context, g *secretGroup, asOf time.Time, r Retention) (cleanupDecision, error) {
 	var d cleanupDecision
 	cur, err := s.currentInfo(ctx, g)
 	if err != nil || cur == nil {
@@ -46,7 +66,7 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 	}
 	d.cur = cur
 	past := func(t int64, ret *time.Duration) bool {
-		return ret != nil && now.UnixNano()-t > int64(*ret)
+		return ret != nil && asOf.UnixNano()-t > int64(*ret)
 	}
 	switch {
 	case cur.Flag == flagPurging:
@@ -55,7 +75,7 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 	case cur.Flag == flagTombstone && past(cur.Written, r.DeletedSecrets):
 		d.kind = purgeDeleted
 		return d, nil
-	case cur.Flag == flagLive && cur.Expires != 0 && expired(cur.Expires, now) && past(cur.Expires, r.ExpiredSecrets):
+	case cur.Flag == flagLive && cur.Expires != 0 && expired(cur.Expires, asOf) && past(cur.Expires, r.ExpiredSecrets):
 		d.kind = purgeExpired
 		return d, nil
 	}
@@ -90,7 +110,8 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, now time.Time, r Ret
 	return d, nil
 }
 
-// PlanCleanup counts what Cleanup would purge with the same input, from
+// PlanCleanup counts what Cleanup would purge with the same input (what is
+// past its retention plus ClockSkewMargin by the store's clock), from
 // listings alone: it reads no object (unless a write was interrupted
 // between a record and its marker). A secret whose record must be read and
 // cannot be decoded is left out of the counts and reported in a
@@ -104,12 +125,12 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 	if err := validateCleanup(in); err != nil {
 		return plan, err
 	}
-	now := s.now()
+	asOf := retentionNow(s.now())
 	r := in.Retention
 	var damaged damageLog
 	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
 		err := s.scanSecrets(ctx, in.Namespace, true, func(g *secretGroup) error {
-			d, err := s.decide(ctx, g, now, r)
+			d, err := s.decide(ctx, g, asOf, r)
 			if err != nil {
 				if damaged.add(g.Namespace, g.Name, err) {
 					return nil
@@ -128,7 +149,7 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 		}
 	}
 	if r.AuditEvents != nil {
-		n, err := s.countOldEvents(ctx, now.Add(-*r.AuditEvents).UnixNano())
+		n, err := s.countOldEvents(ctx, asOf.Add(-*r.AuditEvents).UnixNano())
 		if err != nil {
 			return plan, err
 		}
@@ -137,7 +158,8 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 	return plan, damaged.err()
 }
 
-// Cleanup purges what PlanCleanup counts. Every purged secret first gets a
+// Cleanup purges what PlanCleanup counts: what is past its retention plus
+// ClockSkewMargin by the store's clock. Every purged secret first gets a
 // final `deleted` event (reason expired_cleanup or deleted_cleanup), every
 // secret losing superseded revisions a `purged` event (revision_cleanup,
 // with the count), and an audit purge one `purged` event (audit_cleanup,
@@ -174,6 +196,7 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		return res, fmt.Errorf("cleanup: %w", err)
 	}
 	now := s.now()
+	asOf := retentionNow(now)
 	r := in.Retention
 	var failures []error
 	if r.ExpiredSecrets != nil || r.DeletedSecrets != nil || r.Revisions != nil {
@@ -186,7 +209,7 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 			return nil
 		}
 		err := s.scanSecrets(ctx, in.Namespace, true, func(g *secretGroup) error {
-			d, err := s.decide(ctx, g, now, r)
+			d, err := s.decide(ctx, g, asOf, r)
 			if err != nil {
 				return fail(err)
 			}
@@ -195,7 +218,7 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 			}
 			switch {
 			case d.kind != purgeNone:
-				done, err := s.purgeSecret(ctx, g, d, now, r)
+				done, err := s.purgeSecret(ctx, g, d, now, asOf, r)
 				if err != nil {
 					return fail(err)
 				}
@@ -216,7 +239,7 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		}
 	}
 	if r.AuditEvents != nil {
-		n, err := s.purgeEvents(ctx, now.Add(-*r.AuditEvents).UnixNano())
+		n, err := s.purgeEvents(ctx, asOf.Add(-*r.AuditEvents).UnixNano())
 		if err != nil {
 			return res, fmt.Errorf("cleanup: %w", err)
 		}

@@ -68,6 +68,13 @@
 // checks once that the bucket enforces create-only writes
 // (ErrConditionalWritesUnsupported otherwise).
 //
+// Every stored time comes from the clock of the host that wrote it
+// (Options.Now). Cleanup and PlanCleanup measure retentions against their
+// own clock less ClockSkewMargin (five minutes): they purge only what is
+// past its retention plus that margin, so a cleanup host whose clock runs
+// up to the margin ahead of a writer's never purges that writer's objects
+// early. A larger skew is not detected.
+//
 // A conditional write (PutInput.IfRevision, DeleteInput.IfRevision) names
 // the revision its caller last saw. A current revision older than that one
 // means the bucket lost revisions: a *RollbackError. With AllowRotations, a

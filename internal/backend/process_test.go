@@ -31,9 +31,10 @@ const (
 )
 
 type helperConfig struct {
-	Mode       string // "race" or "counter"
+	Mode       string // "race", "counter" or "renew"
 	ID         int
 	Procs      int
+	Writers    int // renew: processes 0 to Writers-1 renew, the others clean up
 	Rounds     int // race: update rounds; counter: increments per process
 	BucketURL  string
 	SyncDir    string
@@ -213,6 +214,11 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 				res.Conflicts++
 			}
 		}
+	case "renew":
+		if err := barrier(cfg, "start"); err != nil {
+			return res, err
+		}
+		return renewOrClean(ctx, cfg, s, res)
 	default:
 		return res, fmt.Errorf("unknown mode %q", cfg.Mode)
 	}
@@ -221,6 +227,13 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 
 // runProcesses starts procs helper processes and returns their results.
 func runProcesses(t *testing.T, mode string, procs, rounds int, bucketURL, rootKey string) []helperResult {
+	t.Helper()
+	return runProcessesWith(t, mode, procs, rounds, bucketURL, rootKey, func(*helperConfig) {})
+}
+
+// runProcessesWith is runProcesses with each helper's configuration
+// changed by mut.
+func runProcessesWith(t *testing.T, mode string, procs, rounds int, bucketURL, rootKey string, mut func(*helperConfig)) []helperResult {
 	t.Helper()
 	work := t.TempDir()
 	type child struct {
@@ -235,6 +248,7 @@ func runProcesses(t *testing.T, mode string, procs, rounds int, bucketURL, rootK
 			SyncDir: filepath.Join(work, "sync"), RootKey: rootKey,
 			ResultFile: filepath.Join(work, fmt.Sprintf("result-%d.json", i)),
 		}
+		mut(&cfg)
 		data, err := json.Marshal(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
 )
 
@@ -16,8 +18,8 @@ import (
 // version, expiry, and live, deleted or being purged): every purge decision
 // rests on that record, not on the marker alone. With value set it also
 // decrypts (and discards) the value, so that a current revision that Get
-// could not return counts as damaged. A revision purged since the listing
-// gives found false.
+// could not return counts as damaged. A revision purged since the listing,
+// or purged and written again (its listed marker gone), gives found false.
 func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value bool) (h envelope.Header, found bool, err error) {
 	ref := secretRef(g.Namespace, g.Name)
 	rec, data, err := s.readRecord(ctx, g.Namespace, g.Name, cur.Rev)
@@ -42,15 +44,40 @@ func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value
 		return envelope.Header{}, false, recordError(ref, cur.Rev, err)
 	}
 	if err := checkMarker(ref, cur.Rev, &cur.marker, &h); err != nil {
+		// A record that disagrees with the listed marker is a forgery
+		// only while that marker stands: a secret purged by another
+		// Cleanup and written again since the listing reuses the
+		// revision number under a new marker.
+		gone, lerr := s.markerGone(ctx, g, cur)
+		if lerr != nil {
+			return envelope.Header{}, false, lerr
+		}
+		if gone {
+			return envelope.Header{}, false, nil
+		}
 		return envelope.Header{}, false, err
 	}
 	return h, true, nil
 }
 
+// markerGone reports whether the marker that the listing showed for
+// revision cur.Rev of g is no longer in the bucket (one LIST).
+func (s *Store) markerGone(ctx context.Context, g *secretGroup, cur *curInfo) (bool, error) {
+	want := markerKey(g.Dir, cur.Rev, cur.marker)
+	found := false
+	err := s.obj.eachKey(ctx, recordKey(g.Dir, cur.Rev)+"_", func(o *blob.ListObject) error {
+		found = found || o.Key == want
+		return nil
+	})
+	return !found, err
+}
+
 // purgeSecret removes every revision of one secret, after re-reading and
 // authenticating its current revision (recheck). It reports false when the
-// secret changed since it was listed (and is then left alone).
-func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now time.Time, r Retention) (bool, error) {
+// secret changed since it was listed (and is then left alone). now is the
+// time the purge records; asOf, the time retentions are measured against
+// (retentionNow).
+func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecision, now, asOf time.Time, r Retention) (bool, error) {
 	ref := secretRef(g.Namespace, g.Name)
 	cur := d.cur
 	h, found, err := s.recheck(ctx, g, cur, false)
@@ -62,7 +89,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 	case purgeResume:
 		// recheck verified that the record is a purge tombstone.
 	case purgeDeleted:
-		if !h.Tombstone || r.DeletedSecrets == nil || now.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
+		if !h.Tombstone || r.DeletedSecrets == nil || asOf.UnixNano()-h.UpdatedAt <= int64(*r.DeletedSecrets) {
 			return false, nil
 		}
 		ev := Event{Operation: OpDeleted, Namespace: g.Namespace, Name: g.Name, Revision: cur.Rev, KeyVersion: int(h.KeyVersion), Reason: ReasonDeletedCleanup, Time: now}
@@ -70,7 +97,7 @@ func (s *Store) purgeSecret(ctx context.Context, g *secretGroup, d cleanupDecisi
 			return false, err
 		}
 	case purgeExpired:
-		if h.Tombstone || !expired(h.ExpiresAt, now) || r.ExpiredSecrets == nil || now.UnixNano()-h.ExpiresAt <= int64(*r.ExpiredSecrets) {
+		if h.Tombstone || !expired(h.ExpiresAt, asOf) || r.ExpiredSecrets == nil || asOf.UnixNano()-h.ExpiresAt <= int64(*r.ExpiredSecrets) {
 			return false, nil
 		}
 		// Claim the next revision with a purge tombstone: a concurrent

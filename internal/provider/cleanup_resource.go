@@ -102,7 +102,10 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"numbers before anything is removed. Nothing still readable is ever purged, nor any current " +
 			"revision, and a secret renewed between plan and apply is kept. Each purged secret gets a final " +
 			"`deleted` audit event (reason `expired_cleanup` or `deleted_cleanup`); purging audit events " +
-			"records one `purged` event with the count. Destroying this resource only removes it from state.",
+			"records one `purged` event with the count. Destroying this resource only removes it from state.\n\n" +
+			"Every retention is extended by a clock-skew margin of five minutes: only what is past its " +
+			"retention plus the margin, by the clock of the host running Terraform, is counted and purged, " +
+			"so a host whose clock runs up to five minutes ahead of the writers' never purges early.",
 		Attributes: cleanupAttributes(map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,

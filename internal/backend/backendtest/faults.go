@@ -59,6 +59,16 @@ type FaultBucket struct {
 	seen           int // matching requests since arming
 	fired          bool
 	dropIfNotExist bool
+	beforeGet      func(key string)
+}
+
+// BeforeGet makes every later read call f with the object's key before
+// the read is made, so that a test can change the bucket between a
+// listing and a read; nil stops it. f must not read through this bucket.
+func (b *FaultBucket) BeforeGet(f func(key string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.beforeGet = f
 }
 
 var _ driver.Bucket = (*FaultBucket)(nil)
@@ -195,6 +205,12 @@ func (r countingReader) Attributes() *driver.ReaderAttributes {
 
 func (b *FaultBucket) NewRangeReader(ctx context.Context, key string, offset, length int64, opts *driver.ReaderOptions) (driver.Reader, error) {
 	b.hit(&b.counts.Get)
+	b.mu.Lock()
+	f := b.beforeGet
+	b.mu.Unlock()
+	if f != nil {
+		f(key)
+	}
 	r, err := b.inner.NewRangeReader(ctx, key, offset, length, &blob.ReaderOptions{BeforeRead: opts.BeforeRead})
 	if err != nil {
 		return nil, err
