@@ -263,7 +263,6 @@ type soak struct {
 	fired       int
 	lostFired   int
 	failedCalls int
-	lastKind    backendtest.FaultKind
 }
 
 func newSoak(t *testing.T, kind soakTargetKind, seed int64, ops int) *soak {
