@@ -301,3 +301,23 @@ func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error)
 	}
 	return &writeOp{Key: headerKey(hs.rev), Data: data}, nil
 }
+
+// settleHeader ends one attempt of a write that carried the store header
+// revision op (nil when it carried none). When the header was written
+// (done), next becomes the opened header. When another run wrote that
+// header revision first, the store's header is read again and retry is
+// true, for at most three retries (attempt counts from 0).
+func (s *Store) settleHeader(ctx context.Context, op *writeOp, done bool, next headerState, attempt int) (retry bool, _ error) {
+	if done {
+		s.mu.Lock()
+		s.header = next
+		s.mu.Unlock()
+	}
+	if op == nil || !op.Exists || attempt >= 3 {
+		return false, nil
+	}
+	if err := s.openHeader(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -487,17 +487,11 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 			st.mu.Unlock()
 			headerDone, err = s.writeKeyVersion(ctx, rec, ev, headerOp)
 		}
-		if headerDone {
-			s.mu.Lock()
-			s.header = next
-			s.mu.Unlock()
+		retry, rerr := s.settleHeader(ctx, headerOp, headerDone, next, attempt)
+		if rerr != nil {
+			return rerr
 		}
-		if headerOp != nil && headerOp.Exists && attempt < 3 {
-			// Another run wrote the next store header revision first:
-			// read it and start again.
-			if err := s.openHeader(ctx); err != nil {
-				return err
-			}
+		if retry {
 			continue
 		}
 		return err

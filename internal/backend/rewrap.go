@@ -75,17 +75,11 @@ func (s *Store) rewrapKeyVersion(ctx context.Context, version int) error {
 			ev.Metadata["store_header"] = "rewrapped"
 		}
 		headerDone, err := s.writeKeyVersion(ctx, kv, ev, headerOp)
-		if headerDone {
-			s.mu.Lock()
-			s.header = next
-			s.mu.Unlock()
+		retry, rerr := s.settleHeader(ctx, headerOp, headerDone, next, attempt)
+		if rerr != nil {
+			return rerr
 		}
-		if headerOp != nil && headerOp.Exists && attempt < 3 {
-			// Another run rewrapped the store header first: read its
-			// revision and start again.
-			if err := s.openHeader(ctx); err != nil {
-				return err
-			}
+		if retry {
 			continue
 		}
 		return err
