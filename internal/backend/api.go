@@ -63,6 +63,12 @@ type Options struct {
 	Now func() time.Time
 	// Concurrency bounds parallel work in Rotate and Cleanup; 0 means 8.
 	Concurrency int
+	// ReadOnly makes Open write nothing: it neither probes the bucket's
+	// create-only writes nor creates a store (nor, for file:// URLs, the
+	// directory), and a bucket without a store is ErrNotFound. It is for
+	// callers that only read, and append read events (RecordRead); the
+	// Store does not refuse other writes.
+	ReadOnly bool
 }
 
 // KeyVersion describes one key-encryption key in the keyring. It never

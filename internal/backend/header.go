@@ -80,6 +80,9 @@ func (s *Store) openHeader(ctx context.Context) error {
 				}
 				return err
 			}
+			if s.readOnly {
+				return fmt.Errorf("the bucket holds no secret store (it is empty: check the URL): %w", ErrNotFound)
+			}
 			err := s.initHeader(ctx)
 			if errors.Is(err, ErrConcurrentModification) {
 				continue // another process initialised it first; read theirs

@@ -24,6 +24,7 @@ type Store struct {
 	obj       *objects
 	ownBucket bool
 	local     *createonly.Dir // set for file:// buckets opened from a URL
+	readOnly  bool            // Options.ReadOnly
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
@@ -46,7 +47,7 @@ type Store struct {
 }
 
 // Open opens the store described by opts, creating it (create-only) on the
-// first use of an empty bucket. It checks that the bucket enforces
+// first use of an empty bucket (unless opts.ReadOnly). It checks that the bucket enforces
 // create-only writes (ErrConditionalWritesUnsupported otherwise) and that
 // the root key, or one of PreviousRootKeys, opens the store
 // (ErrRootKeyMismatch otherwise).
@@ -57,11 +58,12 @@ type Store struct {
 // pass file:// stores as a URL.
 func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s := &Store{
-		actor:   opts.Actor,
-		clock:   opts.Now,
-		conc:    opts.Concurrency,
-		keyring: map[int]*keyVersionState{},
-		wraps:   map[int]*wrapBudget{},
+		actor:    opts.Actor,
+		readOnly: opts.ReadOnly,
+		clock:    opts.Now,
+		conc:     opts.Concurrency,
+		keyring:  map[int]*keyVersionState{},
+		wraps:    map[int]*wrapBudget{},
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -98,7 +100,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	case opts.BucketURL == "":
 		return nil, invalid(FieldBucketURL, "is empty; set a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://")
 	default:
-		bucket, s.local, err = openBucketURL(ctx, opts.BucketURL)
+		bucket, s.local, err = openBucketURL(ctx, opts.BucketURL, !opts.ReadOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -111,8 +113,10 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	} else {
 		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
 	}
-	if err := s.probe(ctx); err != nil {
-		return nil, err
+	if !s.readOnly {
+		if err := s.probe(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.openHeader(ctx); err != nil {
 		return nil, err

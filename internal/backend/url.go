@@ -18,8 +18,9 @@ import (
 )
 
 // openBucketURL opens a bucket URL. file:// URLs get the local writer and a
-// fileblob reader that writes no sidecar files.
-func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *createonly.Dir, error) {
+// fileblob reader that writes no sidecar files; their directory is created
+// when create is set, and is otherwise ErrNotFound when missing.
+func openBucketURL(ctx context.Context, raw string, create bool) (*blob.Bucket, *createonly.Dir, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, credentials included; show
@@ -59,7 +60,11 @@ func openBucketURL(ctx context.Context, raw string) (*blob.Bucket, *createonly.D
 	if err != nil {
 		return nil, nil, invalid(FieldBucketURL, "cannot resolve %q: %v", p, err)
 	}
-	if err := os.MkdirAll(dir, createonly.DirMode); err != nil {
+	if !create {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("store directory %s does not exist: %w", dir, ErrNotFound)
+		}
+	} else if err := os.MkdirAll(dir, createonly.DirMode); err != nil {
 		return nil, nil, fmt.Errorf("creating store directory %s: %w", dir, err)
 	}
 	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})

@@ -6,11 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -18,22 +15,24 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/storeconfig"
 )
 
-// Environment variables read when the matching provider attribute is unset.
+// Environment variables read when the matching provider attribute is unset
+// (package storeconfig defines them for every program of this module).
 const (
-	envURL              = "SECRETSTORE_URL"
-	envRootKey          = "SECRETSTORE_ROOT_KEY"
-	envPreviousRootKeys = "SECRETSTORE_PREVIOUS_ROOT_KEYS"
-	envActor            = "SECRETSTORE_ACTOR"
-	envAllowedNS        = "SECRETSTORE_ALLOWED_NAMESPACES"
-	envDefaultTTL       = "SECRETSTORE_DEFAULT_TTL"
-	envAuditReads       = "SECRETSTORE_AUDIT_READS"
+	envURL              = storeconfig.EnvURL
+	envRootKey          = storeconfig.EnvRootKey
+	envPreviousRootKeys = storeconfig.EnvPreviousRootKeys
+	envActor            = storeconfig.EnvActor
+	envAllowedNS        = storeconfig.EnvAllowedNamespaces
+	envDefaultTTL       = storeconfig.EnvDefaultTTL
+	envAuditReads       = storeconfig.EnvAuditReads
 )
 
 // defaultStoreDir is the store directory used when no url is configured,
 // relative to Terraform's working directory.
-const defaultStoreDir = ".secretstore"
+const defaultStoreDir = storeconfig.DefaultStoreDir
 
 // providerModel maps the provider block.
 type providerModel struct {
@@ -115,7 +114,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	// url
 	c.URL = stringOr(m.URL, env.Getenv(envURL))
 	if c.URL == "" {
-		if runID := env.Getenv("TFC_RUN_ID"); runID != "" {
+		if storeconfig.InTerraformCloud(env.Getenv) {
 			diags.Append(diagTerraformCloudNeedsURL())
 		} else if wd, err := env.Getwd(); err != nil {
 			diags.Append(diagNoWorkingDirectory(err))
@@ -150,18 +149,15 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			}
 			c.PreviousRootKeys = append(c.PreviousRootKeys, k.ValueString())
 		}
-	} else if v := env.Getenv(envPreviousRootKeys); v != "" {
-		for i, k := range strings.Split(v, ",") {
-			k = strings.TrimSpace(k)
-			if k == "" {
-				continue
+	} else {
+		keys, errs := storeconfig.ParsePreviousRootKeys(env.Getenv(envPreviousRootKeys))
+		for _, err := range errs {
+			var entry *storeconfig.EntryError
+			if errors.As(err, &entry) {
+				diags.Append(diagInvalidRootKey(fmt.Sprintf("Entry %d of %s", entry.Index, envPreviousRootKeys), true, entry.Err))
 			}
-			if err := backend.CheckRootKey(backend.FieldPreviousRootKey, i, k); err != nil {
-				diags.Append(diagInvalidRootKey(fmt.Sprintf("Entry %d of %s", i, envPreviousRootKeys), true, err))
-				continue
-			}
-			c.PreviousRootKeys = append(c.PreviousRootKeys, k)
 		}
+		c.PreviousRootKeys = keys
 	}
 
 	// actor
@@ -185,11 +181,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 			c.AllowedNamespaces = append(c.AllowedNamespaces, p.ValueString())
 		}
 	} else if v := env.Getenv(envAllowedNS); v != "" {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				c.AllowedNamespaces = append(c.AllowedNamespaces, p)
-			}
-		}
+		c.AllowedNamespaces = storeconfig.SplitList(v)
 		if err := validatePatterns(c.AllowedNamespaces); err != nil {
 			diags.Append(diagInvalidPattern(path.Root("allowed_namespaces"), envAllowedNS, err))
 		}
@@ -208,7 +200,7 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 	if !m.AuditReads.IsNull() {
 		c.AuditReads = m.AuditReads.ValueBool()
 	} else if v := env.Getenv(envAuditReads); v != "" {
-		b, err := strconv.ParseBool(v)
+		b, err := storeconfig.ParseAuditReads(v)
 		if err != nil {
 			diags.Append(diagInvalidAuditReadsEnv(v))
 		}
@@ -226,25 +218,10 @@ func stringOr(v types.String, fallback string) string {
 }
 
 // fileURL turns an absolute directory into a file:// bucket URL.
-func fileURL(dir string) string {
-	p := filepath.ToSlash(dir)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p // Windows: file:///C:/dir
-	}
-	return (&url.URL{Scheme: "file", Path: p}).String()
-}
+func fileURL(dir string) string { return storeconfig.FileURL(dir) }
 
 // checkBucketURL rejects strings that are not URLs with a scheme.
-func checkBucketURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("cannot parse it as a URL")
-	}
-	if u.Scheme == "" {
-		return fmt.Errorf("it has no scheme")
-	}
-	return nil
-}
+func checkBucketURL(s string) error { return storeconfig.CheckURL(s) }
 
 // Errors of parseTTL and parseRetention (diagInvalidDuration and
 // diagInvalidRetention word them).
@@ -268,17 +245,7 @@ func parseTTL(s string) (time.Duration, error) {
 }
 
 // defaultActor names the run: Terraform Cloud's run environment when
-// present, else the store's default (backend.DefaultActor: user@host).
+// present, else the store's default (storeconfig.DefaultActor).
 func defaultActor(env environment) string {
-	if run := env.Getenv("TFC_RUN_ID"); run != "" {
-		ws := env.Getenv("TFC_WORKSPACE_SLUG")
-		if ws == "" {
-			ws = env.Getenv("TFC_WORKSPACE_NAME")
-		}
-		if ws == "" {
-			return "terraform-cloud run " + run
-		}
-		return "terraform-cloud " + ws + " run " + run
-	}
-	return backend.DefaultActor()
+	return storeconfig.DefaultActor(env.Getenv)
 }
