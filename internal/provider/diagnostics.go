@@ -327,6 +327,13 @@ func diagInvalidImportID(id, want string) diag.Diagnostic {
 		fmt.Sprintf("The import ID %q is not valid: expected %s.", id, want))
 }
 
+// diagInvalidImportIdentity reports an import block whose identity lacks
+// attrs, or holds values that cannot name the object; want says what to give.
+func diagInvalidImportIdentity(attrs, want string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Invalid import identity",
+		fmt.Sprintf("The identity of the import block does not name an object: %s must be set, to %s.", attrs, want))
+}
+
 // diagSecretRead reports a failed read of a secret (data source, ephemeral
 // resource, or the refresh of a secretstore_secret). The summary names the
 // secret; the detail of a missing, expired or undecryptable secret starts

@@ -33,7 +33,7 @@ var (
 	_ resource.ResourceWithModifyPlan  = (*keyVersionResource)(nil)
 )
 
-func newKeyVersionResource() resource.Resource { return &keyVersionResource{} }
+func newKeyVersionResource() resource.Resource { return keyVersionIdentityResource{&keyVersionResource{}} }
 
 // keyVersionResource manages one key-encryption key of the store's keyring.
 type keyVersionResource struct {
