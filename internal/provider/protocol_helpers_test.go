@@ -199,7 +199,7 @@ func (p *protoProvider) invokeAction(actionType string, config map[string]tftype
 // listServer is the server's list resource RPCs.
 func (p *protoProvider) listServer() tfprotov6.ListResourceServer {
 	p.t.Helper()
-	s, ok := p.server.(tfprotov6.ProviderServerWithListResource)
+	s, ok := p.server.(tfprotov6.ProviderServerWithListResource) //nolint:staticcheck // the only way to reach the list RPCs in terraform-plugin-go v0.31
 	if !ok {
 		p.t.Fatalf("the provider server (%T) serves no list resources", p.server)
 	}
