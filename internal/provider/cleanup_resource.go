@@ -142,13 +142,18 @@ func (r *cleanupResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 func cleanupAttributes(attrs map[string]schema.Attribute) map[string]schema.Attribute {
 	for _, r := range cleanupRetentions {
 		attrs[r.attr] = schema.StringAttribute{
-			Optional: true,
-			MarkdownDescription: fmt.Sprintf("How long to keep %s before purging them, as a duration such as `720h` "+
-				"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.%s", r.what, r.note),
-			Validators: []validator.String{retentionValidator},
+			Optional:            true,
+			MarkdownDescription: r.description(),
+			Validators:          []validator.String{retentionValidator},
 		}
 	}
 	return attrs
+}
+
+// description is the retention argument's schema description.
+func (r cleanupRetention) description() string {
+	return fmt.Sprintf("How long to keep %s before purging them, as a duration such as `720h` "+
+		"(units `s`, `m`, `h`; `0s` purges as soon as they qualify). Unset: never purge them.%s", r.what, r.note)
 }
 
 func (r *cleanupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

@@ -309,6 +309,19 @@ func diagRotateFailed(version, rotated int, err error) diag.Diagnostic {
 			version, rotated)+storeErrorSuffix(err))
 }
 
+// diagRotateActionFailed reports a secretstore_rotate invocation that did
+// not finish: rotated secrets were rewrapped under version before err.
+func diagRotateActionFailed(version, rotated int, err error) diag.Diagnostic {
+	if d, ok := commonStoreDiagnostic(err); ok && rotated == 0 {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Rotation did not finish",
+		fmt.Sprintf("Rewrapping data keys under key version %d stopped after %d secret(s) were rewrapped. Every "+
+			"secret is still readable: each one is either rewrapped or untouched. Fix the cause below and invoke "+
+			"secretstore_rotate again: it rewraps the secrets that remain.",
+			version, rotated)+storeErrorSuffix(err))
+}
+
 // diagRootKeyRewrapFailed reports a failed rewrap of a key version's
 // material under the current root key.
 func diagRootKeyRewrapFailed(version int, err error) diag.Diagnostic {
@@ -325,6 +338,13 @@ func diagRootKeyRewrapFailed(version int, err error) diag.Diagnostic {
 func diagInvalidImportID(id, want string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Invalid import ID",
 		fmt.Sprintf("The import ID %q is not valid: expected %s.", id, want))
+}
+
+// diagInvalidImportIdentity reports an import block whose identity lacks
+// attrs, or holds values that cannot name the object; want says what to give.
+func diagInvalidImportIdentity(attrs, want string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Invalid import identity",
+		fmt.Sprintf("The identity of the import block does not name an object: %s must be set, to %s.", attrs, want))
 }
 
 // diagSecretRead reports a failed read of a secret (data source, ephemeral

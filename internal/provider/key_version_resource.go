@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -33,7 +32,9 @@ var (
 	_ resource.ResourceWithModifyPlan  = (*keyVersionResource)(nil)
 )
 
-func newKeyVersionResource() resource.Resource { return &keyVersionResource{} }
+func newKeyVersionResource() resource.Resource {
+	return keyVersionIdentityResource{&keyVersionResource{}}
+}
 
 // keyVersionResource manages one key-encryption key of the store's keyring.
 type keyVersionResource struct {
@@ -298,36 +299,24 @@ func (r *keyVersionResource) Update(ctx context.Context, req resource.UpdateRequ
 // logging progress (counts only) at INFO. It reports false after adding a
 // diagnostic when the rotation did not finish.
 func (r *keyVersionResource) rotate(ctx context.Context, version int, pending int64, diags *diag.Diagnostics) bool {
-	step := max(pending/10, 1)
-	var (
-		mu     sync.Mutex
-		logged int64
-		last   backend.RotateResult
-	)
-	tflog.Info(ctx, "rotation: rewrapping data keys", map[string]any{"primary": version, "pending": pending})
-	res, err := r.data.Store.Rotate(ctx, backend.RotateInput{Progress: func(p backend.RotateResult) {
-		mu.Lock()
-		defer mu.Unlock()
-		if p.Rotated > last.Rotated {
-			last = p
-		}
-		if n := int64(p.Rotated); n/step > logged/step {
-			logged = n
+	res, err := rotateWithProgress(ctx, r.data.Store, backend.RotateInput{}, pending, func(step rotationStep, p backend.RotateResult) {
+		switch step {
+		case rotationStarted:
+			tflog.Info(ctx, "rotation: rewrapping data keys", map[string]any{"primary": version, "pending": pending})
+		case rotationProgressed:
 			tflog.Info(ctx, "rotation: progress", map[string]any{
 				"primary": version, "rotated": p.Rotated, "pending": pending, "processed": p.Processed,
 			})
+		case rotationFinished:
+			tflog.Info(ctx, "rotation: done", map[string]any{
+				"primary": version, "rotated": p.Rotated, "skipped": p.Skipped, "processed": p.Processed,
+			})
 		}
-	}})
+	})
 	if err != nil {
-		mu.Lock()
-		done := max(res.Rotated, last.Rotated)
-		mu.Unlock()
-		diags.Append(diagRotateFailed(version, done, err))
+		diags.Append(diagRotateFailed(version, res.Rotated, err))
 		return false
 	}
-	tflog.Info(ctx, "rotation: done", map[string]any{
-		"primary": version, "rotated": res.Rotated, "skipped": res.Skipped, "processed": res.Processed,
-	})
 	return true
 }
 

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -24,6 +26,8 @@ import (
 var (
 	_ provider.Provider                       = (*secretstoreProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*secretstoreProvider)(nil)
+	_ provider.ProviderWithActions            = (*secretstoreProvider)(nil)
+	_ provider.ProviderWithListResources      = (*secretstoreProvider)(nil)
 )
 
 type secretstoreProvider struct {
@@ -173,6 +177,8 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // Each Terraform object registers its constructor in one of the lists below.
@@ -197,5 +203,21 @@ func (p *secretstoreProvider) DataSources(_ context.Context) []func() datasource
 func (p *secretstoreProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		newSecretEphemeralResource,
+	}
+}
+
+// Actions and list resources need Terraform 1.14 or later; older versions
+// never ask for them.
+
+func (p *secretstoreProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		newRotateAction,
+		newCleanupAction,
+	}
+}
+
+func (p *secretstoreProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newSecretListResource,
 	}
 }

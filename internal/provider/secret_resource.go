@@ -35,7 +35,7 @@ var (
 	_ resource.ResourceWithConfigValidators = (*secretResource)(nil)
 )
 
-func newSecretResource() resource.Resource { return &secretResource{} }
+func newSecretResource() resource.Resource { return secretIdentityResource{&secretResource{}} }
 
 // secretResource manages one secret: each write is a new immutable
 // revision in the store, and destroy writes a tombstone.
