@@ -12,7 +12,7 @@ import (
 
 // TestMain isolates the AWS SDK of the whole test binary before any test
 // runs, so that parallel tests can open S3 URLs on a FakeS3 and reach
-// nothing else.
+// nothing else, and stops the emulators the tests shared.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "backend-aws-")
 	if err != nil {
@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	backendtest.StopSharedEmulators()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

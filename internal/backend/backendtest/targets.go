@@ -40,13 +40,16 @@ type TargetKind struct {
 }
 
 // TargetKinds lists every bucket the conformance suite runs against:
-// mem://, file://, S3 through gofakes3 on loopback and, when set, the
-// bucket named by EnvBucketURL.
+// mem://, file://, S3 through gofakes3, GCS through fake-gcs-server and
+// Azure Blob through Azurite, each on loopback, and, when set, the bucket
+// named by EnvBucketURL.
 func TargetKinds() []TargetKind {
 	kinds := []TargetKind{
 		{"mem", Mem},
 		{"file", File},
 		{"s3fake", S3},
+		{"gcsfake", GCS},
+		{"azurite", Azure},
 	}
 	if os.Getenv(EnvBucketURL) != "" {
 		kinds = append(kinds, TargetKind{"env", Env})
@@ -110,6 +113,21 @@ func Faulty(t testing.TB) Target {
 func S3(t testing.TB) Target {
 	u := NewFakeS3(t).NewBucketURL(t)
 	return Target{Opts: backend.Options{BucketURL: u}, Raw: OpenRaw(t, u)}
+}
+
+// GCS is a new bucket on a new FakeGCS.
+func GCS(t testing.TB) Target {
+	f := NewFakeGCS(t)
+	name := f.NewBucketName()
+	return Target{Opts: backend.Options{Bucket: f.OpenBucket(t, name)}, Raw: f.OpenBucket(t, name)}
+}
+
+// Azure is a new container on the SharedAzurite; the test is skipped (or
+// fails under EnvRequireEmulators) when Azurite is not installed.
+func Azure(t testing.TB) Target {
+	a := SharedAzurite(t)
+	name := a.NewContainer(t)
+	return Target{Opts: backend.Options{Bucket: a.OpenBucket(t, name)}, Raw: a.OpenBucket(t, name)}
 }
 
 // Env is a new random prefix in the bucket named by EnvBucketURL (a new
