@@ -52,6 +52,7 @@ type secretModel struct {
 	ValueWOVersion types.Int64  `tfsdk:"value_wo_version"`
 	Metadata       types.Map    `tfsdk:"metadata"`
 	ExpiresAt      types.String `tfsdk:"expires_at"`
+	EffectiveExpAt types.String `tfsdk:"effective_expires_at"`
 	TTL            types.String `tfsdk:"ttl"`
 	Revision       types.Int64  `tfsdk:"revision"`
 	KeyVersion     types.Int64  `tfsdk:"key_version"`
@@ -80,7 +81,8 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"`secretstore_cleanup`).\n\n" +
 			"Set exactly one of `value` (kept in state, marked sensitive) or `value_wo` (write-only, Terraform 1.11 " +
 			"and later: never in state or plan). With `value_wo` the provider never decrypts the secret to plan.\n\n" +
-			"Create at least one `secretstore_key_version` first and make secrets depend on it (`depends_on`).",
+			"Create at least one `secretstore_key_version` first and make secrets depend on it (`depends_on`).\n\n" +
+			importDescription,
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -107,7 +109,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Sensitive: true,
 				MarkdownDescription: "The secret value. Stored in Terraform state (sensitive): prefer `value_wo` on " +
 					"Terraform 1.11 and later. A value changed outside this configuration shows as a planned update. " +
-					"Import never decrypts, so the first apply after `terraform import` writes `value` as a new revision.",
+					"After an import, the first apply writes nothing when `value` equals the stored value (see Import).",
 			},
 			"value_wo": schema.StringAttribute{
 				Optional:  true,
@@ -153,6 +155,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"expiry must end by `2262-04-11T23:47:16Z`, the latest the store can record.",
 				Validators: []validator.String{durationValidator},
 			},
+			"effective_expires_at": effectiveExpiresAtAttribute(),
 			"revision": schema.Int64Attribute{
 				Computed: true,
 				MarkdownDescription: "Current revision number in the store. A revision written elsewhere (another " +
@@ -434,6 +437,22 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if importedState(state) {
+		s, unchanged, d := r.settleImported(ctx, &in, state.Revision.ValueInt64())
+		if d != nil {
+			clear(value)
+			resp.Diagnostics.Append(d)
+			return
+		}
+		if unchanged {
+			clear(value)
+			tflog.Info(ctx, "imported secret matches the configuration: nothing written", map[string]any{"id": plan.id(), "revision": s.Revision})
+			plan.fill(s)
+			plan.ValueWO = types.StringNull()
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			return
+		}
+	}
 	s, d := r.write(ctx, in, secretTarget(writeOnly))
 	clear(value)
 	if d != nil {
@@ -574,6 +593,7 @@ func (m *secretModel) fill(s backend.Secret) {
 	m.ValueID = types.StringValue(s.ValueID)
 	m.CreatedAt = timeString(s.CreatedAt)
 	m.UpdatedAt = timeString(s.UpdatedAt)
+	m.EffectiveExpAt = timeString(s.ExpiresAt)
 	m.Expired = types.BoolValue(s.State == backend.StateExpired)
 	if len(s.Metadata) == 0 {
 		// An empty map in configuration stays empty rather than null.
