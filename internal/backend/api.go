@@ -20,6 +20,9 @@ const (
 	OpKeyVersionRetired   = "key_version_retired"
 	OpKeyVersionRewrapped = "key_version_rewrapped" // material rewrapped under the current root key
 	OpPurged              = "purged"                // revisions or events removed by cleanup
+	// OpKeyVersionReactivated: a retired version made active again with
+	// its own material (ReactivateKeyVersion).
+	OpKeyVersionReactivated = "key_version_reactivated"
 )
 
 // Operations lists every operation, in the order ListEvents merges them.
@@ -27,6 +30,7 @@ const (
 var Operations = []string{
 	OpCreated, OpUpdated, OpDeleted, OpRotated, OpRead,
 	OpKeyVersionCreated, OpKeyVersionRetired, OpKeyVersionRewrapped, OpPurged,
+	OpKeyVersionReactivated,
 }
 
 // Reasons recorded in audit events by cleanup.
@@ -140,6 +144,19 @@ type PutInput struct {
 	// metadata and expiry); it is applied on top of the current revision.
 	AllowRotations bool
 	Reason         string // optional audit reason
+	// MinKeyVersion > 0: the write fails with a *MinKeyVersionError
+	// (ErrBelowMinKeyVersion) unless the primary key version, under which
+	// it is wrapped, is at least this one.
+	MinKeyVersion int
+}
+
+// RotateSecretInput rewraps one secret's current revision under the
+// primary key version (see RotateSecret).
+type RotateSecretInput struct {
+	Namespace, Name string
+	IfRevision      int64 // as PutInput.IfRevision, > 0 or 0 for no condition
+	AllowRotations  bool  // as PutInput.AllowRotations
+	MinKeyVersion   int   // as PutInput.MinKeyVersion
 }
 
 // DeleteInput deletes a secret.
@@ -261,6 +278,9 @@ type StoreAPI interface {
 	// keys) under the current root key; after the last one, it deletes the
 	// copies wrapped under previous root keys.
 	RewrapKeyVersion(ctx context.Context, version int) error
+	// ReactivateKeyVersion makes a retired version active again, with the
+	// material it always had.
+	ReactivateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error)
 
 	Put(ctx context.Context, in PutInput) (Secret, error)
 	Get(ctx context.Context, namespace, name string, opts GetOptions) (Secret, error)
@@ -272,6 +292,8 @@ type StoreAPI interface {
 	// Delete writes a tombstone (see DeleteInput).
 	Delete(ctx context.Context, in DeleteInput) error
 	List(ctx context.Context, in ListInput) (ListPage, error)
+	// RotateSecret rewraps one secret under the primary key version.
+	RotateSecret(ctx context.Context, in RotateSecretInput) (Secret, error)
 
 	ListEvents(ctx context.Context, f EventFilter) (EventPage, error)
 	// RecordRead appends a read event for an audited read.

@@ -54,10 +54,41 @@ var (
 	// ErrClosed: the Store was closed; every call after Close fails with
 	// it, and nothing is read or written.
 	ErrClosed = errors.New("store is closed")
+	// ErrBelowMinKeyVersion: a write asked for a minimum key version
+	// above the primary; the error is a *MinKeyVersionError.
+	ErrBelowMinKeyVersion = errors.New("primary key version below the minimum")
+	// ErrKeyMaterialMismatch: ReactivateKeyVersion given material that is
+	// not the retired version's own.
+	ErrKeyMaterialMismatch = errors.New("key material does not match")
 	// ErrRevisionLimit: a secret's current revision is the largest revision
 	// number the store can write (math.MaxInt64), so it cannot change.
 	ErrRevisionLimit = errors.New("revision limit reached")
 )
+
+// MinKeyVersionError is a write refused because the primary key version
+// is below the minimum it asked for. It unwraps to ErrBelowMinKeyVersion.
+type MinKeyVersionError struct {
+	Min     int // the minimum asked for
+	Primary int // the primary key version, 0 when there is none
+	// MinState says what the keyring holds at Min: "retired" or "missing".
+	MinState string
+}
+
+// Error words the refusal in the store's terms.
+func (e *MinKeyVersionError) Error() string {
+	state := "does not exist"
+	if e.MinState == "retired" {
+		state = "is retired"
+	}
+	primary := fmt.Sprintf("the primary key version is %d", e.Primary)
+	if e.Primary == 0 {
+		primary = "the keyring has no active key version"
+	}
+	return fmt.Sprintf("the write needs key version %d or newer, but %s and key version %d %s: %s", e.Min, primary, e.Min, state, ErrBelowMinKeyVersion)
+}
+
+// Unwrap returns ErrBelowMinKeyVersion.
+func (e *MinKeyVersionError) Unwrap() error { return ErrBelowMinKeyVersion }
 
 // Field identifies, in the store's own words, the input a ValidationError
 // is about. It is never a Terraform attribute name; the provider maps it.

@@ -17,16 +17,18 @@ import (
 // primary key version, with its audit event ev (operation and reason set
 // by the caller). The value is sealed anew when value is set or h is a
 // tombstone; otherwise cur's data key is rewrapped and its value
-// ciphertext kept byte for byte. It returns the written header and its
-// value id (Secret.ValueID). lost reports that the revision lost its
-// create-only race (the error is then ErrConcurrentModification).
-func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, now time.Time) (_ envelope.Header, valueID string, lost bool, _ error) {
+// ciphertext kept byte for byte. A minKV above 0 refuses the write with a
+// *MinKeyVersionError unless the primary is at least minKV. It returns the
+// written header and its value id (Secret.ValueID). lost reports that the
+// revision lost its create-only race (the error is then
+// ErrConcurrentModification).
+func (s *Store) writeRevision(ctx context.Context, cur *currentRevision, h envelope.Header, value []byte, ev Event, minKV int, now time.Time) (_ envelope.Header, valueID string, lost bool, _ error) {
 	ref := secretRef(h.Namespace, h.Name)
 	rev, err := nextRevision(ref, cur.rev)
 	if err != nil {
 		return h, "", false, err
 	}
-	pv, kek, err := s.primary(ctx)
+	pv, kek, err := s.primaryAtLeast(ctx, minKV)
 	if err != nil {
 		return h, "", false, err
 	}

@@ -186,6 +186,9 @@ func validatePut(in PutInput, now time.Time) error {
 	if err := validateReason(FieldReason, in.Reason); err != nil {
 		return err
 	}
+	if err := validateMinKeyVersion(in.MinKeyVersion); err != nil {
+		return err
+	}
 	_, err := resolveExpiry(in.Expiry, 0, now)
 	return err
 }
@@ -207,7 +210,7 @@ func (s *Store) put(ctx context.Context, in PutInput, now time.Time) (_ Secret, 
 	if !cur.live() {
 		ev.Operation = OpCreated
 	}
-	h, id, lost, err := s.writeRevision(ctx, &cur, h, in.Value, ev, now)
+	h, id, lost, err := s.writeRevision(ctx, &cur, h, in.Value, ev, in.MinKeyVersion, now)
 	if err != nil {
 		return Secret{}, lost, err
 	}
@@ -305,6 +308,6 @@ func (s *Store) delete(ctx context.Context, in DeleteInput) (lost bool, _ error)
 	if cur.err == nil {
 		h.CreatedAt = cur.hdr.CreatedAt
 	}
-	_, _, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, now)
+	_, _, lost, err = s.writeRevision(ctx, &cur, h, nil, Event{Operation: OpDeleted}, 0, now)
 	return lost, err
 }
