@@ -93,7 +93,7 @@ func (a *cleanupAction) Configure(_ context.Context, req action.ConfigureRequest
 
 func (a *cleanupAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	var m cleanupActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -109,7 +109,7 @@ func (a *cleanupAction) ValidateConfig(ctx context.Context, req action.ValidateC
 // ModifyPlan fails the plan of a namespace that allowed_namespaces forbids.
 func (a *cleanupAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	var m cleanupActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
 	if !resp.Diagnostics.HasError() {
 		a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics)
 	}
@@ -117,7 +117,7 @@ func (a *cleanupAction) ModifyPlan(ctx context.Context, req action.ModifyPlanReq
 
 func (a *cleanupAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m cleanupActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() || !requireProviderData(a.data, &resp.Diagnostics) ||
 		!a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
 		return

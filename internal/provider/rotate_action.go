@@ -8,7 +8,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -71,7 +73,7 @@ func (a *rotateAction) Configure(_ context.Context, req action.ConfigureRequest,
 // ModifyPlan fails the plan of a namespace that allowed_namespaces forbids.
 func (a *rotateAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	var m rotateActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
 	if !resp.Diagnostics.HasError() {
 		a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics)
 	}
@@ -79,7 +81,7 @@ func (a *rotateAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequ
 
 func (a *rotateAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m rotateActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() || !requireProviderData(a.data, &resp.Diagnostics) ||
 		!a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
 		return
@@ -124,4 +126,14 @@ func progressSender(resp *action.InvokeResponse) func(msg string) {
 			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
 		}
 	}
+}
+
+// getActionConfig reads an action's configuration into target. An action
+// invoked without a config block (every argument optional) arrives with a
+// null configuration, which reads as the zero model: every argument null.
+func getActionConfig(ctx context.Context, cfg tfsdk.Config, target any) diag.Diagnostics {
+	if cfg.Raw.IsNull() {
+		return nil
+	}
+	return cfg.Get(ctx, target)
 }

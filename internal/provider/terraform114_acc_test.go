@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,6 +144,7 @@ action "secretstore_rotate" "all" {}
 
 resource "secretstore_key_version" "v2" {
   version    = 2
+  rewrap     = false # the triggered action rotates
   depends_on = [secretstore_secret.s]
 
   lifecycle {
@@ -176,6 +178,18 @@ resource "secretstore_key_version" "v2" {
 					return nil
 				},
 			},
+			// The secrets go first, so that the final destroy retires key
+			// versions that no secret uses.
+			{Config: ts.providerBlock("") + `
+resource "secretstore_key_version" "v1" {
+  version = 1
+}
+
+resource "secretstore_key_version" "v2" {
+  version = 2
+  rewrap  = false
+}
+`},
 		},
 	})
 }
@@ -258,17 +272,11 @@ list "secretstore_secret" "found" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The user supplies the value: a write-only value and its version in
-	// each generated resource block.
-	var blocks []string
-	for i, part := range strings.Split(string(gen), "resource \"secretstore_secret\"") {
-		if i > 0 {
-			open := strings.Index(part, "{")
-			part = part[:open+1] + "\n  value_wo         = \"imported\"\n  value_wo_version = 1\n" + part[open+1:]
-		}
-		blocks = append(blocks, part)
-	}
-	if err := os.WriteFile(filepath.Join(d.Dir, "generated.tf"), []byte(strings.Join(blocks, "resource \"secretstore_secret\"")), 0o600); err != nil {
+	// The user supplies the value: the generated write-only arguments are
+	// null, and each is replaced by a value and its version.
+	gen = regexp.MustCompile(`(?m)^(\s*)value_wo\s*=.*$`).ReplaceAll(gen, []byte(`${1}value_wo = "imported"`))
+	gen = regexp.MustCompile(`(?m)^(\s*)value_wo_version\s*=.*$`).ReplaceAll(gen, []byte(`${1}value_wo_version = 1`))
+	if err := os.WriteFile(filepath.Join(d.Dir, "generated.tf"), gen, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	plan := d.mustRun("plan")
