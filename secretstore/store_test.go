@@ -178,7 +178,7 @@ func TestGetErrors(t *testing.T) {
 			continue
 		}
 		for _, other := range []error{secretstore.ErrNotFound, secretstore.ErrExpired, secretstore.ErrIntegrity, secretstore.ErrKeyVersionUnavailable} {
-			if other != tc.want && errors.Is(err, other) {
+			if !errors.Is(other, tc.want) && errors.Is(err, other) {
 				t.Errorf("Get(%s) = %v is also %v", tc.name, err, other)
 			}
 		}
