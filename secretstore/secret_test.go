@@ -31,7 +31,7 @@ func TestSecretNeverShowsItsValue(t *testing.T) {
 		t.Fatalf("Get value = %q", sec.Value)
 	}
 	// The value in the forms a formatter could render it.
-	needles := []string{value, fmt.Sprintf("%x", value), fmt.Sprintf("%X", value), strings.Trim(fmt.Sprint([]byte(value)), "[]")[:20],
+	needles := []string{value, fmt.Sprintf("%x", value), fmt.Sprintf("%X", value), decimalBytes(value)[:20],
 		strings.TrimRight(jsonBase64(value), "="), fmt.Sprintf("%q", []byte(value))}
 	type holder struct {
 		S secretstore.Secret
@@ -68,6 +68,18 @@ func TestSecretNeverShowsItsValue(t *testing.T) {
 	if !strings.Contains(out[0], "acme:production/openai revision 1") || !strings.Contains(string(j), `"value_id":"`+sec.ValueID) {
 		t.Errorf("formatting lost the description: %s / %s", out[0], j)
 	}
+}
+
+// decimalBytes renders s as fmt prints a []byte with %v, without brackets.
+func decimalBytes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d", s[i])
+	}
+	return b.String()
 }
 
 func jsonBase64(s string) string {
