@@ -107,3 +107,36 @@ check() {
 check "payments-api-key (value_wo)" "$payments_api_key" no
 check "database-password (value_wo)" "$database_password" no
 check "feature-flags-token (value)" "$staging_token" yes
+
+# What the outputs above mean and what to try next: the demo is a starting
+# point, so it ends with the paths and the commands for the next steps.
+cat <<NEXT
+
+==> What you are looking at
+  check    the key check value of a key version: a keyed MAC of a fixed label
+           under that key, so two stores (or a store and a backup) can be seen
+           to hold the same key version without revealing the key. It is
+           never a hash of the key itself.
+  by ...   the actor recorded in each audit event: the provider's actor
+           argument, else the Terraform Cloud run (TFC_RUN_ID), else
+           user@host of whoever ran terraform, as here.
+
+==> Where things are
+  state       ${state_file#"$root"/}
+  store       ${store_dir#"$root"/}/ (ciphertext only; any gocloud.dev bucket in real use)
+  root key    ${key_file#"$root"/} (demo only: use a KMS keeper URL in real use)
+
+==> Next steps
+  Rotate to a new key version: add to examples/quickstart/main.tf
+
+      resource "secretstore_key_version" "v2" {
+        version = 2
+      }
+
+  then run 'make demo' twice: the first apply creates version 2 (now the
+  primary), the second plan shows pending_rewrap going to 0 and its apply
+  rewraps the three secrets (see docs/guides/rotation.md).
+
+  Run 'make demo' again without changes: the plan shows no changes.
+  'make demo-clean' removes the state, the store and the demo root key.
+NEXT

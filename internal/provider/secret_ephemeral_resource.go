@@ -33,6 +33,11 @@ func (e *secretEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"Reference the value only where Terraform accepts ephemeral values: write-only arguments " +
 			"(for example `value_wo` of `secretstore_secret`, Terraform 1.11 and later), provider blocks, " +
 			"other ephemeral resources and locals. Terraform opens the resource in every plan and apply that needs it.\n\n" +
+			"**Reading back a secret written in the same configuration:** set `revision = secretstore_secret.<name>.revision`. " +
+			"Terraform opens an ephemeral resource during plan as soon as its arguments are known, so with `namespace` and " +
+			"`name` alone the first plan reads a secret that does not exist yet and fails with `not_found`. The revision is " +
+			"unknown until the write, so Terraform opens the resource only after it, on the first apply and on every apply " +
+			"that writes a new value; the reference also pins the read to the revision that was written.\n\n" +
 			"When the provider sets `audit_reads`, every open appends a `read` event to the audit log.",
 		Attributes: eph,
 	}

@@ -25,3 +25,34 @@ provider "secretstore" {
   url      = "s3://acme-secrets-dr?region=eu-west-1"
   root_key = ephemeral.secretstore_secret.dr_root_key.value
 }
+
+# Read back a secret this configuration writes: referencing its revision
+# makes Terraform open the ephemeral resource only after the write (the
+# revision is unknown until then), on the first apply too, and pins the read
+# to the revision written. With namespace and name alone, the first plan
+# would read a secret that does not exist yet and fail with not_found.
+variable "api_token" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "secretstore_secret" "api_token" {
+  namespace        = "payments:production"
+  name             = "api-token"
+  value_wo         = var.api_token
+  value_wo_version = 1
+}
+
+ephemeral "secretstore_secret" "api_token" {
+  namespace = secretstore_secret.api_token.namespace
+  name      = secretstore_secret.api_token.name
+  revision  = secretstore_secret.api_token.revision
+}
+
+resource "secretstore_secret" "api_token_dr" {
+  namespace        = "payments:dr"
+  name             = "api-token"
+  value_wo         = ephemeral.secretstore_secret.api_token.value
+  value_wo_version = secretstore_secret.api_token.value_wo_version
+}

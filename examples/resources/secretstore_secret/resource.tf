@@ -38,7 +38,7 @@ resource "secretstore_secret" "database_password" {
   namespace  = "acme:staging"
   name       = "database-password"
   value      = var.database_password
-  expires_at = "2027-01-01T00:00:00Z"
+  expires_at = "2030-01-01T00:00:00Z"
 
   depends_on = [secretstore_key_version.v1]
 }
