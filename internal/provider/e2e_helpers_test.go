@@ -31,8 +31,8 @@ var (
 // returns that directory (the dev_overrides target).
 func providerBinary(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Skip("terraform is not on PATH")
+	if _, err := exec.LookPath(cliPath()); err != nil {
+		t.Skipf("%s is not on PATH", cliPath())
 	}
 	providerBinOnce.Do(func() {
 		// Shared by every test of the package, so not a t.TempDir.
@@ -105,7 +105,7 @@ func newTFDir(t *testing.T, parent, name string, env ...string) *tfDir {
 		t.Fatal(err)
 	}
 	cli := filepath.Join(dir, ".terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/secretstore/secretstore\" = %q\n  }\n  direct {}\n}\n", bin)
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"%s/secretstore/secretstore\" = %q\n  }\n  direct {}\n}\n", providerHost(), bin)
 	if err := os.WriteFile(cli, []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +129,11 @@ func (d *tfDir) write(config string) {
 	}
 }
 
-// run runs terraform with args and returns its combined output and error.
+// run runs terraform (cliPath) with args and returns its combined output and error.
 func (d *tfDir) run(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)...)
+	cmd := exec.CommandContext(ctx, cliPath(), append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)...)
 	cmd.Dir = d.Dir
 	cmd.Env = d.env
 	var out bytes.Buffer

@@ -348,7 +348,7 @@ func killRotationPartWay(t *testing.T, d *tfDir, store backend.StoreAPI, n int) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", "apply", "-no-color", "-input=false", "-auto-approve")
+	cmd := exec.CommandContext(ctx, cliPath(), "apply", "-no-color", "-input=false", "-auto-approve")
 	cmd.Dir = d.Dir
 	cmd.Env = append(append([]string(nil), d.env...), "TF_LOG_PROVIDER=INFO")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

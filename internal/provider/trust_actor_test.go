@@ -3,6 +3,7 @@
 package provider
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -18,7 +19,7 @@ func TestAccProvider_actorValidated(t *testing.T) {
 		steps = append(steps, resource.TestStep{
 			Config:      ts.providerBlock(`  actor = "`+actor+`"`) + kvBlock,
 			PlanOnly:    true,
-			ExpectError: wrappedRe(`Invalid actor.*with provider\["registry.terraform.io/hashicorp/secretstore"\].*actor.*control characters.*line breaks or terminal escapes`),
+			ExpectError: wrappedRe(`Invalid actor.*with provider\["` + regexp.QuoteMeta(providerHost()) + `/hashicorp/secretstore"\].*actor.*control characters.*line breaks or terminal escapes`),
 		})
 	}
 	parallelUnitTest(t, resource.TestCase{
