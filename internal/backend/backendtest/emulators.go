@@ -220,3 +220,37 @@ func StopSharedEmulators() {
 func waitContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
 }
+
+// IsolateCloudEnv is IsolateAWSEnv, and also points the Google Cloud
+// Storage client at gcs (gs:// URLs reach it, without credentials) and the
+// Azure Blob client at Azurite's account (azblob:// URLs of an Azurite
+// authenticate with its public key), with every other source of Google
+// and Azure configuration cleared, so that bucket and keeper URLs reach
+// nothing but the emulators on loopback. It sets process environment
+// variables and is meant for TestMain, before any test runs; dir must
+// outlive the tests. It returns the first error from os.Setenv.
+func IsolateCloudEnv(dir string, gcs *FakeGCS) error {
+	if err := IsolateAWSEnv(dir); err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{
+		{EnvGCSEmulatorHost, gcs.Host()},
+		{"STORAGE_EMULATOR_HOST_GRPC", ""},
+		{"GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(dir, "no-google-credentials")},
+		{"CLOUDSDK_CONFIG", filepath.Join(dir, "no-gcloud")},
+		{"AZURE_STORAGE_ACCOUNT", AzuriteAccount},
+		{"AZURE_STORAGE_KEY", AzuriteKey},
+		{"AZURE_STORAGE_SAS_TOKEN", ""},
+		{"AZURE_STORAGE_CONNECTION_STRING", ""},
+		{"AZURE_STORAGEBLOB_CONNECTIONSTRING", ""},
+		{"AZURE_STORAGE_DOMAIN", ""},
+		{"AZURE_STORAGE_PROTOCOL", ""},
+		{"AZURE_STORAGE_IS_CDN", ""},
+		{"AZURE_STORAGE_IS_LOCAL_EMULATOR", ""},
+	} {
+		if err := os.Setenv(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("setting %s: %w", kv[0], err)
+		}
+	}
+	return nil
+}

@@ -41,9 +41,12 @@ func NewFakeS3(t testing.TB) *FakeS3 {
 	return &FakeS3{backend: be, server: srv}
 }
 
-// NewBucketURL creates a fresh, empty bucket on the server and returns the
-// gocloud.dev s3blob URL that opens it.
-func (f *FakeS3) NewBucketURL(t testing.TB) string {
+// Endpoint is the server's http:// URL.
+func (f *FakeS3) Endpoint() string { return f.server.URL }
+
+// NewBucketName creates a fresh, empty bucket on the server and returns its
+// name.
+func (f *FakeS3) NewBucketName(t testing.TB) string {
 	t.Helper()
 	f.mu.Lock()
 	f.nextID++
@@ -52,6 +55,14 @@ func (f *FakeS3) NewBucketURL(t testing.TB) string {
 	if err := f.backend.CreateBucket(name); err != nil {
 		t.Fatalf("creating fake S3 bucket: %v", err)
 	}
+	return name
+}
+
+// NewBucketURL creates a fresh, empty bucket on the server and returns the
+// gocloud.dev s3blob URL that opens it.
+func (f *FakeS3) NewBucketURL(t testing.TB) string {
+	t.Helper()
+	name := f.NewBucketName(t)
 	q := url.Values{}
 	q.Set("endpoint", f.server.URL)
 	q.Set("use_path_style", "true")
