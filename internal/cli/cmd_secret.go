@@ -236,4 +236,3 @@ the current revision is N. The deletion is audited.`,
 	cmd.Flags().Int64Var(&ifRevision, "if-revision", 0, "delete only if the current revision is this one")
 	return cmd
 }
-

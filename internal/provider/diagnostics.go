@@ -267,8 +267,11 @@ func diagKeyVersionInUse(version, secrets int, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Key version in use",
 		fmt.Sprintf("Key version %d still wraps the current revision of %s, so it cannot be destroyed and no key "+
 			"material was deleted. Rotate the secrets first: add a newer secretstore_key_version (it becomes "+
-			"primary), apply so the secrets are rewrapped under it until this version's secrets count is 0, "+
-			"then remove this version.", version, count)+storeErrorSuffix(err))
+			"primary, and rewraps the secrets when rewrap = true), apply until this version's secrets count is 0, "+
+			"then remove this version. Secrets of this configuration can instead set min_key_version = "+
+			"secretstore_key_version.<newer>.version: Terraform then rewraps them before it destroys this version, "+
+			"in the same apply. Secrets written by other configurations are rewrapped only by a rotation.",
+			version, count)+storeErrorSuffix(err))
 }
 
 // diagInvalidKeyMaterial reports key material at p that is not standard
@@ -284,12 +287,80 @@ func diagInvalidKeyMaterial(p path.Path, size int) diag.Diagnostic {
 			size, backend.KeySize, 8*backend.KeySize))
 }
 
-// diagKeyVersionExists reports a create of a version number already in use.
-func diagKeyVersionExists(version int, err error) diag.Diagnostic {
+// diagKeyVersionExists reports a create of a version number that is
+// active in the store; next is the lowest number never used.
+func diagKeyVersionExists(version, next int, err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root("version"), "Key version already exists",
-		fmt.Sprintf("Key version %d already exists in the store (or was used before and retired; version numbers "+
-			"are never reused). To manage it here, import it: terraform import <address> %d. Otherwise choose a "+
-			"higher version number.", version, version)+storeErrorSuffix(err))
+		fmt.Sprintf("Key version %d is already active in the store, created outside this configuration or by "+
+			"another one. To manage it here, import it: terraform import secretstore_key_version.<name> %d (with "+
+			"the resource's name in this configuration), or an import block with id = \"%d\". Otherwise use a "+
+			"version number never used in this store: version = %d.", version, version, version, next)+storeErrorSuffix(err))
+}
+
+// diagKeyVersionOtherMaterial reports a create of a version number that
+// was retired with other material than key_material_wo gives; next is
+// the lowest number never used.
+func diagKeyVersionOtherMaterial(version, next int, err error) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("key_material_wo"), "Key version retired with other material",
+		fmt.Sprintf("Key version %d was retired, and it holds other key material than key_material_wo gives, so "+
+			"it cannot be reactivated with this material and nothing was written. To reactivate it with its own "+
+			"material, leave key_material_wo unset (or give its original material); to bring this material, use a "+
+			"version number never used in this store: version = %d.", version, next)+storeErrorSuffix(err))
+}
+
+// diagKeyVersionReactivated warns that a create reactivated a retired key
+// version with its original material.
+func diagKeyVersionReactivated(version int, checkValue string) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("Key version reactivated",
+		fmt.Sprintf("Key version %d had been retired (for example by an earlier terraform destroy) and is active "+
+			"again with its original material (check value %s); the audit log records key_version_reactivated. "+
+			"If it was retired because its material may be exposed, destroy it again and use a new version number.",
+			version, checkValue))
+}
+
+// diagKeyVersionDestroyInUse warns, at the plan of a key version's
+// destroy, that secrets still use it.
+func diagKeyVersionDestroyInUse(version, secrets int) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("Key version still in use",
+		fmt.Sprintf("Key version %d still wraps the current revision of %d secret(s). Its destroy succeeds only if "+
+			"those secrets are destroyed or rewrapped first in this run: terraform destroy destroys secrets that set "+
+			"min_key_version = secretstore_key_version.<name>.version before the version, and secrets whose "+
+			"min_key_version now refers to a newer version are rewrapped before it. Otherwise the apply fails at "+
+			"this version, leaving it active: rotate first (add a newer secretstore_key_version with rewrap = "+
+			"true and apply until this version's secrets count is 0), then remove this version.", version, secrets))
+}
+
+// diagMinKeyVersion reports a write refused because the primary key
+// version is below the secret's min_key_version.
+func diagMinKeyVersion(e *backend.MinKeyVersionError) diag.Diagnostic {
+	primary := fmt.Sprintf("the store's primary key version is %d", e.Primary)
+	if e.Primary == 0 {
+		primary = "the store has no active key version"
+	}
+	state := "does not exist"
+	if e.MinState == "retired" {
+		state = "is retired"
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("min_key_version"), "Key version below min_key_version",
+		fmt.Sprintf("min_key_version = %d, but %s and key version %d %s. Values are written under the primary key "+
+			"version only. Add a secretstore_key_version resource with version = %d and set min_key_version = "+
+			"secretstore_key_version.<name>.version, so that it is created first; or lower min_key_version. "+
+			"Nothing was written.", e.Min, primary, e.Min, state, e.Min)+storeErrorSuffix(e))
+}
+
+// diagTTLWithExpiresAt refuses ttl together with expires_at.
+func diagTTLWithExpiresAt() diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("ttl"), "Both ttl and expires_at are set",
+		"Set only one of them. Keep ttl for an expiry that moves with each write (every write of the secret sets "+
+			"it to the write time plus ttl); keep expires_at for a fixed time that writes do not change.")
+}
+
+// diagExpiryInPast fails the plan of an expires_at before now.
+func diagExpiryInPast(value string, now time.Time) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("expires_at"), "Expiry in the past",
+		fmt.Sprintf("expires_at = %q is before now (%s by this machine's clock, allowing %s for clocks that "+
+			"differ), so the secret would be written already expired. Set a later expires_at, or use ttl for an "+
+			"expiry relative to each write.", value, now.UTC().Format(time.RFC3339), backend.ClockSkewMargin))
 }
 
 // diagKeyVersionGone reports a key version that left the keyring during
@@ -589,7 +660,8 @@ func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
 	case errors.Is(err, backend.ErrNoKeyVersion):
 		return diag.NewErrorDiagnostic("No key version",
 			"The store has no usable key version to wrap new data keys under. Add a secretstore_key_version "+
-				"resource (version = 1) and make the secrets depend on it (depends_on), so it is created first. "+
+				"resource (version = 1) and set min_key_version = secretstore_key_version.<name>.version on each "+
+				"secretstore_secret, so that Terraform creates the key version first (and destroys it last). "+
 				"Nothing was written."+storeErrorSuffix(err)), true
 	case errors.Is(err, backend.ErrIntegrity):
 		return diag.NewErrorDiagnostic("Integrity check failed",

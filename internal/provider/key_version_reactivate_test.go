@@ -33,7 +33,7 @@ func checkReactivated(t *testing.T, ts testStore, v, want int) resource.TestChec
 		if !active {
 			return fmt.Errorf("key version %d is not active: %+v", v, kvs)
 		}
-		page, err := s.ListEvents(context.Background(), backend.EventFilter{Operations: []string{"key_version_reactivated"}})
+		page, err := s.ListEvents(context.Background(), backend.EventFilter{Operations: []string{backend.OpKeyVersionReactivated}})
 		if err != nil {
 			return err
 		}
@@ -44,7 +44,7 @@ func checkReactivated(t *testing.T, ts testStore, v, want int) resource.TestChec
 			}
 		}
 		if n != want {
-			return fmt.Errorf("%d %s events for key version %d, want %d", n, "key_version_reactivated", v, want)
+			return fmt.Errorf("%d %s events for key version %d, want %d", n, backend.OpKeyVersionReactivated, v, want)
 		}
 		return nil
 	}

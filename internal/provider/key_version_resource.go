@@ -161,13 +161,14 @@ func (r *keyVersionResource) Create(ctx context.Context, req resource.CreateRequ
 		material = m
 	}
 	kv, err := r.data.Store.CreateKeyVersion(ctx, version, material)
+	if errors.Is(err, backend.ErrKeyVersionExists) {
+		kv, err = r.reactivate(ctx, version, material, &resp.Diagnostics)
+	}
 	clear(material)
 	if err != nil {
-		if errors.Is(err, backend.ErrKeyVersionExists) {
-			resp.Diagnostics.Append(diagKeyVersionExists(version, err))
-			return
+		if !errors.Is(err, errReported) {
+			resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err, targetKeyVersion))
 		}
-		resp.Diagnostics.Append(diagStoreError(fmt.Sprintf("creating key version %d", version), err, targetKeyVersion))
 		return
 	}
 	tflog.Info(ctx, "created key version", map[string]any{"version": kv.Version, "check_value": kv.CheckValue})
@@ -210,7 +211,8 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 // configuration only, so applying a saved plan plans the same update.
 func (r *keyVersionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
-		return // destroy
+		r.planDestroy(ctx, req, resp)
+		return
 	}
 	if req.State.Raw.IsNull() {
 		// New material is always wrapped under the current root key.

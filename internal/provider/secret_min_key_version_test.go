@@ -113,11 +113,18 @@ func TestAccSecretMinKeyVersion_swap(t *testing.T) {
 	v1 := ts.providerBlock("") + `
 resource "secretstore_key_version" "v1" {
   version = 1
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 ` + minKVSecrets(n, "v1")
 	v2 := ts.providerBlock("") + `
 resource "secretstore_key_version" "v2" {
   version = 2
+  rewrap  = false
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 ` + minKVSecrets(n, "v2")
 	var valueID string
@@ -215,16 +222,18 @@ resource "secretstore_secret" "a" {
 func TestAccSecretMinKeyVersion_raisedRewraps(t *testing.T) {
 	slowTest(t, "three terraform steps")
 	ts := newTestStore(t)
-	base := ts.providerBlock("") + `
+	kvs := ts.providerBlock("") + `
 resource "secretstore_key_version" "v1" {
   version = 1
 }
 resource "secretstore_key_version" "v2" {
   version = 2
   rewrap  = false
-  depends_on = [secretstore_secret.a]
-}
 `
+	// First the secret is written before v2 exists; then, with v2 in
+	// place, the secret refers to it (so destroy removes the secret first).
+	base := kvs + "  depends_on = [secretstore_secret.a]\n}\n"
+	later := kvs + "}\n"
 	secret := func(minKV string) string {
 		return fmt.Sprintf(`
 resource "secretstore_secret" "a" {
@@ -245,7 +254,7 @@ resource "secretstore_secret" "a" {
 				},
 			},
 			{
-				Config: base + secret("2"),
+				Config: later + secret("secretstore_key_version.v2.version"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("secretstore_secret.a", plancheck.ResourceActionUpdate),
@@ -258,7 +267,7 @@ resource "secretstore_secret" "a" {
 				},
 			},
 			{
-				Config: base + secret("2"),
+				Config: later + secret("secretstore_key_version.v2.version"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

@@ -60,6 +60,7 @@ type secretModel struct {
 	UpdatedAt      types.String `tfsdk:"updated_at"`
 	Expired        types.Bool   `tfsdk:"expired"`
 	ValueID        types.String `tfsdk:"value_id"`
+	MinKeyVersion  types.Int64  `tfsdk:"min_key_version"`
 }
 
 // Format prints the model without its value, whatever the verb.
@@ -81,7 +82,8 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"`secretstore_cleanup`).\n\n" +
 			"Set exactly one of `value` (kept in state, marked sensitive) or `value_wo` (write-only, Terraform 1.11 " +
 			"and later: never in state or plan). With `value_wo` the provider never decrypts the secret to plan.\n\n" +
-			"Create at least one `secretstore_key_version` first and make secrets depend on it (`depends_on`).\n\n" +
+			"Set `min_key_version = secretstore_key_version.<name>.version` so that Terraform creates the key version " +
+			"before the secret and destroys the secret before the key version.\n\n" +
 			importDescription,
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -142,10 +144,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"fail with `expired` and the resource shows `expired = true`. The latest accepted expiry is " +
 					"`2262-04-11T23:47:16Z`; for a secret that never expires, leave `expires_at` and `ttl` unset. " +
 					"Conflicts with `ttl`.",
-				Validators: []validator.String{
-					rfc3339Validator,
-					stringvalidator.ConflictsWith(path.MatchRoot("ttl")),
-				},
+				Validators: []validator.String{rfc3339Validator},
 			},
 			"ttl": schema.StringAttribute{
 				Optional: true,
@@ -183,6 +182,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Time of the last change to the value, metadata or expiry (RFC 3339, UTC). A key " +
 					"rotation writes a new revision but keeps this time.",
 			},
+			"min_key_version": minKeyVersionAttribute(),
 			"expired": schema.BoolAttribute{
 				Computed: true,
 				MarkdownDescription: "Whether the secret's expiry has passed. An expired secret stays in state, and " +
@@ -195,6 +195,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 func (r *secretResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("value"), path.MatchRoot("value_wo")),
+		expiryConflictValidator{},
 	}
 }
 
@@ -236,6 +237,8 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
 	}
 	r.checkPlannedExpiry(ctx, req.Plan, create, &resp.Diagnostics)
+	r.checkPastExpiry(ctx, req, &resp.Diagnostics)
+	r.planMinKeyVersion(ctx, req, resp)
 	if r.data == nil {
 		return // provider configuration not known yet
 	}
@@ -317,6 +320,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 		Metadata:    stringMap(ctx, plan.Metadata, &resp.Diagnostics),
 		IfRevision:  -1,
 	}
+	in.MinKeyVersion = minKeyVersion(plan)
 	in.Expiry = r.expiry(plan, secretModel{}, true, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -417,6 +421,10 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if !r.data.namespaceAllowed(plan.Namespace, &resp.Diagnostics) {
 		return
 	}
+	if onlyMinKeyVersionChanged(plan, state) {
+		r.updateKeyVersion(ctx, plan, state, resp)
+		return
+	}
 	value, writeOnly := newValue(plan, config, state, false)
 	if writeOnly && value == nil && (state.ValueWOVersion.IsNull() || !plan.ValueWOVersion.Equal(state.ValueWOVersion)) {
 		resp.Diagnostics.Append(diagMissingValueWO())
@@ -429,6 +437,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		Value:      value,
 		IfRevision: state.Revision.ValueInt64(),
 	}
+	in.MinKeyVersion = minKeyVersion(plan)
 	if !plan.Metadata.Equal(state.Metadata) {
 		in.SetMetadata = true
 		in.Metadata = stringMap(ctx, plan.Metadata, &resp.Diagnostics)
@@ -498,9 +507,12 @@ func (r *secretResource) write(ctx context.Context, in backend.PutInput, t error
 	id := secretID(in.Namespace, in.Name)
 	in.AllowRotations = in.IfRevision > 0
 	s, err := r.data.Store.Put(ctx, in)
+	var below *backend.MinKeyVersionError
 	switch {
 	case err == nil:
 		return s, nil
+	case errors.As(err, &below):
+		return backend.Secret{}, diagMinKeyVersion(below)
 	case in.IfRevision < 0 && errors.Is(err, backend.ErrConcurrentModification):
 		return backend.Secret{}, diagAlreadyExists(id, err)
 	case in.IfRevision < 0:
