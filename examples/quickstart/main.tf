@@ -41,7 +41,7 @@ resource "secretstore_secret" "payments_api_key" {
     url   = "https://api.payments.example"
   }
 
-  depends_on = [secretstore_key_version.v1]
+  min_key_version = secretstore_key_version.v1.version
 }
 
 resource "secretstore_secret" "database_password" {
@@ -55,7 +55,7 @@ resource "secretstore_secret" "database_password" {
     owner = "platform-team"
   }
 
-  depends_on = [secretstore_key_version.v1]
+  min_key_version = secretstore_key_version.v1.version
 }
 
 # A plain (sensitive) value, as Terraform < 1.11 requires: encrypted in the
@@ -69,5 +69,5 @@ resource "secretstore_secret" "staging_token" {
     owner = "growth-team"
   }
 
-  depends_on = [secretstore_key_version.v1]
+  min_key_version = secretstore_key_version.v1.version
 }

@@ -126,12 +126,12 @@ func parseTimeFlag(flag, v string) (time.Time, error) {
 
 // streamEvents prints every event f selects, page by page (at most max
 // when max > 0), as table rows or JSON lines, and returns how many.
-func (a *app) streamEvents(cmd *cobra.Command, s storeAPI, f backend.EventFilter, max int, headers []string, row func(backend.Event) []string) (int, error) {
+func (a *app) streamEvents(cmd *cobra.Command, s storeAPI, f backend.EventFilter, limit int, headers []string, row func(backend.Event) []string) (int, error) {
 	n := 0
 	printedHeader := false
 	for {
-		if max > 0 {
-			f.Limit = min(backend.MaxEventLimit, max-n)
+		if limit > 0 {
+			f.Limit = min(backend.MaxEventLimit, limit-n)
 		}
 		page, err := s.ListEvents(cmd.Context(), f)
 		if err != nil {
@@ -162,7 +162,7 @@ func (a *app) streamEvents(cmd *cobra.Command, s storeAPI, f backend.EventFilter
 				return n, err
 			}
 		}
-		if page.NextPageToken == "" || (max > 0 && n >= max) {
+		if page.NextPageToken == "" || (limit > 0 && n >= limit) {
 			return n, nil
 		}
 		f.PageToken = page.NextPageToken

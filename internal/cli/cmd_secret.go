@@ -142,13 +142,14 @@ SECRETSTORE_ACTOR (default user@host), as a Terraform write is.`,
 	cmd.Flags().StringVar(&expiresAt, "expires-at", "", "expire at this time (RFC 3339)")
 	cmd.Flags().Int64Var(&ifRevision, "if-revision", 0, "write only if the current revision is this one")
 	cmd.Flags().StringVar(&reason, "reason", "", "reason recorded in the audit event")
-	cmd.MarkFlagsMutuallyExclusive("ttl", "expires-at")
 	return cmd
 }
 
 // parseExpiry turns --ttl or --expires-at into an expiry change.
 func parseExpiry(ttl, expiresAt string) (backend.Expiry, error) {
 	switch {
+	case ttl != "" && expiresAt != "":
+		return backend.Expiry{}, &usageError{msg: "--ttl and --expires-at exclude each other: give one"}
 	case ttl != "":
 		d, err := time.ParseDuration(ttl)
 		if err != nil || d <= 0 {

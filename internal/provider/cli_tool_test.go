@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // The acceptance tests run against terraform on PATH, or against the binary
@@ -56,14 +55,4 @@ func cliIsOpenTofu() bool {
 		}
 	})
 	return openTofu
-}
-
-// skipOnOpenTofu skips t when the tests run against OpenTofu, for the
-// reason given in why: a behaviour of Terraform that OpenTofu does not
-// share, never a defect of the provider.
-func skipOnOpenTofu(t *testing.T, why string) {
-	t.Helper()
-	if cliIsOpenTofu() {
-		t.Skipf("skipped on OpenTofu: %s", why)
-	}
 }

@@ -24,7 +24,7 @@ resource "secretstore_secret" "openai_api_key" {
 
   ttl = "720h"
 
-  depends_on = [secretstore_key_version.v1]
+  min_key_version = secretstore_key_version.v1.version
 }
 
 # For Terraform older than 1.11: value is sensitive (hidden in plan output)
@@ -40,5 +40,5 @@ resource "secretstore_secret" "database_password" {
   value      = var.database_password
   expires_at = "2030-01-01T00:00:00Z"
 
-  depends_on = [secretstore_key_version.v1]
+  min_key_version = secretstore_key_version.v1.version
 }

@@ -42,7 +42,7 @@ var errNoEmulator = errors.New("emulator not installed")
 func emulatorProgram(env, glob, install string) (string, error) {
 	if p := os.Getenv(env); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%w: %s=%s: %v; run %s", errNoEmulator, env, p, err, install)
+			return "", fmt.Errorf("%w: %s=%s: %w; run %s", errNoEmulator, env, p, err, install)
 		}
 		return p, nil
 	}
