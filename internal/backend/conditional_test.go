@@ -376,7 +376,7 @@ func TestOperations(t *testing.T) {
 		}
 		seen[op] = true
 	}
-	if len(seen) != 9 || !seen[backend.OpKeyVersionRewrapped] || !seen[backend.OpPurged] {
+	if len(seen) != 10 || !seen[backend.OpKeyVersionRewrapped] || !seen[backend.OpPurged] || !seen[backend.OpKeyVersionReactivated] {
 		t.Fatalf("Operations = %v", backend.Operations)
 	}
 }

@@ -508,7 +508,7 @@ func TestAccSecretResource_invalidInputs(t *testing.T) {
 		{`  value_wo = "b"`, `value_wo_version.*must be specified`},
 		{`  value = "a"` + "\n  expires_at = \"tomorrow\"", `Invalid time.*"tomorrow" is not an RFC 3339 time`},
 		{`  value = "a"` + "\n  ttl = \"30d\"", `Invalid duration.*"30d" is not a duration`},
-		{`  value = "a"` + "\n  ttl = \"1h\"\n  expires_at = \"2030-01-01T00:00:00Z\"", `Invalid Attribute Combination.*ttl`},
+		{`  value = "a"` + "\n  ttl = \"1h\"\n  expires_at = \"2030-01-01T00:00:00Z\"", `Both ttl and expires_at are set.*Keep ttl`},
 		{`  value = "a"` + "\n  ttl = \"-5m\"", `Invalid duration.*"-5m" is not positive`},
 	}
 	var testSteps []resource.TestStep
