@@ -136,7 +136,7 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 		br, err := o.bucket.NewReader(ctx, key, nil)
 		if err != nil {
 			if gcerrors.Code(err) == gcerrors.NotFound {
-				return nil, errObjectNotFound
+				return nil, o.notFound(ctx, key)
 			}
 			return nil, fmt.Errorf("reading %s: %w", key, err)
 		}
@@ -154,6 +154,21 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 		return nil, fmt.Errorf("object %s is more than %d bytes: %w", key, limit, ErrIntegrity)
 	}
 	return b, nil
+}
+
+// notFound is the error of a read of key that the bucket answered with
+// not found: errObjectNotFound when the object is indeed gone (deleted
+// since it was listed, by a race or a cleanup), ErrUnreadableObject when
+// the bucket still reports its attributes. The second answer is not a
+// race but a bucket that serves metadata and contents from different
+// places, such as fake-gcs-server started without a public host matching
+// the host it is reached at. It costs one request, only when a read
+// finds nothing.
+func (o *objects) notFound(ctx context.Context, key string) error {
+	if _, err := o.bucket.Attributes(ctx, key); err == nil {
+		return fmt.Errorf("the bucket lists object %s and returns its attributes, but reading it returns not found: %w", key, ErrUnreadableObject)
+	}
+	return errObjectNotFound
 }
 
 // delete removes key; a key already gone is not an error.

@@ -28,6 +28,9 @@ type Store struct {
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
+	// keyServices names the root keys that are keeper URLs of a key
+	// service, for errors (see RootKeyError).
+	keyServices map[*secrets.Keeper]rootKeyURL
 	actor    string
 	clock    func() time.Time
 	conc     int
@@ -85,12 +88,19 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	if s.keeper, err = ParseRootKey(ctx, FieldRootKey, 0, opts.RootKey); err != nil {
 		return nil, err
 	}
+	s.keyServices = map[*secrets.Keeper]rootKeyURL{}
+	if u, ok := keyServiceURL(opts.RootKey, 0); ok {
+		s.keyServices[s.keeper] = u
+	}
 	for i, k := range opts.PreviousRootKeys {
 		kp, err := ParseRootKey(ctx, FieldPreviousRootKey, i, k)
 		if err != nil {
 			return nil, err
 		}
 		s.previous = append(s.previous, kp)
+		if u, ok := keyServiceURL(k, i+1); ok {
+			s.keyServices[kp] = u
+		}
 	}
 
 	var bucket *blob.Bucket
