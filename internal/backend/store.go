@@ -31,9 +31,9 @@ type Store struct {
 	// keyServices names the root keys that are keeper URLs of a key
 	// service, for errors (see RootKeyError).
 	keyServices map[*secrets.Keeper]rootKeyURL
-	actor    string
-	clock    func() time.Time
-	conc     int
+	actor       string
+	clock       func() time.Time
+	conc        int
 
 	// mu guards the header state and the keyring cache.
 	mu      sync.Mutex
