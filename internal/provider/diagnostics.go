@@ -655,7 +655,7 @@ func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
 				"places. With fake-gcs-server, start it with -public-host set to the host that STORAGE_EMULATOR_HOST "+
 				"names (for example -public-host 127.0.0.1, or PublicHost: \"127.0.0.1\" in fakestorage.Options): it "+
 				"serves object reads only to its public host, storage.googleapis.com unless set. Behind a proxy or "+
-				"gateway, check that reads reach the same bucket as listings. Nothing was written."+storeErrorSuffix(err)), true
+				"gateway, check that reads reach the same bucket as listings."+storeErrorSuffix(err)), true
 	case errors.Is(err, backend.ErrRootKeyMismatch):
 		return diag.NewErrorDiagnostic("Root key does not match the store",
 			"The configured root_key (SECRETSTORE_ROOT_KEY), and every previous_root_keys entry, fails to open "+
