@@ -111,8 +111,20 @@ const maxObjectLen = 256 << 10
 
 // get reads key, refusing objects over limit bytes with ErrIntegrity. A
 // local store reads the file itself, never through a link out of its
-// directory.
+// directory. A missing key is errObjectNotFound, or ErrUnreadableObject
+// when the bucket still describes it (see notFound): use get for keys a
+// listing showed, getUnlisted for keys that may well not exist.
 func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error) {
+	b, err := o.getUnlisted(ctx, key, limit)
+	if errors.Is(err, errObjectNotFound) && o.local == nil {
+		return nil, o.notFound(ctx, key)
+	}
+	return b, err
+}
+
+// getUnlisted is get without the second look at a missing key: a missing
+// key is always errObjectNotFound, at no extra request.
+func (o *objects) getUnlisted(ctx context.Context, key string, limit int) ([]byte, error) {
 	var r io.ReadCloser
 	var size int64
 	if o.local != nil {
@@ -136,7 +148,7 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 		br, err := o.bucket.NewReader(ctx, key, nil)
 		if err != nil {
 			if gcerrors.Code(err) == gcerrors.NotFound {
-				return nil, o.notFound(ctx, key)
+				return nil, errObjectNotFound
 			}
 			return nil, fmt.Errorf("reading %s: %w", key, err)
 		}
