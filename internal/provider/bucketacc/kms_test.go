@@ -4,6 +4,7 @@ package bucketacc
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,11 +33,12 @@ func TestAccKMSRootKey(t *testing.T) {
 	t.Parallel()
 	sizes := []int{5, 20}
 	calls := make([][]int, len(sizes))
+	ops := make([][]string, len(sizes))
 	t.Run("group", func(t *testing.T) {
 		for i, n := range sizes {
 			t.Run(fmt.Sprintf("secrets=%d", n), func(t *testing.T) {
 				t.Parallel()
-				calls[i] = testKMSStoreLife(t, n)
+				calls[i], ops[i] = testKMSStoreLife(t, n)
 			})
 		}
 	})
@@ -49,7 +51,7 @@ func TestAccKMSRootKey(t *testing.T) {
 		}
 	}
 	for i, n := range sizes {
-		t.Logf("KMS requests with %2d secrets: %s", n, formatStages(calls[i]))
+		t.Logf("KMS requests with %2d secrets: %s", n, formatStages(calls[i], ops[i]))
 	}
 	for s, stage := range kmsStages {
 		if calls[0][s] != calls[1][s] {
@@ -59,10 +61,10 @@ func TestAccKMSRootKey(t *testing.T) {
 	}
 }
 
-func formatStages(calls []int) string {
+func formatStages(calls []int, ops []string) string {
 	parts := make([]string, len(calls))
 	for i, c := range calls {
-		parts[i] = fmt.Sprintf("%s %d", kmsStages[i], c)
+		parts[i] = fmt.Sprintf("%s %d (%s)", kmsStages[i], c, ops[i])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -77,8 +79,8 @@ const maxKMSCallsPerStage = 16
 
 // testKMSStoreLife runs the life of testStoreLife with n secrets on a
 // file:// store under an awskms:// root key on a new local-kms, and returns
-// the KMS requests of each stage of kmsStages.
-func testKMSStoreLife(t *testing.T, n int) []int {
+// the KMS requests of each stage of kmsStages, in all and by operation.
+func testKMSStoreLife(t *testing.T, n int) ([]int, []string) {
 	kms := backendtest.NewLocalKMS(t)
 	url := backendtest.FileURL(t.TempDir())
 	root := kms.KeeperURL()
@@ -86,13 +88,22 @@ func testKMSStoreLife(t *testing.T, n int) []int {
 	v1v2 := storeConfig(url, root, n, 1, 2)
 	const kv2, cleanup = "secretstore_key_version.v2", "secretstore_cleanup.revisions"
 	calls := make([]int, len(kmsStages))
-	mark := 0
+	ops := make([]string, len(kmsStages))
+	mark, markOps := 0, map[string]int{}
 	// begin and end delimit stage s: begin runs before its plan, end after
 	// its apply.
-	begin := func() { mark = kms.TotalCalls() }
+	begin := func() { mark, markOps = kms.TotalCalls(), kms.Calls() }
 	end := func(s int) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			calls[s] = kms.TotalCalls() - mark
+			var by []string
+			for op, c := range kms.Calls() {
+				if d := c - markOps[op]; d > 0 {
+					by = append(by, fmt.Sprintf("%s %d", op, d))
+				}
+			}
+			slices.Sort(by)
+			ops[s] = strings.Join(by, ", ")
 			if calls[s] > maxKMSCallsPerStage {
 				return fmt.Errorf("%s made %d KMS requests (%v in all so far), more than %d", kmsStages[s], calls[s], kms.Calls(), maxKMSCallsPerStage)
 			}
@@ -150,5 +161,5 @@ func testKMSStoreLife(t *testing.T, n int) []int {
 			},
 		},
 	})
-	return calls
+	return calls, ops
 }
