@@ -53,7 +53,11 @@ type Store struct {
 // first use of an empty bucket (unless opts.ReadOnly). It checks that the bucket enforces
 // create-only writes (ErrConditionalWritesUnsupported otherwise) and that
 // the root key, or one of PreviousRootKeys, opens the store
-// (ErrRootKeyMismatch otherwise).
+// (ErrRootKeyMismatch otherwise; a key service that fails, rather than
+// a key that does not match, is a *RootKeyError). A cloud bucket URL
+// without a bucket is ErrNoBucketName, an azblob:// URL without a storage
+// account ErrNoStorageAccount, and a bucket that lists objects it cannot
+// read ErrUnreadableObject.
 //
 // For file:// URLs the Store writes files itself: atomic create-only writes
 // across processes (link(2)) and durable before a call returns (see
