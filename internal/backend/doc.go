@@ -24,8 +24,9 @@
 // anything else; when the key service of a keeper URL fails instead (it
 // is unreachable, refuses, or cannot encrypt either), the error is a
 // *RootKeyError, since a failing service says nothing about whether its
-// key matches. A run makes one key service request per key version it
-// unwraps or wraps, and one for the store secret, never one per secret.
+// key matches. A Store makes one key service request per key version it
+// unwraps or wraps and one per store header revision it opens or writes,
+// never one per secret.
 // The root key also wraps the material of every key version
 // (v1/k/); keys derived from the store secret authenticate the header, key
 // version records and audit events. Key versions wrap the per-value data
