@@ -289,7 +289,7 @@ func (s *Store) recordWithdrawn(ctx context.Context, ids []string) error {
 // record: one GET, made only when a link to the event is missing.
 func (s *Store) withdrawn(ctx context.Context, id string) (bool, error) {
 	k := auditWithdrawnKey(id)
-	data, err := s.obj.get(ctx, k, maxObjectLen)
+	data, err := s.obj.getUnlisted(ctx, k, maxObjectLen)
 	if errors.Is(err, errObjectNotFound) {
 		return false, nil
 	}

@@ -21,7 +21,13 @@
 // a bare base64 key; see CheckRootKey) wraps a random store secret, kept in
 // the store header (v1/h/). Failing to unwrap it with the root key and
 // every previous root key is ErrRootKeyMismatch, reported by Open before
-// anything else. The root key also wraps the material of every key version
+// anything else; when the key service of a keeper URL fails instead (it
+// is unreachable, refuses, or cannot encrypt either), the error is a
+// *RootKeyError, since a failing service says nothing about whether its
+// key matches. A Store makes one key service request per key version it
+// unwraps or wraps and one per store header revision it opens or writes,
+// never one per secret.
+// The root key also wraps the material of every key version
 // (v1/k/); keys derived from the store secret authenticate the header, key
 // version records and audit events. Key versions wrap the per-value data
 // keys of secret revisions.

@@ -63,7 +63,56 @@ var (
 	// ErrRevisionLimit: a secret's current revision is the largest revision
 	// number the store can write (math.MaxInt64), so it cannot change.
 	ErrRevisionLimit = errors.New("revision limit reached")
+	// ErrNoBucketName: a bucket URL of a cloud bucket service (s3://,
+	// gs://, azblob://) names no bucket or container.
+	ErrNoBucketName = errors.New("bucket URL names no bucket")
+	// ErrNoStorageAccount: an azblob:// bucket URL has no Azure storage
+	// account, neither in its storage_account parameter nor in the
+	// AZURE_STORAGE_ACCOUNT environment variable.
+	ErrNoStorageAccount = errors.New("no Azure storage account")
+	// ErrRootKeyUnavailable: the root key's key service (the keeper of an
+	// awskms://, gcpkms:// or azurekeyvault:// root key) failed to
+	// encrypt or decrypt: unreachable, without credentials or permission,
+	// or without such a key. It says nothing about the store's contents.
+	// The error is a *RootKeyError.
+	ErrRootKeyUnavailable = errors.New("root key service failed")
+	// ErrUnreadableObject: the bucket has an object (its listing and its
+	// attributes show it) that reading returns as not found, so the bucket
+	// serves metadata and contents from different places: a
+	// misconfigured endpoint or emulator, not a race.
+	ErrUnreadableObject = errors.New("bucket has an object it cannot read")
 )
+
+// RootKeyError is a failure of the key service behind a root key (or a
+// previous root key) to encrypt or decrypt. It unwraps to
+// ErrRootKeyUnavailable and to the key service's error, so that
+// gcerrors.Code and errors.As see the original cause.
+type RootKeyError struct {
+	// Key is the keeper URL without its query (RedactURL), such as
+	// "awskms://alias/my-key".
+	Key string
+	// Scheme is the keeper URL scheme, such as "awskms".
+	Scheme string
+	// Previous is 0 for the root key, i+1 for previous root key i.
+	Previous int
+	// Op is "encrypt" or "decrypt".
+	Op string
+	// Err is the key service's error; its message never holds the keeper
+	// URL's query.
+	Err error
+}
+
+// Error names the key, the operation and the key service's error.
+func (e *RootKeyError) Error() string {
+	which := "root key"
+	if e.Previous > 0 {
+		which = fmt.Sprintf("previous root key %d", e.Previous)
+	}
+	return fmt.Sprintf("%s %s: %s failed: %v: %s", which, e.Key, e.Op, e.Err, ErrRootKeyUnavailable)
+}
+
+// Unwrap returns ErrRootKeyUnavailable and the key service's error.
+func (e *RootKeyError) Unwrap() []error { return []error{ErrRootKeyUnavailable, e.Err} }
 
 // MinKeyVersionError is a write refused because the primary key version
 // is below the minimum it asked for. It unwraps to ErrBelowMinKeyVersion.

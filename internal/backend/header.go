@@ -191,10 +191,13 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 		hs.rootEpoch = hb.RootEpoch
 	}
 	var lastErr error
-	for i, k := range append([]*secrets.Keeper{s.keeper}, s.previous...) {
+	keepers := append([]*secrets.Keeper{s.keeper}, s.previous...)
+	errs := make([]error, 0, len(keepers))
+	for i, k := range keepers {
 		secret, err := k.Decrypt(ctx, hb.WrappedSecret)
 		if err != nil {
 			lastErr = err
+			errs = append(errs, err)
 			continue
 		}
 		if len(secret) != envelope.KeySize {
@@ -205,6 +208,11 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 		break
 	}
 	if hs.secret == nil {
+		// A key service that fails says nothing of whether its key
+		// matches: report the failure, not a mismatch.
+		if err := s.firstDecryptFailure(ctx, keepers, errs); err != nil {
+			return headerState{}, fmt.Errorf("opening the store header: %w", err)
+		}
 		return headerState{}, fmt.Errorf("%w: neither the root key nor any of %d previous root keys opens this store's header (last error: %w)", ErrRootKeyMismatch, len(s.previous), lastErr)
 	}
 	if err := hs.derive(); err != nil {
@@ -289,7 +297,7 @@ func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
 // version 1 unless it retires key versions or keeps an earlier root-key
 // epoch.
 func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
-	wrapped, err := s.keeper.Encrypt(ctx, hs.secret)
+	wrapped, err := s.encryptRoot(ctx, hs.secret)
 	if err != nil {
 		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
 	}

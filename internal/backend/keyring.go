@@ -165,6 +165,8 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 	order = append(order, s.keeper)
 	tried := map[*secrets.Keeper]bool{}
 	var lastErr error
+	var failed []*secrets.Keeper
+	var errs []error
 	for _, k := range order {
 		if k == nil || tried[k] {
 			continue
@@ -173,6 +175,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 		pt, err := k.Decrypt(ctx, st.body.WrappedMaterial)
 		if err != nil {
 			lastErr = err
+			failed, errs = append(failed, k), append(errs, err)
 			continue
 		}
 		if len(pt) != envelope.KeySize || hex.EncodeToString(envelope.CheckValue(pt)) != st.body.CheckValue {
@@ -181,6 +184,9 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 		}
 		st.material = pt
 		return pt, nil
+	}
+	if err := s.firstDecryptFailure(ctx, failed, errs); err != nil {
+		return nil, fmt.Errorf("key version %d: %w", st.body.Version, err)
 	}
 	return nil, fmt.Errorf("key version %d: no configured root key decrypts its material (last error: %w); if the root key was rotated, add the old one to the previous root keys: %w", st.body.Version, lastErr, ErrKeyVersionUnavailable)
 }
@@ -257,7 +263,7 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 		clear(material)
 		return KeyVersion{}, invalid(FieldKeyMaterial, "is the same key as key version %d; each version needs its own key", dup)
 	}
-	wrapped, err := s.keeper.Encrypt(ctx, material)
+	wrapped, err := s.encryptRoot(ctx, material)
 	if err != nil {
 		clear(material)
 		return KeyVersion{}, fmt.Errorf("wrapping key version %d with the root key: %w", version, err)

@@ -111,8 +111,20 @@ const maxObjectLen = 256 << 10
 
 // get reads key, refusing objects over limit bytes with ErrIntegrity. A
 // local store reads the file itself, never through a link out of its
-// directory.
+// directory. A missing key is errObjectNotFound, or ErrUnreadableObject
+// when the bucket still describes it (see notFound): use get for keys a
+// listing showed, getUnlisted for keys that may well not exist.
 func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error) {
+	b, err := o.getUnlisted(ctx, key, limit)
+	if errors.Is(err, errObjectNotFound) && o.local == nil {
+		return nil, o.notFound(ctx, key)
+	}
+	return b, err
+}
+
+// getUnlisted is get without the second look at a missing key: a missing
+// key is always errObjectNotFound, at no extra request.
+func (o *objects) getUnlisted(ctx context.Context, key string, limit int) ([]byte, error) {
 	var r io.ReadCloser
 	var size int64
 	if o.local != nil {
@@ -154,6 +166,21 @@ func (o *objects) get(ctx context.Context, key string, limit int) ([]byte, error
 		return nil, fmt.Errorf("object %s is more than %d bytes: %w", key, limit, ErrIntegrity)
 	}
 	return b, nil
+}
+
+// notFound is the error of a read of key that the bucket answered with
+// not found: errObjectNotFound when the object is indeed gone (deleted
+// since it was listed, by a race or a cleanup), ErrUnreadableObject when
+// the bucket still reports its attributes. The second answer is not a
+// race but a bucket that serves metadata and contents from different
+// places, such as fake-gcs-server started without a public host matching
+// the host it is reached at. It costs one request, only when a read
+// finds nothing.
+func (o *objects) notFound(ctx context.Context, key string) error {
+	if _, err := o.bucket.Attributes(ctx, key); err == nil {
+		return fmt.Errorf("the bucket lists object %s and returns its attributes, but reading it returns not found: %w", key, ErrUnreadableObject)
+	}
+	return errObjectNotFound
 }
 
 // delete removes key; a key already gone is not an error.

@@ -58,7 +58,7 @@ func (s *Store) rewrapKeyVersion(ctx context.Context, version int) error {
 		if err != nil {
 			return err
 		}
-		wrapped, err := s.keeper.Encrypt(ctx, material)
+		wrapped, err := s.encryptRoot(ctx, material)
 		if err != nil {
 			return fmt.Errorf("wrapping key version %d with the root key: %w", version, err)
 		}

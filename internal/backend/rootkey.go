@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
 	"gocloud.dev/secrets/localsecrets"
 
@@ -99,6 +100,91 @@ func ParseRootKey(ctx context.Context, field Field, index int, s string) (*secre
 		return nil, invalidAt(field, index, "cannot open %s:// keeper: %s", strings.ToLower(scheme), redactText(err.Error(), form.url, "<root key URL>"))
 	}
 	return k, nil
+}
+
+// rootKeyURL is a root key given as a keeper URL of a key service, as
+// errors name it.
+type rootKeyURL struct {
+	raw      string // the URL as configured, to redact from the service's messages
+	previous int    // 0 for the root key, i+1 for previous root key i
+}
+
+// keyServiceURL returns the keeper URL of root key s, or false for a local
+// key (bare or base64key://), whose encryption never fails and whose
+// decryption fails only for a key that does not match.
+func keyServiceURL(s string, previous int) (rootKeyURL, bool) {
+	form, err := checkRootKey(FieldRootKey, 0, s)
+	if err != nil || form.url == "" {
+		if form.local != nil {
+			clear(form.local[:])
+		}
+		return rootKeyURL{}, false
+	}
+	return rootKeyURL{raw: form.url, previous: previous}, true
+}
+
+// rootKeyError wraps err, a failed op ("encrypt" or "decrypt") of keeper
+// k, in a *RootKeyError when k is a key service; a local key's error is
+// returned as it is.
+func (s *Store) rootKeyError(k *secrets.Keeper, op string, err error) error {
+	u, ok := s.keyServices[k]
+	if !ok {
+		return err
+	}
+	safe := RedactURL(u.raw)
+	scheme, _, _ := strings.Cut(u.raw, "://")
+	return &RootKeyError{
+		Key: safe, Scheme: strings.ToLower(scheme), Previous: u.previous, Op: op,
+		Err: &redactedError{msg: redactText(err.Error(), u.raw, safe), err: err},
+	}
+}
+
+// encryptRoot wraps plaintext with the current root key; a failing key
+// service is a *RootKeyError.
+func (s *Store) encryptRoot(ctx context.Context, plaintext []byte) ([]byte, error) {
+	wrapped, err := s.keeper.Encrypt(ctx, plaintext)
+	if err != nil {
+		return nil, s.rootKeyError(s.keeper, "encrypt", err)
+	}
+	return wrapped, nil
+}
+
+// decryptFailure tells why keeper k failed to decrypt with decErr: a
+// *RootKeyError when its key service fails, nil when the key merely does
+// not match the ciphertext. A local key only ever mismatches. A key
+// service that refuses the ciphertext as invalid mismatches; one that
+// reports a missing key, a refused permission, a timeout or an internal
+// error fails. For any other error (unreachable, no credentials, or a
+// ciphertext of another key all look alike) the service is asked to
+// encrypt a block of zeros: if it cannot, it is failing. That one
+// request is made only on this failure path.
+func (s *Store) decryptFailure(ctx context.Context, k *secrets.Keeper, decErr error) error {
+	if _, ok := s.keyServices[k]; !ok {
+		return nil
+	}
+	switch gcerrors.Code(decErr) {
+	case gcerrors.InvalidArgument:
+		return nil
+	case gcerrors.NotFound, gcerrors.PermissionDenied, gcerrors.DeadlineExceeded, gcerrors.Internal,
+		gcerrors.ResourceExhausted, gcerrors.FailedPrecondition:
+		return s.rootKeyError(k, "decrypt", decErr)
+	}
+	if _, err := k.Encrypt(ctx, make([]byte, KeySize)); err != nil {
+		return s.rootKeyError(k, "decrypt", decErr)
+	}
+	return nil
+}
+
+// firstDecryptFailure is decryptFailure of the first of keepers (with
+// their decryption errors errs) whose key service fails, or nil when every
+// one merely mismatches.
+func (s *Store) firstDecryptFailure(ctx context.Context, keepers []*secrets.Keeper, errs []error) error {
+	for i, k := range keepers {
+		if err := s.decryptFailure(ctx, k, errs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // KeeperSchemes lists the keeper URL schemes a root key may use, sorted:

@@ -28,9 +28,12 @@ type Store struct {
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
-	actor    string
-	clock    func() time.Time
-	conc     int
+	// keyServices names the root keys that are keeper URLs of a key
+	// service, for errors (see RootKeyError).
+	keyServices map[*secrets.Keeper]rootKeyURL
+	actor       string
+	clock       func() time.Time
+	conc        int
 
 	// mu guards the header state and the keyring cache.
 	mu      sync.Mutex
@@ -50,7 +53,11 @@ type Store struct {
 // first use of an empty bucket (unless opts.ReadOnly). It checks that the bucket enforces
 // create-only writes (ErrConditionalWritesUnsupported otherwise) and that
 // the root key, or one of PreviousRootKeys, opens the store
-// (ErrRootKeyMismatch otherwise).
+// (ErrRootKeyMismatch otherwise; a key service that fails, rather than
+// a key that does not match, is a *RootKeyError). A cloud bucket URL
+// without a bucket is ErrNoBucketName, an azblob:// URL without a storage
+// account ErrNoStorageAccount, and a bucket that lists objects it cannot
+// read ErrUnreadableObject.
 //
 // For file:// URLs the Store writes files itself: atomic create-only writes
 // across processes (link(2)) and durable before a call returns (see
@@ -85,12 +92,19 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	if s.keeper, err = ParseRootKey(ctx, FieldRootKey, 0, opts.RootKey); err != nil {
 		return nil, err
 	}
+	s.keyServices = map[*secrets.Keeper]rootKeyURL{}
+	if u, ok := keyServiceURL(opts.RootKey, 0); ok {
+		s.keyServices[s.keeper] = u
+	}
 	for i, k := range opts.PreviousRootKeys {
 		kp, err := ParseRootKey(ctx, FieldPreviousRootKey, i, k)
 		if err != nil {
 			return nil, err
 		}
 		s.previous = append(s.previous, kp)
+		if u, ok := keyServiceURL(k, i+1); ok {
+			s.keyServices[kp] = u
+		}
 	}
 
 	var bucket *blob.Bucket

@@ -33,9 +33,15 @@ func openBucketURL(ctx context.Context, raw string, create bool) (*blob.Bucket, 
 		return nil, nil, invalid(FieldBucketURL, "is not a valid URL (%v); give a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://", reason)
 	}
 	if u.Scheme != fileblob.Scheme {
+		if cloudBucketSchemes[strings.ToLower(u.Scheme)] && u.Host == "" {
+			return nil, nil, fmt.Errorf("bucket URL %s://: %w", strings.ToLower(u.Scheme), ErrNoBucketName)
+		}
 		b, err := blob.OpenBucket(ctx, raw)
 		if err != nil {
 			safe := redactedURL(u)
+			if strings.EqualFold(u.Scheme, "azblob") && noStorageAccount(u) {
+				err = fmt.Errorf("%w: %w", ErrNoStorageAccount, err)
+			}
 			return nil, nil, &redactedError{msg: "opening bucket " + safe + ": " + redactText(err.Error(), raw, safe), err: err}
 		}
 		return b, nil, nil
@@ -77,6 +83,18 @@ func openBucketURL(ctx context.Context, raw string, create bool) (*blob.Bucket, 
 		return nil, nil, fmt.Errorf("opening store directory %s: %w", dir, err)
 	}
 	return b, w, nil
+}
+
+// cloudBucketSchemes are the bucket URL schemes whose host is the bucket
+// (or container) name.
+var cloudBucketSchemes = map[string]bool{"s3": true, "gs": true, "azblob": true}
+
+// noStorageAccount reports whether the azblob:// URL u leaves the Azure
+// storage account unnamed: no storage_account parameter and no
+// AZURE_STORAGE_ACCOUNT, which the azblob driver requires whatever the
+// credentials.
+func noStorageAccount(u *url.URL) bool {
+	return u.Query().Get("storage_account") == "" && os.Getenv("AZURE_STORAGE_ACCOUNT") == ""
 }
 
 // RedactURL returns what errors and logs may show of a URL: its scheme,

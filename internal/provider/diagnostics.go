@@ -644,7 +644,18 @@ func diagStoreError(action string, err error, t errorTarget) diag.Diagnostic {
 // commonStoreDiagnostic words the sentinel errors whose meaning does not
 // depend on the operation.
 func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
+	var rk *backend.RootKeyError
 	switch {
+	case errors.As(err, &rk):
+		return diagRootKeyUnavailable(rk, err), true
+	case errors.Is(err, backend.ErrUnreadableObject):
+		return diag.NewAttributeErrorDiagnostic(pathURL, "Bucket cannot read its own objects",
+			"The bucket lists an object and returns its attributes, but reading the object returns not found. "+
+				"This is not a concurrent change: the bucket's endpoint serves listings and reads from different "+
+				"places. With fake-gcs-server, start it with -public-host set to the host that STORAGE_EMULATOR_HOST "+
+				"names (for example -public-host 127.0.0.1, or PublicHost: \"127.0.0.1\" in fakestorage.Options): it "+
+				"serves object reads only to its public host, storage.googleapis.com unless set. Behind a proxy or "+
+				"gateway, check that reads reach the same bucket as listings."+storeErrorSuffix(err)), true
 	case errors.Is(err, backend.ErrRootKeyMismatch):
 		return diag.NewErrorDiagnostic("Root key does not match the store",
 			"The configured root_key (SECRETSTORE_ROOT_KEY), and every previous_root_keys entry, fails to open "+
@@ -692,11 +703,69 @@ func commonStoreDiagnostic(err error) (diag.Diagnostic, bool) {
 	return nil, false
 }
 
+// rootKeyServiceAdvice says, by keeper URL scheme, what to check when the
+// key service of a root key fails.
+var rootKeyServiceAdvice = map[string]string{
+	"awskms": "Check that AWS credentials reach Terraform (AWS_PROFILE, AWS_ACCESS_KEY_ID and " +
+		"AWS_SECRET_ACCESS_KEY, or an instance or task role), that the region (region= in the URL, else " +
+		"AWS_REGION) is the key's region, that the key or alias exists there, and that the key policy lets this " +
+		"identity call kms:Encrypt and kms:Decrypt. For a KMS emulator, add endpoint=http://HOST:PORT to the URL, " +
+		"as in awskms://alias/NAME?endpoint=http://127.0.0.1:PORT&region=us-east-1.",
+	"gcpkms": "Check that Google credentials reach Terraform (GOOGLE_APPLICATION_CREDENTIALS, or " +
+		"`gcloud auth application-default login`), that the URL names the key as " +
+		"gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, and that this identity has " +
+		"roles/cloudkms.cryptoKeyEncrypterDecrypter on the key.",
+	"azurekeyvault": "Check that Azure credentials reach Terraform (AZURE_CLIENT_ID, AZURE_TENANT_ID and " +
+		"AZURE_CLIENT_SECRET, or `az login`), that the URL names the key as " +
+		"azurekeyvault://VAULT.vault.azure.net/keys/KEY, and that this identity may wrapKey and unwrapKey with it.",
+}
+
+// diagRootKeyUnavailable reports a root key (or previous root key) whose
+// key service failed, rk, on the attribute that holds it; err is the whole
+// store error.
+func diagRootKeyUnavailable(rk *backend.RootKeyError, err error) diag.Diagnostic {
+	p, which := path.Root("root_key"), "root key (root_key or "+envRootKey+")"
+	if rk.Previous > 0 {
+		p, which = path.Root("previous_root_keys"), fmt.Sprintf("previous root key %d (previous_root_keys)", rk.Previous)
+	}
+	advice, ok := rootKeyServiceAdvice[rk.Scheme]
+	if !ok {
+		advice = "Check the keeper URL, the credentials for its key service and its permission to encrypt and decrypt with the key."
+	}
+	return diag.NewAttributeErrorDiagnostic(p, "Root key service failed",
+		fmt.Sprintf("The key service of the %s %s failed to %s, so the store's keys cannot be wrapped or "+
+			"unwrapped. The bucket is not at fault, and this does not show that the key is the wrong one. %s "+
+			"Nothing was written.", which, rk.Key, rk.Op, advice)+storeErrorSuffix(err))
+}
+
+// bucketURLForms shows, by bucket URL scheme, where the bucket name goes.
+var bucketURLForms = map[string]string{
+	"s3": "s3://BUCKET?region=REGION (an S3-compatible store: " +
+		"s3://BUCKET?endpoint=https://HOST:PORT&use_path_style=true&region=REGION)",
+	"gs":     "gs://BUCKET",
+	"azblob": "azblob://CONTAINER (the account comes from AZURE_STORAGE_ACCOUNT)",
+}
+
 // addOpenError reports a failure to open the store in Configure, on the
 // provider attribute at fault.
 func addOpenError(diags *diag.Diagnostics, url string, err error) {
 	var verr *backend.ValidationError
 	switch {
+	case errors.Is(err, backend.ErrNoBucketName):
+		scheme, _, _ := strings.Cut(url, "://")
+		diags.AddAttributeError(pathURL, "Bucket name missing",
+			fmt.Sprintf("The store URL %s names no bucket: the bucket name goes right after %s://, as in %s. "+
+				"Create the bucket first; the provider does not create buckets.", url, scheme, bucketURLForms[scheme])+
+				storeErrorSuffix(err))
+	case errors.Is(err, backend.ErrNoStorageAccount):
+		diags.AddAttributeError(pathURL, "Azure storage account missing",
+			fmt.Sprintf("The store URL %s names no Azure storage account. Set AZURE_STORAGE_ACCOUNT to the "+
+				"storage account name (or add storage_account=ACCOUNT to the URL), and give credentials for it: "+
+				"AZURE_STORAGE_KEY (a shared key), AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_CONNECTION_STRING, or an "+
+				"Azure identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET, or `az login`). The URL "+
+				"form is azblob://CONTAINER; for Azurite, "+
+				"azblob://CONTAINER?protocol=http&domain=127.0.0.1:10000&localemu=true with AZURE_STORAGE_ACCOUNT="+
+				"devstoreaccount1 and its well-known AZURE_STORAGE_KEY.", url)+storeErrorSuffix(err))
 	case errors.Is(err, backend.ErrRootKeyMismatch):
 		diags.AddAttributeError(path.Root("root_key"), "Root key does not match the store",
 			fmt.Sprintf("The configured root key (root_key or SECRETSTORE_ROOT_KEY), and every previous_root_keys "+

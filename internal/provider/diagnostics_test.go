@@ -29,6 +29,9 @@ func TestDiagStoreErrorMapsSentinels(t *testing.T) {
 		{backend.ErrUnsupportedFormat, "Unsupported store format", "Upgrade the provider"},
 		{backend.ErrConditionalWritesUnsupported, "Bucket does not enforce create-only writes", "conditional writes"},
 		{backend.ErrWrapLimit, "Key version wrap limit reached", "rotate"},
+		{&backend.RootKeyError{Key: "awskms://alias/k", Scheme: "awskms", Op: "decrypt", Err: errors.New("connection refused")},
+			"Root key service failed", "awskms://alias/k failed to decrypt"},
+		{backend.ErrUnreadableObject, "Bucket cannot read its own objects", "-public-host"},
 		{errors.New("connection reset"), "Store operation failed", "bucket is reachable"},
 	}
 	seen := map[string]bool{}

@@ -36,12 +36,24 @@ type FakeGCS struct {
 
 // StartFakeGCS starts a server; Stop ends it.
 func StartFakeGCS() (*FakeGCS, error) {
+	// Downloads go to http://host/bucket/object (the XML API on the
+	// emulator host); the server serves them only for its public host.
+	return startFakeGCS("127.0.0.1")
+}
+
+// StartMisconfiguredFakeGCS starts a server as `fake-gcs-server -scheme
+// http -host 127.0.0.1` runs without -public-host: its public host is
+// storage.googleapis.com, so it lists, describes and writes objects but
+// answers every read of one, at its loopback address, with 404. It stands
+// for a bucket endpoint that serves listings and reads from different
+// places. Stop ends it.
+func StartMisconfiguredFakeGCS() (*FakeGCS, error) { return startFakeGCS("") }
+
+func startFakeGCS(publicHost string) (*FakeGCS, error) {
 	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-		Scheme: "http",
-		Host:   "127.0.0.1",
-		// Downloads go to http://host/bucket/object (the XML API on the
-		// emulator host); the server serves them only for this host.
-		PublicHost: "127.0.0.1",
+		Scheme:     "http",
+		Host:       "127.0.0.1",
+		PublicHost: publicHost,
 		Writer:     io.Discard,
 	})
 	if err != nil {

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MPL-2.0
+
+package backend_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+)
+
+// TestAWSKMSRootKey runs a store's life under an awskms:// root key on
+// local-kms and counts the key service's requests: they follow the key
+// versions a store opens or creates, never the number of secrets.
+func TestAWSKMSRootKey(t *testing.T) {
+	t.Parallel()
+	kms := backendtest.NewLocalKMS(t)
+	h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
+	// Open created the store: one Encrypt of its secret.
+	if got := kms.Calls(); got["Encrypt"] != 1 || kms.TotalCalls() != 1 {
+		t.Fatalf("creating the store made KMS requests %v, want one Encrypt", got)
+	}
+	h.CreateKV(1)
+	const n = 20
+	before := kms.TotalCalls()
+	for i := range n {
+		h.PutValue("app:kms", fmt.Sprintf("s-%d", i), fmt.Sprintf("value-%d", i))
+	}
+	if got := kms.TotalCalls() - before; got != 0 {
+		t.Errorf("writing %d secrets made %d KMS requests, want 0 (the key version is unwrapped already)", n, got)
+	}
+
+	// A fresh store reads every secret: one Decrypt of the store secret
+	// and one of the key version.
+	before = kms.TotalCalls()
+	s := h.Fresh()
+	for i := range n {
+		h.ExpectValue(s, "app:kms", fmt.Sprintf("s-%d", i), fmt.Appendf(nil, "value-%d", i))
+	}
+	if got := kms.TotalCalls() - before; got != 2 {
+		t.Errorf("opening a store and reading %d secrets made %d KMS requests, want 2", n, got)
+	}
+
+	// Rotation to version 2: one Encrypt to create it, no request per
+	// secret rewrapped.
+	before = kms.TotalCalls()
+	if _, err := s.CreateKeyVersion(h.Ctx, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Rotate(h.Ctx, backend.RotateInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kms.TotalCalls() - before; got != 1 {
+		t.Errorf("creating key version 2 and rotating %+v made %d KMS requests, want 1", res, got)
+	}
+	for i := range n {
+		if sec := h.ExpectValue(h.Fresh(), "app:kms", fmt.Sprintf("s-%d", i), fmt.Appendf(nil, "value-%d", i)); sec.KeyVersion != 2 {
+			t.Fatalf("s-%d is under key version %d after rotation, want 2", i, sec.KeyVersion)
+		}
+	}
+}
+
+// TestRootKeyServiceFailure: a key service that fails is a
+// *RootKeyError (ErrRootKeyUnavailable) naming the key without its
+// query, never a root key mismatch; a working key service whose key is
+// not the store's is still ErrRootKeyMismatch.
+func TestRootKeyServiceFailure(t *testing.T) {
+	t.Parallel()
+	kms := backendtest.NewLocalKMS(t)
+	wantServiceError := func(t *testing.T, err error, op string) {
+		t.Helper()
+		var rk *backend.RootKeyError
+		if !errors.As(err, &rk) || !errors.Is(err, backend.ErrRootKeyUnavailable) {
+			t.Fatalf("err = %v, want a *RootKeyError", err)
+		}
+		if errors.Is(err, backend.ErrRootKeyMismatch) {
+			t.Errorf("err = %v, also ErrRootKeyMismatch", err)
+		}
+		if rk.Op != op || rk.Scheme != "awskms" || rk.Previous != 0 {
+			t.Errorf("RootKeyError = {Op: %q, Scheme: %q, Previous: %d}, want {%q, awskms, 0}", rk.Op, rk.Scheme, rk.Previous, op)
+		}
+		if strings.Contains(err.Error(), "endpoint=") || strings.Contains(rk.Key, "?") {
+			t.Errorf("err = %v, shows the keeper URL's query", err)
+		}
+	}
+
+	t.Run("missing alias on a new store", func(t *testing.T) {
+		t.Parallel()
+		tg := backendtest.Mem(t)
+		_, err := backend.Open(t.Context(), backend.Options{Bucket: tg.Opts.Bucket, Actor: backendtest.Actor,
+			RootKey: fmt.Sprintf("awskms://alias/no-such-key?endpoint=%s&region=%s", kms.Endpoint(), backendtest.LocalKMSRegion)})
+		wantServiceError(t, err, "encrypt")
+	})
+
+	t.Run("unreachable on an existing store", func(t *testing.T) {
+		t.Parallel()
+		h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
+		_, err := h.Open(func(o *backend.Options) {
+			o.RootKey = fmt.Sprintf("awskms://%s?endpoint=http://127.0.0.1:1&region=%s", backendtest.LocalKMSAlias, backendtest.LocalKMSRegion)
+		})
+		wantServiceError(t, err, "decrypt")
+	})
+
+	t.Run("a working key that is not the store's", func(t *testing.T) {
+		t.Parallel()
+		h := backendtest.New(t, backendtest.Mem)
+		_, err := h.Open(func(o *backend.Options) { o.RootKey = kms.KeeperURL() })
+		if !errors.Is(err, backend.ErrRootKeyMismatch) || errors.Is(err, backend.ErrRootKeyUnavailable) {
+			t.Fatalf("err = %v, want ErrRootKeyMismatch only", err)
+		}
+	})
+}
+
+// TestUnreadableObject: a bucket that lists and describes an object but
+// answers its read with not found (fake-gcs-server without a public
+// host) is ErrUnreadableObject, not a concurrent modification.
+func TestUnreadableObject(t *testing.T) {
+	t.Parallel()
+	gcs, err := backendtest.StartMisconfiguredFakeGCS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gcs.Stop)
+	b := gcs.OpenBucket(t, gcs.NewBucketName())
+	opts := backend.Options{Bucket: b, RootKey: backendtest.RandomRootKey(), Actor: backendtest.Actor}
+	// The first Open writes the store header, which needs no read.
+	s, err := backend.Open(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("creating the store: %v", err)
+	}
+	_ = s.Close()
+	_, err = backend.Open(t.Context(), opts)
+	if !errors.Is(err, backend.ErrUnreadableObject) || errors.Is(err, backend.ErrConcurrentModification) {
+		t.Fatalf("reopening: err = %v, want ErrUnreadableObject only", err)
+	}
+}
+
+// TestBucketURLWithoutBucket: a cloud bucket URL without a bucket name is
+// ErrNoBucketName, found before any request.
+func TestBucketURLWithoutBucket(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"s3://", "s3://?region=us-east-1", "gs://", "azblob://"} {
+		_, err := backend.Open(t.Context(), backend.Options{BucketURL: u, RootKey: backendtest.RandomRootKey(), Actor: backendtest.Actor})
+		if !errors.Is(err, backend.ErrNoBucketName) {
+			t.Errorf("Open(%q): err = %v, want ErrNoBucketName", u, err)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MPL-2.0
+
+package setupacc
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
+)
+
+// gcs is a fake GCS server started without a public host, so that gs://
+// URLs (which STORAGE_EMULATOR_HOST sends to it) list objects they cannot
+// read.
+var gcs *backendtest.FakeGCS
+
+// TestMain points every cloud SDK of the process at loopback (AWS with
+// dummy credentials and no instance metadata, GCS at the misconfigured
+// fake server), leaves no Azure storage account set, and stops the
+// emulators afterwards.
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "setupacc-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	gcs, err = backendtest.StartMisconfiguredFakeGCS()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer gcs.Stop()
+	if err := backendtest.IsolateCloudEnv(dir, gcs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// The azblob driver reads the account once per process: none here.
+	for _, k := range []string{"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"} {
+		if err := os.Setenv(k, ""); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	defer backendtest.StopSharedEmulators()
+	return m.Run()
+}
