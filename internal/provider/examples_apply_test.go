@@ -62,7 +62,9 @@ func firstLine(s string) string {
 var (
 	urlRe      = regexp.MustCompile(`(?m)^(\s*url\s*=\s*)"[^"]*"`)
 	providerRe = regexp.MustCompile(`(?m)^provider "secretstore" \{\n`)
-	variableRe = regexp.MustCompile(`(?m)^variable "([^"]+)"`)
+	// emptyProviderRe is a provider block written on one line, `{}`.
+	emptyProviderRe = regexp.MustCompile(`(?m)^provider "secretstore" \{\}\n`)
+	variableRe      = regexp.MustCompile(`(?m)^variable "([^"]+)"`)
 )
 
 // exampleConfig turns an example into a configuration for ts (see
@@ -72,6 +74,7 @@ func exampleConfig(t *testing.T, ts testStore, example string) (string, config.V
 	t.Helper()
 	cfg := dropBlock(example, "terraform {")
 	cfg = urlRe.ReplaceAllString(cfg, `${1}"`+ts.URL+`"`)
+	cfg = emptyProviderRe.ReplaceAllString(cfg, "provider \"secretstore\" {\n}\n")
 	if providerRe.MatchString(cfg) {
 		cfg = providerRe.ReplaceAllString(cfg, "provider \"secretstore\" {\n  root_key = \""+ts.RootKey+"\"\n")
 		if !strings.Contains(cfg, ts.URL) {
