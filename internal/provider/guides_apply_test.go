@@ -297,3 +297,150 @@ func TestAccGuideRotation_oneApply(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// exampleDir is a directory of examples/ that TestAccExamples_dirs
+// applies: the concatenation of files (all *.tf when empty), after seed
+// has written what the example reads or imports into the fresh store.
+type exampleDir struct {
+	dir   string
+	files []string
+	seed  func(t *testing.T, s backend.StoreAPI, ts testStore)
+	// extra is appended to the configuration: a read that makes
+	// terraform configure a provider block that nothing else uses.
+	extra string
+	// minVersion is the oldest terraform the example is for.
+	minVersion string
+}
+
+// seedOtherKeyVersion creates key version 7, which no example manages, so
+// that seeded secrets have a key version and examples can create theirs.
+func seedOtherKeyVersion(t *testing.T, s backend.StoreAPI) {
+	t.Helper()
+	if _, err := s.CreateKeyVersion(context.Background(), 7, nil); err != nil {
+		t.Fatalf("creating key version 7: %v", err)
+	}
+}
+
+// TestAccExamples_dirs: each example under examples/ (resources, data
+// sources, ephemeral resources, the provider, the quickstart, and, on
+// Terraform 1.14 and later, actions) applies to a fresh store holding what
+// it reads or imports, then plans no changes and is destroyed, with the
+// substitutions of TestAccExamples_readme. The list resource example is
+// run by TestAccExamples_listResource; the buckets guide's examples by the
+// guide tests and bucketacc.
+func TestAccExamples_dirs(t *testing.T) {
+	t.Parallel()
+	for _, ex := range []exampleDir{
+		{dir: "provider", extra: "\ndata \"secretstore_key_versions\" \"example_check\" {}\n"},
+		{dir: "quickstart"},
+		{dir: "resources/secretstore_cleanup"},
+		{dir: "resources/secretstore_key_version", files: []string{"resource.tf"}},
+		{
+			dir: "resources/secretstore_key_version", files: []string{"resource.tf", "import-by-string-id.tf"},
+			seed: func(t *testing.T, s backend.StoreAPI, _ testStore) { seedKeyVersion(t, s) },
+		},
+		{
+			dir: "resources/secretstore_key_version", files: []string{"resource.tf", "import-by-identity.tf"},
+			seed:       func(t *testing.T, s backend.StoreAPI, _ testStore) { seedKeyVersion(t, s) },
+			minVersion: "1.12.0",
+		},
+		{dir: "resources/secretstore_secret", files: []string{"resource.tf"}},
+		{
+			dir: "resources/secretstore_secret", files: []string{"resource.tf", "import-by-string-id.tf"},
+			seed: func(t *testing.T, s backend.StoreAPI, _ testStore) {
+				seedOtherKeyVersion(t, s)
+				seedSecret(t, s, "acme:production", "openai-api-key", time.Time{})
+			},
+		},
+		{
+			dir: "resources/secretstore_secret", files: []string{"resource.tf", "import-by-identity.tf"},
+			seed: func(t *testing.T, s backend.StoreAPI, _ testStore) {
+				seedOtherKeyVersion(t, s)
+				seedSecret(t, s, "acme:production", "openai-api-key", time.Time{})
+			},
+			minVersion: "1.12.0",
+		},
+		{dir: "data-sources/secretstore_audit_events"},
+		{dir: "data-sources/secretstore_key_versions"},
+		{
+			dir: "data-sources/secretstore_secret",
+			seed: func(t *testing.T, s backend.StoreAPI, _ testStore) {
+				seedOtherKeyVersion(t, s)
+				for range 3 {
+					seedSecret(t, s, "openai:production", "api-key", time.Time{})
+				}
+			},
+		},
+		{
+			dir: "data-sources/secretstore_secrets",
+			seed: func(t *testing.T, s backend.StoreAPI, _ testStore) {
+				seedOtherKeyVersion(t, s)
+				seedSecret(t, s, "payments:production", "db-primary", time.Time{})
+			},
+		},
+		{
+			dir: "ephemeral-resources/secretstore_secret",
+			seed: func(t *testing.T, s backend.StoreAPI, ts testStore) {
+				seedOtherKeyVersion(t, s)
+				seedSecret(t, s, "payments:production", "db-password", time.Time{})
+				// The aliased provider's root key: the test store's, so
+				// that it opens the same store.
+				if _, err := s.Put(context.Background(), backend.PutInput{
+					Namespace: "platform:production", Name: "dr-store-root-key", Value: []byte(ts.RootKey),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{dir: "actions/secretstore_cleanup", minVersion: "1.14.0"},
+		{dir: "actions/secretstore_rotate", minVersion: "1.14.0"},
+	} {
+		name := ex.dir
+		if len(ex.files) > 0 {
+			name += "/" + strings.Join(ex.files, "+")
+		}
+		t.Run(name, func(t *testing.T) {
+			if ex.minVersion != "" {
+				skipBelowTerraform(t, ex.minVersion)
+			}
+			src := exampleSource(t, ex)
+			ts := newTestStore(t)
+			if ex.seed != nil {
+				ex.seed(t, ts.open(t), ts)
+			}
+			cfg, vars := exampleConfig(t, ts, src+ex.extra)
+			parallelUnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+				ProtoV6ProviderFactories: testAccProviderFactories(nil),
+				Steps:                    []resource.TestStep{{Config: cfg, ConfigVariables: vars}},
+			})
+		})
+	}
+}
+
+// exampleSource concatenates the files of ex (every *.tf of its directory
+// when it names none) and fails when there are none.
+func exampleSource(t *testing.T, ex exampleDir) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "examples", filepath.FromSlash(ex.dir))
+	files := ex.files
+	if len(files) == 0 {
+		matches, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+		if err != nil || len(matches) == 0 {
+			t.Fatalf("no .tf files in %s (%v)", dir, err)
+		}
+		for _, m := range matches {
+			files = append(files, filepath.Base(m))
+		}
+	}
+	var b strings.Builder
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(raw)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
