@@ -31,7 +31,11 @@ type guideBlock struct {
 	Body    string
 }
 
-var headingRe = regexp.MustCompile(`^#{1,6} (.*)$`)
+var (
+	headingRe = regexp.MustCompile(`^#{1,6} (.*)$`)
+	// objectRe matches a block of a configuration that uses a provider.
+	objectRe = regexp.MustCompile(`(?m)^(resource|data|ephemeral|action|list) "`)
+)
 
 // guideBlocks returns the ```terraform blocks of the rendered guide
 // docs/guides/<name>.md, each with the nearest heading above it.
@@ -97,7 +101,13 @@ func TestAccExamples_guides(t *testing.T) {
 		for i, block := range guideBlocks(t, name) {
 			t.Run(fmt.Sprintf("%s/%d", name, i+1), func(t *testing.T) {
 				ts := newTestStore(t)
-				cfg, vars := exampleConfig(t, ts, block.Body)
+				body := block.Body
+				if !objectRe.MatchString(body) {
+					// A provider block alone: a read makes terraform
+					// configure it.
+					body += "\ndata \"secretstore_key_versions\" \"example_check\" {}\n"
+				}
+				cfg, vars := exampleConfig(t, ts, body)
 				parallelUnitTest(t, resource.TestCase{
 					TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 					ProtoV6ProviderFactories: testAccProviderFactories(nil),
@@ -443,4 +453,63 @@ func exampleSource(t *testing.T, ex exampleDir) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// TestAccExamples_importCommands: each `terraform import` command of an
+// examples/resources/*/import.sh imports, as written, an object of the
+// store into a working directory holding that directory's resource.tf.
+func TestAccExamples_importCommands(t *testing.T) {
+	slowTest(t, "builds the provider and runs terraform import")
+	t.Parallel()
+	scripts, err := filepath.Glob(filepath.Join("..", "..", "examples", "resources", "*", "import.sh"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no import.sh under examples/resources (%v)", err)
+	}
+	seeds := map[string]func(*testing.T, backend.StoreAPI){
+		"secretstore_key_version": seedKeyVersion,
+		"secretstore_secret": func(t *testing.T, s backend.StoreAPI) {
+			seedOtherKeyVersion(t, s)
+			seedSecret(t, s, "acme:production", "openai-api-key", time.Time{})
+		},
+	}
+	for _, script := range scripts {
+		typ := filepath.Base(filepath.Dir(script))
+		t.Run(typ, func(t *testing.T) {
+			seed, ok := seeds[typ]
+			if !ok {
+				t.Fatalf("no seed for the import example of %s", typ)
+			}
+			raw, err := os.ReadFile(script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cmds [][]string
+			for _, line := range strings.Split(string(raw), "\n") {
+				if f := strings.Fields(line); len(f) > 0 && f[0] == "terraform" {
+					cmds = append(cmds, f[1:])
+				}
+			}
+			if len(cmds) == 0 {
+				t.Fatalf("%s has no terraform command", script)
+			}
+			ts := newTestStore(t)
+			seed(t, ts.open(t))
+			cfg, _ := exampleConfig(t, ts, exampleSource(t, exampleDir{dir: "resources/" + typ, files: []string{"resource.tf"}}))
+			var env []string
+			for _, m := range variableRe.FindAllStringSubmatch(cfg, -1) {
+				env = append(env, "TF_VAR_"+m[1]+"="+randomKey(t))
+			}
+			d := newTFDir(t, t.TempDir(), "import", env...)
+			d.write(cfg)
+			for _, args := range cmds {
+				d.mustRun(args...)
+				if args[0] == "import" {
+					addr := args[len(args)-2]
+					if show := d.mustRun("show"); !strings.Contains(show, "# "+addr+":") {
+						t.Errorf("terraform %s: state lacks %s:\n%s", strings.Join(args, " "), addr, show)
+					}
+				}
+			}
+		})
+	}
 }
