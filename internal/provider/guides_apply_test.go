@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -100,6 +101,7 @@ func TestAccExamples_guides(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(g), ".md")
 		for i, block := range guideBlocks(t, name) {
 			t.Run(fmt.Sprintf("%s/%d", name, i+1), func(t *testing.T) {
+				checkFormatted(t, block.Body)
 				ts := newTestStore(t)
 				body := block.Body
 				if !objectRe.MatchString(body) {
@@ -511,5 +513,47 @@ func TestAccExamples_importCommands(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAccExamples_listResource: the list resource example, as written in
+// a .tfquery.hcl file, finds with `terraform query` the secrets of a
+// seeded store that its namespace and name_prefix select, and only those
+// (Terraform 1.14 and later).
+func TestAccExamples_listResource(t *testing.T) {
+	skipBelowTerraform(t, "1.14.0")
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "list-resources", "secretstore_secret", "list-resource.tfquery.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestStore(t)
+	store := ts.open(t)
+	seedOtherKeyVersion(t, store)
+	seedSecret(t, store, "acme:production", "openai-api-key", time.Time{})
+	seedSecret(t, store, "acme:production", "stripe-api-key", time.Time{})
+	d := newTFDir(t, t.TempDir(), "query")
+	d.write(ts.providerBlock(""))
+	if err := os.WriteFile(filepath.Join(d.Dir, "list-resource.tfquery.hcl"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := d.mustRun("query")
+	if !strings.Contains(out, "acme:production/openai-api-key") || strings.Contains(out, "stripe-api-key") {
+		t.Errorf("terraform query of the example: want acme:production/openai-api-key only:\n%s", out)
+	}
+}
+
+// checkFormatted fails t unless src is as `terraform fmt` writes it.
+func checkFormatted(t *testing.T, src string) {
+	t.Helper()
+	cmd := exec.Command(cliPath(), "fmt", "-no-color", "-")
+	cmd.Stdin = strings.NewReader(src)
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("terraform fmt: %v", err)
+	}
+	if string(out) != src {
+		t.Errorf("the block is not formatted as terraform fmt writes it; formatted:\n%s", out)
 	}
 }
