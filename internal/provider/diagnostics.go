@@ -269,8 +269,8 @@ func diagKeyVersionInUse(version, secrets int, err error) diag.Diagnostic {
 			"material was deleted. Rotate the secrets first: add a newer secretstore_key_version (it becomes "+
 			"primary, and rewraps the secrets when rewrap = true), apply until this version's secrets count is 0, "+
 			"then remove this version. Secrets of this configuration can instead set min_key_version = "+
-			"secretstore_key_version.<newer>.version: Terraform then rewraps them before it destroys this version, "+
-			"in the same apply. Secrets written by other configurations are rewrapped only by a rotation.",
+			"secretstore_key_version.<newer>.version: with lifecycle { create_before_destroy = true } on the key "+
+			"versions, Terraform then rewraps them before it destroys this version, in the same apply. Secrets written by other configurations are rewrapped only by a rotation.",
 			version, count)+storeErrorSuffix(err))
 }
 
@@ -325,7 +325,8 @@ func diagKeyVersionDestroyInUse(version, secrets int) diag.Diagnostic {
 		fmt.Sprintf("Key version %d still wraps the current revision of %d secret(s). Its destroy succeeds only if "+
 			"those secrets are destroyed or rewrapped first in this run: terraform destroy destroys secrets that set "+
 			"min_key_version = secretstore_key_version.<name>.version before the version, and secrets whose "+
-			"min_key_version now refers to a newer version are rewrapped before it. Otherwise the apply fails at "+
+			"min_key_version now refers to a newer version are rewrapped before it when the key versions set "+
+			"lifecycle { create_before_destroy = true }. Otherwise the apply fails at "+
 			"this version, leaving it active: rotate first (add a newer secretstore_key_version with rewrap = "+
 			"true and apply until this version's secrets count is 0), then remove this version.", version, secrets))
 }

@@ -62,7 +62,10 @@ func firstLine(s string) string {
 var (
 	urlRe      = regexp.MustCompile(`(?m)^(\s*url\s*=\s*)"[^"]*"`)
 	providerRe = regexp.MustCompile(`(?m)^provider "secretstore" \{\n`)
-	variableRe = regexp.MustCompile(`(?m)^variable "([^"]+)"`)
+	// emptyProviderRe is a provider block written on one line, `{}`.
+	emptyProviderRe = regexp.MustCompile(`(?m)^provider "secretstore" \{\}\n`)
+	variableRe      = regexp.MustCompile(`(?m)^variable "([^"]+)"`)
+	aliasRe         = regexp.MustCompile(`(?m)^\s*alias\s*=`)
 )
 
 // exampleConfig turns an example into a configuration for ts (see
@@ -72,12 +75,34 @@ func exampleConfig(t *testing.T, ts testStore, example string) (string, config.V
 	t.Helper()
 	cfg := dropBlock(example, "terraform {")
 	cfg = urlRe.ReplaceAllString(cfg, `${1}"`+ts.URL+`"`)
-	if providerRe.MatchString(cfg) {
-		cfg = providerRe.ReplaceAllString(cfg, "provider \"secretstore\" {\n  root_key = \""+ts.RootKey+"\"\n")
-		if !strings.Contains(cfg, ts.URL) {
-			cfg = providerRe.ReplaceAllString(cfg, "provider \"secretstore\" {\n  url = \""+ts.URL+"\"\n")
+	cfg = emptyProviderRe.ReplaceAllString(cfg, "provider \"secretstore\" {\n}\n")
+	// The default (unaliased) provider block gets the root key, and the
+	// url when it sets none; without one, the test's block is added. An
+	// aliased block keeps its own root key (its url is ts's).
+	var b strings.Builder
+	found, rest := false, cfg
+	for {
+		loc := providerRe.FindStringIndex(rest)
+		if loc == nil {
+			b.WriteString(rest)
+			break
 		}
-	} else {
+		body := rest[loc[1]:]
+		if end := strings.Index(body, "\n}"); end >= 0 {
+			body = body[:end]
+		}
+		b.WriteString(rest[:loc[1]])
+		if !aliasRe.MatchString(body) {
+			found = true
+			b.WriteString("  root_key = \"" + ts.RootKey + "\"\n")
+			if !urlRe.MatchString(body) {
+				b.WriteString("  url = \"" + ts.URL + "\"\n")
+			}
+		}
+		rest = rest[loc[1]:]
+	}
+	cfg = b.String()
+	if !found {
 		cfg = ts.providerBlock("") + cfg
 	}
 	vars := config.Variables{}

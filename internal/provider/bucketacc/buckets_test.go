@@ -27,26 +27,37 @@ import (
 	"github.com/secretstore/terraform-provider-secretstore/internal/provider"
 )
 
-// The bucket URLs below have the forms that the buckets guide
-// (templates/guides/buckets.md.tmpl) shows for the emulators; keep them
-// the same.
+// The bucket URLs below are the buckets guide's emulator forms (see
+// guide_test.go), with each emulator's bucket and port.
 
 // s3URL is the guide's S3-compatible form: a path-style bucket at an
 // http:// endpoint.
 func s3URL(t *testing.T) string {
 	f := backendtest.NewFakeS3(t)
-	return fmt.Sprintf("s3://%s?endpoint=%s&use_path_style=true&region=us-east-1", f.NewBucketName(t), f.Endpoint())
+	return emulatorURL(t, guideURL(t, "s3-compatible"), f.NewBucketName(t), guideS3Host, strings.TrimPrefix(f.Endpoint(), "http://"))
 }
 
-// gcsURL is the guide's GCS form; STORAGE_EMULATOR_HOST (set by TestMain)
-// sends it to the fake server.
-func gcsURL(*testing.T) string { return gcs.NewBucketURL() }
+// gcsURL is the guide's GCS form; STORAGE_EMULATOR_HOST (set by TestMain
+// from the guide) sends it to the fake server.
+func gcsURL(t *testing.T) string {
+	return emulatorURL(t, guideURL(t, "gcs-emulator"), gcs.NewBucketName(), "", "")
+}
 
 // azureURL is the guide's Azurite form; AZURE_STORAGE_ACCOUNT and
-// AZURE_STORAGE_KEY (set by TestMain) authenticate it.
+// AZURE_STORAGE_KEY (set by TestMain from the guide) authenticate it.
 func azureURL(t *testing.T) string {
 	a := backendtest.SharedAzurite(t)
-	return fmt.Sprintf("azblob://%s?protocol=http&domain=%s&localemu=true", a.NewContainer(t), a.Host())
+	return emulatorURL(t, guideURL(t, "azurite"), a.NewContainer(t), guideAzuriteHost, a.Host())
+}
+
+// kmsRootKey is the guide's local-kms root key, on an emulator started for
+// t.
+func kmsRootKey(t *testing.T) string {
+	k := backendtest.NewLocalKMS(t)
+	if !strings.Contains(guideRootKey, guideKMSHost) {
+		t.Fatalf("the guide's local-kms root key %s does not name %s", guideRootKey, guideKMSHost)
+	}
+	return strings.ReplaceAll(guideRootKey, guideKMSHost, strings.TrimPrefix(k.Endpoint(), "http://"))
 }
 
 // factories serves the provider in-process for terraform-plugin-testing,
@@ -172,24 +183,27 @@ func (c plannedChange) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 // purges what the rotation superseded, and destroy.
 func TestAccBuckets(t *testing.T) {
 	t.Parallel()
+	localKey := func(t *testing.T) string { return randomKey(t) }
 	for _, tc := range []struct {
 		name string
 		url  func(*testing.T) string
+		root func(*testing.T) string
 	}{
-		{"s3", s3URL},
-		{"gcs", gcsURL},
-		{"azure", azureURL},
+		{"s3", s3URL, localKey},
+		{"gcs", gcsURL, localKey},
+		{"azure", azureURL, localKey},
+		// The guide's AWS KMS root key on local-kms, over the S3 form.
+		{"s3-awskms", s3URL, kmsRootKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			testStoreLife(t, tc.url(t))
+			testStoreLife(t, tc.url(t), tc.root(t))
 		})
 	}
 }
 
-func testStoreLife(t *testing.T, url string) {
+func testStoreLife(t *testing.T, url, root string) {
 	const n = 2
-	root := randomKey(t)
 	v1 := storeConfig(url, root, n, 1)
 	v1v2 := storeConfig(url, root, n, 1, 2)
 	const kv1, kv2, cleanup = "secretstore_key_version.v1", "secretstore_key_version.v2", "secretstore_cleanup.revisions"
@@ -264,4 +278,35 @@ func testStoreLife(t *testing.T, url string) {
 			return nil
 		},
 	})
+}
+
+// TestAccBuckets_kmsCallsPerKeyVersion: with the guide's AWS KMS root key,
+// the KMS calls of a run do not grow with the number of secrets: applying
+// 2 secrets and applying 12 (each to a fresh store and a fresh local-kms)
+// make the same number of calls.
+func TestAccBuckets_kmsCallsPerKeyVersion(t *testing.T) {
+	t.Parallel()
+	calls := map[int]int{}
+	for _, n := range []int{2, 12} {
+		t.Run(fmt.Sprintf("%d-secrets", n), func(t *testing.T) {
+			k := backendtest.NewLocalKMS(t)
+			root := strings.ReplaceAll(guideRootKey, guideKMSHost, strings.TrimPrefix(k.Endpoint(), "http://"))
+			url := s3URL(t)
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(nil),
+				Steps: []resource.TestStep{{
+					Config: storeConfig(url, root, n, 1),
+					Check:  checkSecrets(url, root, n, 1),
+				}},
+			})
+			calls[n] = k.TotalCalls()
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("KMS calls: %d for 2 secrets, %d for 12", calls[2], calls[12])
+	if calls[2] == 0 || calls[12] != calls[2] {
+		t.Errorf("KMS calls: %d for 2 secrets, %d for 12; want the same, more than 0 (calls per key version, not per secret)", calls[2], calls[12])
+	}
 }

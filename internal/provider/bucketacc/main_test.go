@@ -15,8 +15,9 @@ import (
 var gcs *backendtest.FakeGCS
 
 // TestMain starts the fake GCS server, points every cloud SDK of the
-// process at the emulators (and nothing else) before any test runs, and
-// stops the emulators afterwards.
+// process at the emulators (and nothing else) before any test runs, sets
+// the environment that the buckets guide shows for them, and stops the
+// emulators afterwards.
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -35,6 +36,10 @@ func run(m *testing.M) int {
 	}
 	defer gcs.Stop()
 	if err := backendtest.IsolateCloudEnv(dir, gcs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := applyGuideEnv(gcs.Host()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
