@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MPL-2.0
+
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// readmeBlock is a ```console block of the README: commands after "$ ",
+// each followed by the output it must print (stdout and stderr together,
+// as a terminal shows them; "..." in an expected line matches any text).
+type readmeBlock struct {
+	line       int  // of the opening fence
+	moduleRoot bool // marked <!-- readme-test: module-root -->: runs in the module root
+	commands   []readmeCommand
+}
+
+type readmeCommand struct {
+	line   int
+	text   string
+	output []string
+}
+
+// parseREADME returns the README's console blocks.
+func parseREADME(t *testing.T, path string) []readmeBlock {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var blocks []readmeBlock
+	var cur *readmeBlock
+	marked := false
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case cur == nil && line == "<!-- readme-test: module-root -->":
+			marked = true
+		case cur == nil && line == "```console":
+			blocks = append(blocks, readmeBlock{line: n, moduleRoot: marked})
+			cur = &blocks[len(blocks)-1]
+			marked = false
+		case cur == nil:
+			marked = marked && line == ""
+		case line == "```":
+			cur = nil
+		case strings.HasPrefix(line, "$ "):
+			cur.commands = append(cur.commands, readmeCommand{line: n, text: strings.TrimPrefix(line, "$ ")})
+		case len(cur.commands) == 0:
+			t.Fatalf("%s:%d: a console block begins with output, not a command", path, n)
+		default:
+			c := &cur.commands[len(cur.commands)-1]
+			c.output = append(c.output, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if cur != nil {
+		t.Fatalf("%s:%d: console block not closed", path, cur.line)
+	}
+	return blocks
+}
+
+// TestREADMECommands runs every command of the README's console blocks,
+// in order and in one shell, against a new file:// store in a temporary
+// directory, with the binary the README's own install command builds, and
+// compares each command's output with the README's. A command must exit 0
+// (the README shows a failure as `... || echo "exit $?"`).
+func TestREADMECommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is needed to run the README's commands")
+	}
+	moduleRoot, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := filepath.Join(moduleRoot, "README.md")
+	blocks := parseREADME(t, readme)
+
+	var all []readmeCommand
+	for _, b := range blocks {
+		all = append(all, b.commands...)
+	}
+	for _, want := range []string{"go install ./cmd/secretstore", "secretstore get ", "secretstore exec "} {
+		found := false
+		for _, c := range all {
+			found = found || strings.Contains(c.text, want)
+		}
+		if !found {
+			t.Errorf("README.md shows no %q command in a console block", want)
+		}
+	}
+
+	// One script: each command's output and exit status go to files, so
+	// that variables exported by one command are seen by the next.
+	work, gobin, out := t.TempDir(), t.TempDir(), t.TempDir()
+	var script strings.Builder
+	script.WriteString("set -u\n")
+	i := 0
+	for _, b := range blocks {
+		dir := work
+		if b.moduleRoot {
+			dir = moduleRoot
+		}
+		script.WriteString("cd " + strconv.Quote(dir) + " || exit 99\n")
+		for _, c := range b.commands {
+			o := filepath.Join(out, strconv.Itoa(i))
+			script.WriteString("{ " + c.text + "\n} </dev/null >" + strconv.Quote(o) + " 2>&1; echo $? >" + strconv.Quote(o+".rc") + "\n")
+			i++
+		}
+	}
+	// The commands ran the binary the install command built, not another
+	// secretstore on PATH.
+	script.WriteString("[ \"$(command -v secretstore)\" = " + strconv.Quote(filepath.Join(gobin, "secretstore")) + " ] || { echo \"secretstore is $(command -v secretstore)\"; exit 98; }\n")
+	cmd := exec.Command(bash, "--noprofile", "--norc", "-c", script.String())
+	cmd.Env = readmeEnv(gobin)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running the README's commands: %v\n%s", err, msg)
+	}
+
+	for i, c := range all {
+		o := filepath.Join(out, strconv.Itoa(i))
+		rc, err := os.ReadFile(o + ".rc")
+		if err != nil {
+			t.Fatalf("README.md:%d: %s: not run: %v", c.line, c.text, err)
+		}
+		got, err := os.ReadFile(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := strings.TrimSpace(string(rc)); s != "0" {
+			t.Errorf("README.md:%d: %s\nexit status %s; output:\n%s", c.line, c.text, s, got)
+			continue
+		}
+		if err := matchOutput(c.output, string(got)); err != "" {
+			t.Errorf("README.md:%d: %s\n%s\ngot:\n%s\nwant:\n%s", c.line, c.text, err, got, strings.Join(c.output, "\n"))
+		}
+	}
+}
+
+// readmeEnv is the environment for the README's commands: the caller's
+// without its SECRETSTORE_* variables, with GOBIN first on PATH.
+func readmeEnv(gobin string) []string {
+	env := []string{
+		"PATH=" + gobin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"GOBIN=" + gobin,
+	}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "SECRETSTORE_"), k == "PATH", k == "GOBIN":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// matchOutput compares output with the expected lines, one for one; "..."
+// in an expected line matches any text. It returns what differs, or "".
+func matchOutput(want []string, output string) string {
+	got := strings.Split(strings.TrimRight(output, "\n"), "\n")
+	if output == "" {
+		got = nil
+	}
+	if len(got) != len(want) {
+		return "got " + strconv.Itoa(len(got)) + " lines, want " + strconv.Itoa(len(want))
+	}
+	for i := range want {
+		re := "^" + strings.ReplaceAll(regexp.QuoteMeta(want[i]), regexp.QuoteMeta("..."), ".*") + "$"
+		if !regexp.MustCompile(re).MatchString(strings.TrimRight(got[i], " ")) {
+			return "line " + strconv.Itoa(i+1) + " differs"
+		}
+	}
+	return ""
+}
