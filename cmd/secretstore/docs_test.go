@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-// readmeBlock is a ```console block of the README: commands after "$ ",
+// readmeBlock is a ```console block of a document: commands after "$ ",
 // each followed by the output it must print (stdout and stderr together,
 // as a terminal shows them; "..." in an expected line matches any text).
 type readmeBlock struct {
@@ -28,7 +28,7 @@ type readmeCommand struct {
 	output []string
 }
 
-// parseREADME returns the README's console blocks.
+// parseREADME returns the console blocks of a Markdown document.
 func parseREADME(t *testing.T, path string) []readmeBlock {
 	t.Helper()
 	f, err := os.Open(path)
@@ -71,46 +71,68 @@ func parseREADME(t *testing.T, path string) []readmeBlock {
 	return blocks
 }
 
-// TestREADMECommands runs every command of the README's console blocks,
-// in order and in one shell, against a new file:// store in a temporary
-// directory, with the binary the README's own install command builds, and
-// compares each command's output with the README's. A command must exit 0
-// (the README shows a failure as `... || echo "exit $?"`).
-func TestREADMECommands(t *testing.T) {
+// TestDocumentedCommands runs every command of the console blocks of the
+// README and of the CLI guide (docs/guides/cli.md, generated from
+// templates/guides/cli.md.tmpl), in order and in one shell per document,
+// against a new file:// store in a temporary directory, with the binary
+// the README's own install command builds, and compares each command's
+// output with the document's. A command must exit 0 (a document shows a
+// failure as `... || echo "exit $?"`).
+func TestDocumentedCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the CLI")
 	}
 	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Fatal("bash is needed to run the README's commands")
+		t.Fatal("bash is needed to run the documented commands")
 	}
 	moduleRoot, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme := filepath.Join(moduleRoot, "README.md")
-	blocks := parseREADME(t, readme)
-
-	var all []readmeCommand
-	for _, b := range blocks {
-		all = append(all, b.commands...)
+	gobin := t.TempDir()
+	readme := parseREADME(t, filepath.Join(moduleRoot, "README.md"))
+	guide := parseREADME(t, filepath.Join(moduleRoot, "docs", "guides", "cli.md"))
+	for _, b := range guide {
+		if b.moduleRoot {
+			t.Fatalf("docs/guides/cli.md:%d: only the README's install block runs in the module root", b.line)
+		}
 	}
-	for _, want := range []string{"go install ./cmd/secretstore", "secretstore get ", "secretstore exec "} {
+	requireCommands(t, "README.md", readme, "go install ./cmd/secretstore", "secretstore get ", "secretstore exec ")
+	requireCommands(t, "docs/guides/cli.md", guide, "secretstore get ", "secretstore exec ", "secretstore audit ",
+		"secretstore rotate --dry-run", "secretstore verify")
+	// The README's install command builds the binary both documents use.
+	runDocument(t, bash, moduleRoot, gobin, "README.md", readme)
+	runDocument(t, bash, moduleRoot, gobin, "docs/guides/cli.md", guide)
+}
+
+// requireCommands fails unless the blocks show each of the commands.
+func requireCommands(t *testing.T, doc string, blocks []readmeBlock, commands ...string) {
+	t.Helper()
+	for _, want := range commands {
 		found := false
-		for _, c := range all {
-			found = found || strings.Contains(c.text, want)
+		for _, b := range blocks {
+			for _, c := range b.commands {
+				found = found || strings.Contains(c.text, want)
+			}
 		}
 		if !found {
-			t.Errorf("README.md shows no %q command in a console block", want)
+			t.Errorf("%s shows no %q command in a console block", doc, want)
 		}
 	}
+}
 
+// runDocument runs the commands of blocks in one shell, in a new work
+// directory (or the module root for a block so marked), and compares their
+// outputs with the document's.
+func runDocument(t *testing.T, bash, moduleRoot, gobin, doc string, blocks []readmeBlock) {
+	t.Helper()
 	// One script: each command's output and exit status go to files, so
 	// that variables exported by one command are seen by the next.
-	work, gobin, out := t.TempDir(), t.TempDir(), t.TempDir()
+	work, out := t.TempDir(), t.TempDir()
 	var script strings.Builder
 	script.WriteString("set -u\n")
-	i := 0
+	var all []readmeCommand
 	for _, b := range blocks {
 		dir := work
 		if b.moduleRoot {
@@ -118,9 +140,9 @@ func TestREADMECommands(t *testing.T) {
 		}
 		script.WriteString("cd " + strconv.Quote(dir) + " || exit 99\n")
 		for _, c := range b.commands {
-			o := filepath.Join(out, strconv.Itoa(i))
+			o := filepath.Join(out, strconv.Itoa(len(all)))
 			script.WriteString("{ " + c.text + "\n} </dev/null >" + strconv.Quote(o) + " 2>&1; echo $? >" + strconv.Quote(o+".rc") + "\n")
-			i++
+			all = append(all, c)
 		}
 	}
 	// The commands ran the binary the install command built, not another
@@ -129,25 +151,25 @@ func TestREADMECommands(t *testing.T) {
 	cmd := exec.Command(bash, "--noprofile", "--norc", "-c", script.String())
 	cmd.Env = readmeEnv(gobin)
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("running the README's commands: %v\n%s", err, msg)
+		t.Fatalf("running the commands of %s: %v\n%s", doc, err, msg)
 	}
 
 	for i, c := range all {
 		o := filepath.Join(out, strconv.Itoa(i))
 		rc, err := os.ReadFile(o + ".rc")
 		if err != nil {
-			t.Fatalf("README.md:%d: %s: not run: %v", c.line, c.text, err)
+			t.Fatalf("%s:%d: %s: not run: %v", doc, c.line, c.text, err)
 		}
 		got, err := os.ReadFile(o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if s := strings.TrimSpace(string(rc)); s != "0" {
-			t.Errorf("README.md:%d: %s\nexit status %s; output:\n%s", c.line, c.text, s, got)
+			t.Errorf("%s:%d: %s\nexit status %s; output:\n%s", doc, c.line, c.text, s, got)
 			continue
 		}
 		if err := matchOutput(c.output, string(got)); err != "" {
-			t.Errorf("README.md:%d: %s\n%s\ngot:\n%s\nwant:\n%s", c.line, c.text, err, got, strings.Join(c.output, "\n"))
+			t.Errorf("%s:%d: %s\n%s\ngot:\n%s\nwant:\n%s", doc, c.line, c.text, err, got, strings.Join(c.output, "\n"))
 		}
 	}
 }
