@@ -13,31 +13,31 @@ import (
 	"testing"
 )
 
-// readmeBlock is a ```console block of a document: commands after "$ ",
+// consoleBlock is a ```console block of a document: commands after "$ ",
 // each followed by the output it must print (stdout and stderr together,
 // as a terminal shows them; "..." in an expected line matches any text).
-type readmeBlock struct {
+type consoleBlock struct {
 	line       int  // of the opening fence
 	moduleRoot bool // marked <!-- readme-test: module-root -->: runs in the module root
-	commands   []readmeCommand
+	commands   []consoleCommand
 }
 
-type readmeCommand struct {
+type consoleCommand struct {
 	line   int
 	text   string
 	output []string
 }
 
-// parseREADME returns the console blocks of a Markdown document.
-func parseREADME(t *testing.T, path string) []readmeBlock {
+// parseConsoleBlocks returns the console blocks of a Markdown document.
+func parseConsoleBlocks(t *testing.T, path string) []consoleBlock {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var blocks []readmeBlock
-	var cur *readmeBlock
+	var blocks []consoleBlock
+	var cur *consoleBlock
 	marked := false
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -46,7 +46,7 @@ func parseREADME(t *testing.T, path string) []readmeBlock {
 		case cur == nil && line == "<!-- readme-test: module-root -->":
 			marked = true
 		case cur == nil && line == "```console":
-			blocks = append(blocks, readmeBlock{line: n, moduleRoot: marked})
+			blocks = append(blocks, consoleBlock{line: n, moduleRoot: marked})
 			cur = &blocks[len(blocks)-1]
 			marked = false
 		case cur == nil:
@@ -54,7 +54,7 @@ func parseREADME(t *testing.T, path string) []readmeBlock {
 		case line == "```":
 			cur = nil
 		case strings.HasPrefix(line, "$ "):
-			cur.commands = append(cur.commands, readmeCommand{line: n, text: strings.TrimPrefix(line, "$ ")})
+			cur.commands = append(cur.commands, consoleCommand{line: n, text: strings.TrimPrefix(line, "$ ")})
 		case len(cur.commands) == 0:
 			t.Fatalf("%s:%d: a console block begins with output, not a command", path, n)
 		default:
@@ -91,8 +91,8 @@ func TestDocumentedCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	gobin := t.TempDir()
-	readme := parseREADME(t, filepath.Join(moduleRoot, "README.md"))
-	guide := parseREADME(t, filepath.Join(moduleRoot, "docs", "guides", "cli.md"))
+	readme := parseConsoleBlocks(t, filepath.Join(moduleRoot, "README.md"))
+	guide := parseConsoleBlocks(t, filepath.Join(moduleRoot, "docs", "guides", "cli.md"))
 	for _, b := range guide {
 		if b.moduleRoot {
 			t.Fatalf("docs/guides/cli.md:%d: only the README's install block runs in the module root", b.line)
@@ -107,7 +107,7 @@ func TestDocumentedCommands(t *testing.T) {
 }
 
 // requireCommands fails unless the blocks show each of the commands.
-func requireCommands(t *testing.T, doc string, blocks []readmeBlock, commands ...string) {
+func requireCommands(t *testing.T, doc string, blocks []consoleBlock, commands ...string) {
 	t.Helper()
 	for _, want := range commands {
 		found := false
@@ -125,14 +125,14 @@ func requireCommands(t *testing.T, doc string, blocks []readmeBlock, commands ..
 // runDocument runs the commands of blocks in one shell, in a new work
 // directory (or the module root for a block so marked), and compares their
 // outputs with the document's.
-func runDocument(t *testing.T, bash, moduleRoot, gobin, doc string, blocks []readmeBlock) {
+func runDocument(t *testing.T, bash, moduleRoot, gobin, doc string, blocks []consoleBlock) {
 	t.Helper()
 	// One script: each command's output and exit status go to files, so
 	// that variables exported by one command are seen by the next.
 	work, out := t.TempDir(), t.TempDir()
 	var script strings.Builder
 	script.WriteString("set -u\n")
-	var all []readmeCommand
+	var all []consoleCommand
 	for _, b := range blocks {
 		dir := work
 		if b.moduleRoot {
@@ -149,7 +149,7 @@ func runDocument(t *testing.T, bash, moduleRoot, gobin, doc string, blocks []rea
 	// secretstore on PATH.
 	script.WriteString("[ \"$(command -v secretstore)\" = " + strconv.Quote(filepath.Join(gobin, "secretstore")) + " ] || { echo \"secretstore is $(command -v secretstore)\"; exit 98; }\n")
 	cmd := exec.Command(bash, "--noprofile", "--norc", "-c", script.String())
-	cmd.Env = readmeEnv(gobin)
+	cmd.Env = docEnv(gobin)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("running the commands of %s: %v\n%s", doc, err, msg)
 	}
@@ -174,9 +174,9 @@ func runDocument(t *testing.T, bash, moduleRoot, gobin, doc string, blocks []rea
 	}
 }
 
-// readmeEnv is the environment for the README's commands: the caller's
+// docEnv is the environment for the README's commands: the caller's
 // without its SECRETSTORE_* variables, with GOBIN first on PATH.
-func readmeEnv(gobin string) []string {
+func docEnv(gobin string) []string {
 	env := []string{
 		"PATH=" + gobin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"GOBIN=" + gobin,
