@@ -152,38 +152,14 @@ func cliRun(t *testing.T, env []string, stdin string, args ...string) string {
 	return stdout.String()
 }
 
-var buildOnce struct {
-	sync.Once
-	path string
-	err  error
-	out  []byte
-}
-
-// buildApp builds this package's program once per test binary.
+// buildApp builds this package's program into a temporary directory.
 func buildApp(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "secretstore-example-app")
-		if err != nil {
-			buildOnce.err = err
-			return
-		}
-		buildOnce.path = filepath.Join(dir, "app")
-		cmd := exec.Command("go", "build", "-o", buildOnce.path, ".")
-		buildOnce.out, buildOnce.err = cmd.CombinedOutput()
-	})
-	if buildOnce.err != nil {
-		t.Fatalf("go build: %v\n%s", buildOnce.err, buildOnce.out)
+	path := filepath.Join(t.TempDir(), "app")
+	if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return buildOnce.path
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildOnce.path != "" {
-		_ = os.RemoveAll(filepath.Dir(buildOnce.path))
-	}
-	os.Exit(code)
+	return path
 }
 
 // appProcess is a running application.
@@ -215,7 +191,7 @@ func startApp(t *testing.T, path string, env []string, args ...string) *appProce
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			p.stdout.Write([]byte(sc.Text() + "\n"))
+			_, _ = p.stdout.Write([]byte(sc.Text() + "\n"))
 			select {
 			case p.lines <- sc.Text():
 			default:
