@@ -7,8 +7,9 @@
 # it does not ignore, so a file not yet committed is checked too.
 #
 # Examples that tfplugindocs renders into docs/ (everything under examples/
-# except examples/quickstart) are exempt: a header there would be printed
-# in every page of the Registry documentation.
+# except examples/quickstart and the Go example application examples/app)
+# are exempt: a header there would be printed in every page of the Registry
+# documentation.
 #
 #   scripts/check-headers.sh         list the files without the header, fail
 #   scripts/check-headers.sh --fix   add the header to those files
@@ -59,7 +60,7 @@ missing=()
 while IFS= read -r file; do
 	[ -f "$file" ] || continue
 	case "$file" in
-	examples/quickstart/*) ;;
+	examples/quickstart/* | examples/app/*) ;;
 	examples/*) continue ;;
 	esac
 	case "$file" in

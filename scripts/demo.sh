@@ -25,9 +25,9 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 command -v terraform >/dev/null || die "terraform is not on PATH; install Terraform >= 1.11"
 command -v go >/dev/null || die "go is not on PATH; install Go 1.26"
 
-step "Building the provider into ${plugin_dir#"$root"/}"
+step "Building the provider and the secretstore CLI into ${plugin_dir#"$root"/}"
 mkdir -p "$plugin_dir"
-(cd "$root" && go build -o "$plugin_dir/terraform-provider-secretstore" .)
+(cd "$root" && go build -o "$plugin_dir/terraform-provider-secretstore" . && go build -o "$plugin_dir/secretstore" ./cmd/secretstore)
 
 cli_config="$(mktemp "${TMPDIR:-/tmp}/secretstore-demo-cli.XXXXXX")"
 trap 'rm -f "$cli_config"' EXIT
@@ -108,6 +108,20 @@ check "payments-api-key (value_wo)" "$payments_api_key" no
 check "database-password (value_wo)" "$database_password" no
 check "feature-flags-token (value)" "$staging_token" yes
 
+# The same store read outside Terraform, by the CLI. The value is not
+# printed: it is compared with the one Terraform wrote.
+step "Read outside Terraform: bin/demo/secretstore (SECRETSTORE_URL=${store_dir#"$root"/})"
+export SECRETSTORE_URL="file://$store_dir"
+cli="$plugin_dir/secretstore"
+"$cli" list acme:production | sed 's/^/  /'
+got="$("$cli" get acme:production/payments-api-key)"
+[ "$got" = "$payments_api_key" ] || die "secretstore get returned another value than Terraform wrote"
+printf '  secretstore get acme:production/payments-api-key: the value Terraform wrote (%d bytes)\n' "${#got}"
+unset got
+# shellcheck disable=SC2016 # expanded by the child shell, not here
+PAYMENTS_API_KEY=secretstore:acme:production/payments-api-key \
+	"$cli" exec -- sh -c 'printf "  secretstore exec: the command saw PAYMENTS_API_KEY of %d bytes\n" "${#PAYMENTS_API_KEY}"'
+
 # What the outputs above mean and what to try next: the demo is a starting
 # point, so it ends with the paths and the commands for the next steps.
 cat <<NEXT
@@ -136,6 +150,15 @@ cat <<NEXT
   then run 'make demo' twice: the first apply creates version 2 (now the
   primary), the second plan shows pending_rewrap going to 0 and its apply
   rewraps the three secrets (see docs/guides/rotation.md).
+
+  Read a secret from a shell or a script, as an application would:
+
+      export SECRETSTORE_URL=file://$store_dir
+      export SECRETSTORE_ROOT_KEY="\$(cat ${key_file#"$root"/})"
+      bin/demo/secretstore get acme:production/payments-api-key
+      DB_PASSWORD=secretstore:acme:production/database-password bin/demo/secretstore exec -- ./your-server
+
+  (see docs/guides/cli.md).
 
   Run 'make demo' again without changes: the plan shows no changes.
   'make demo-clean' removes the state, the store and the demo root key.

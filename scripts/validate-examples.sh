@@ -6,7 +6,10 @@
 # have fails the build (tfplugindocs copies examples without checking them).
 # dev_overrides make `terraform init` unnecessary; nothing is downloaded.
 # Examples without a required_providers block resolve the provider as
-# hashicorp/secretstore, so both addresses point at the build.
+# hashicorp/secretstore, so both addresses point at the build. Only
+# directories holding .tf files are examples of Terraform configuration:
+# the Go example application examples/app has none, and its own test
+# (go test ./examples/app) builds and runs it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

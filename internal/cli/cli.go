@@ -22,6 +22,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// Version is the release that `secretstore --version` prints; the release
+// build sets it with -ldflags "-X ...internal/cli.Version=...".
+var Version = "dev"
+
 // IO is what a run of the command reads and writes: its streams and its
 // environment ("KEY=value" entries, as os.Environ returns).
 type IO struct {
@@ -140,6 +144,7 @@ Secrets are named NAMESPACE/NAME, for example acme:production/OPENAI_API_KEY.
 Values are read from stdin or --from-file, never from arguments.
 
 ` + exitCodes,
+		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

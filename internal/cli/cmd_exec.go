@@ -3,21 +3,19 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
+	"github.com/secretstore/terraform-provider-secretstore/secretstore"
 )
-
-// referencePrefix starts an environment value that exec replaces.
-const referencePrefix = "secretstore:"
 
 func (a *app) execCommand() *cobra.Command {
 	return &cobra.Command{
@@ -39,7 +37,7 @@ Values are never printed.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			env, err := a.resolveEnv(cmd)
+			env, err := a.resolveEnv(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -48,52 +46,41 @@ Values are never printed.`,
 	}
 }
 
-// resolveEnv returns the environment with every reference replaced. The
-// store is opened only when there is a reference.
-func (a *app) resolveEnv(cmd *cobra.Command) ([]string, error) {
-	out := make([]string, len(a.io.Env))
-	copy(out, a.io.Env)
-	for i, kv := range out {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(v, referencePrefix) {
-			continue
-		}
-		ref, rev, err := parseReference(strings.TrimPrefix(v, referencePrefix))
-		if err != nil {
-			return nil, fmt.Errorf("environment variable %s: %w", k, err)
-		}
-		s, err := a.open(cmd.Context())
-		if err != nil {
-			return nil, err
-		}
-		sec, err := s.Get(cmd.Context(), ref.ns, ref.name, backend.GetOptions{Revision: rev})
-		if err != nil {
-			return nil, fmt.Errorf("environment variable %s: %w", k, err)
-		}
-		if a.auditReads {
-			if err := s.RecordRead(cmd.Context(), sec); err != nil {
-				clear(sec.Value)
-				return nil, fmt.Errorf("recording the read in the audit log: %w", err)
-			}
-		}
-		out[i] = k + "=" + string(sec.Value)
-		clear(sec.Value)
+// resolveEnv returns the environment with every reference replaced by
+// the client's resolver (secretstore.Store.ResolveEnv), so that exec and
+// an application reading its references resolve them alike. The store is
+// opened, read-only, only when there is a reference; with
+// SECRETSTORE_AUDIT_READS every secret read is audited.
+func (a *app) resolveEnv(ctx context.Context) ([]string, error) {
+	if !hasReference(a.io.Env) {
+		return slices.Clone(a.io.Env), nil
 	}
-	return out, nil
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	client, err := secretstore.Open(ctx, secretstore.Config(cfg))
+	if err != nil {
+		return nil, err
+	}
+	env, err := client.ResolveEnv(ctx, a.io.Env)
+	if cerr := client.Close(); err == nil && cerr != nil {
+		return nil, cerr
+	}
+	return env, err
 }
 
-// parseReference parses NAMESPACE/NAME[#REVISION].
-func parseReference(s string) (secretRef, int64, error) {
-	var rev int64
-	if base, r, ok := strings.Cut(s, "#"); ok {
-		n, err := strconv.ParseInt(r, 10, 64)
-		if err != nil || n < 1 {
-			return secretRef{}, 0, &usageError{msg: fmt.Sprintf("reference revision %q is not a revision number (1 or more)", r)}
+// hasReference reports whether a value of env is a reference (or starts
+// like one).
+func hasReference(env []string) bool {
+	for _, kv := range env {
+		if _, v, ok := strings.Cut(kv, "="); ok {
+			if _, isRef, _ := secretstore.ParseReference(v); isRef {
+				return true
+			}
 		}
-		s, rev = base, n
 	}
-	ref, err := parseRef(s)
-	return ref, rev, err
+	return false
 }
 
 // runChild runs argv with env, forwarding interrupts to it, and returns

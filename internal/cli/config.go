@@ -17,41 +17,14 @@ import (
 type storeAPI = *backend.Store
 
 // open opens the store once per run, from the flags and the environment
-// (storeconfig's variables, as the provider reads them).
+// (see config).
 func (a *app) open(ctx context.Context) (storeAPI, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	cfg, err := storeconfig.FromEnv(a.io.getenv)
+	cfg, err := a.config()
 	if err != nil {
-		return nil, &usageError{msg: err.Error()}
-	}
-	if a.url != "" {
-		if err := storeconfig.CheckURL(a.url); err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--url %s is not usable: %v", backend.RedactURL(a.url), err)}
-		}
-		cfg.URL = a.url
-	}
-	if cfg.URL == "" {
-		dir, err := defaultStoreDir()
-		if err != nil {
-			return nil, err
-		}
-		cfg.URL = storeconfig.FileURL(dir)
-	}
-	if a.rootKeyFile != "" {
-		key, err := os.ReadFile(a.rootKeyFile)
-		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--root-key-file: %v", err)}
-		}
-		cfg.RootKey = strings.TrimSpace(string(key))
-		clear(key)
-		if err := backend.CheckRootKey(backend.FieldRootKey, 0, cfg.RootKey); err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--root-key-file %s: %v", a.rootKeyFile, err)}
-		}
-	}
-	if cfg.RootKey == "" {
-		return nil, &usageError{msg: "no root key: set " + storeconfig.EnvRootKey + " or use --root-key-file (a root key is never taken from the command line)"}
+		return nil, err
 	}
 	s, err := backend.Open(ctx, backend.Options{
 		BucketURL:        cfg.URL,
@@ -65,6 +38,45 @@ func (a *app) open(ctx context.Context) (storeAPI, error) {
 	a.store = s
 	a.auditReads = cfg.AuditReads
 	return s, nil
+}
+
+// config is the store's configuration: storeconfig's variables, as the
+// provider reads them, overridden by --url and --root-key-file, with the
+// default store ./.secretstore when no URL is given and it exists. A
+// missing root key or store is a usage error.
+func (a *app) config() (storeconfig.Config, error) {
+	cfg, err := storeconfig.FromEnv(a.io.getenv)
+	if err != nil {
+		return storeconfig.Config{}, &usageError{msg: err.Error()}
+	}
+	if a.url != "" {
+		if err := storeconfig.CheckURL(a.url); err != nil {
+			return storeconfig.Config{}, &usageError{msg: fmt.Sprintf("--url %s is not usable: %v", backend.RedactURL(a.url), err)}
+		}
+		cfg.URL = a.url
+	}
+	if cfg.URL == "" {
+		dir, err := defaultStoreDir()
+		if err != nil {
+			return storeconfig.Config{}, err
+		}
+		cfg.URL = storeconfig.FileURL(dir)
+	}
+	if a.rootKeyFile != "" {
+		key, err := os.ReadFile(a.rootKeyFile)
+		if err != nil {
+			return storeconfig.Config{}, &usageError{msg: fmt.Sprintf("--root-key-file: %v", err)}
+		}
+		cfg.RootKey = strings.TrimSpace(string(key))
+		clear(key)
+		if err := backend.CheckRootKey(backend.FieldRootKey, 0, cfg.RootKey); err != nil {
+			return storeconfig.Config{}, &usageError{msg: fmt.Sprintf("--root-key-file %s: %v", a.rootKeyFile, err)}
+		}
+	}
+	if cfg.RootKey == "" {
+		return storeconfig.Config{}, &usageError{msg: "no root key: set " + storeconfig.EnvRootKey + " or use --root-key-file (a root key is never taken from the command line)"}
+	}
+	return cfg, nil
 }
 
 // defaultStoreDir is the provider's default store, ./.secretstore, when it
