@@ -83,6 +83,7 @@ func (r *secretResource) updateKeyVersion(ctx context.Context, plan, state secre
 	if minKV == 0 || state.KeyVersion.ValueInt64() >= int64(minKV) {
 		plan.Revision, plan.KeyVersion, plan.ValueID = state.Revision, state.KeyVersion, state.ValueID
 		plan.CreatedAt, plan.UpdatedAt, plan.Expired = state.CreatedAt, state.UpdatedAt, state.Expired
+		plan.EffectiveExpAt = state.EffectiveExpAt
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
