@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -270,6 +271,48 @@ resource "secretstore_secret" "a" {
 				Config: later + secret("secretstore_key_version.v2.version"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// Raising min_key_version to the version the secret is already under
+// writes nothing, and keeps every computed attribute known and as it was.
+func TestAccSecretMinKeyVersion_raisedToCurrent(t *testing.T) {
+	ts := newTestStore(t)
+	secret := func(minKV int) string {
+		return ts.providerBlock("") + kvBlocks(1, 2) + fmt.Sprintf(`
+resource "secretstore_secret" "a" {
+  namespace       = "app:test"
+  name            = "a"
+  value           = "alpha"
+  ttl             = "720h"
+  min_key_version = secretstore_key_version.v%d.version
+}
+`, minKV)
+	}
+	const a = "secretstore_secret.a"
+	expires := statecheck.CompareValue(compare.ValuesSame())
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{
+			{
+				Config: secret(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+					expires.AddStateValue(a, tfjsonpath.New("effective_expires_at")),
+				},
+			},
+			{
+				Config: secret(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(a, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("revision"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+					expires.AddStateValue(a, tfjsonpath.New("effective_expires_at")),
 				},
 			},
 		},
