@@ -96,6 +96,7 @@ type verifier struct {
 	namespaces map[string]bool
 	secrets    map[secretID]bool
 	copies     map[string]*eventCopies // events of secrets by id, in audit
+	failed     map[string]bool         // logs whose query reported a problem
 }
 
 func (v *verifier) problem(kind, object string, err error) {
@@ -299,7 +300,7 @@ func (v *verifier) revision(ctx context.Context, g *secretGroup, r *revInfo) err
 // them was deleted there, even when no chain link reveals it (a secret's
 // newest event, which no later event links to yet).
 func (v *verifier) audit(ctx context.Context) error {
-	v.copies = map[string]*eventCopies{}
+	v.copies, v.failed = map[string]*eventCopies{}, map[string]bool{}
 	n, err := v.query(ctx, EventFilter{}, "the global audit log", inGlobal, true)
 	if err != nil {
 		return err
@@ -386,7 +387,7 @@ func (v *verifier) compareCopies(ctx context.Context) error {
 			secrets[secretID{c.ev.Namespace, c.ev.Name}] = true
 		}
 	}
-	again := &verifier{s: v.s, copies: v.copies, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
+	again := &verifier{s: v.s, copies: v.copies, failed: map[string]bool{}, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
 	if global {
 		if _, err := again.query(ctx, EventFilter{}, "the global audit log", inGlobal, false); err != nil {
 			return err
@@ -400,6 +401,13 @@ func (v *verifier) compareCopies(ctx context.Context) error {
 	for id := range secrets {
 		if _, err := again.query(ctx, EventFilter{Namespace: id.ns, Name: id.name}, secretLog(id), inSecret, false); err != nil {
 			return err
+		}
+	}
+	// A log that fails only when read again is reported now.
+	for _, p := range again.rep.Problems {
+		if !v.failed[p.Object] {
+			v.failed[p.Object] = true
+			v.rep.Problems = append(v.rep.Problems, p)
 		}
 	}
 	missing = incomplete()
@@ -421,24 +429,29 @@ func (v *verifier) compareCopies(ctx context.Context) error {
 		if c.ev.Time.UnixNano() <= cutoff {
 			continue
 		}
-		withdrawn, err := v.s.withdrawn(ctx, c.ev.ID)
-		if err != nil {
-			return err
-		}
-		if withdrawn {
-			continue
-		}
 		id := secretID{c.ev.Namespace, c.ev.Name}
 		var has, lacks []string
 		for _, l := range []struct {
 			bit    int
 			object string
 		}{{inGlobal, "the global audit log"}, {inNamespace, namespaceLog(id.ns)}, {inSecret, secretLog(id)}} {
-			if c.in&l.bit != 0 {
+			switch {
+			case c.in&l.bit != 0:
 				has = append(has, l.object)
-				continue
+			case !v.failed[l.object]:
+				// A log whose query failed is reported already.
+				lacks = append(lacks, l.object)
 			}
-			lacks = append(lacks, l.object)
+		}
+		if len(lacks) == 0 {
+			continue
+		}
+		withdrawn, err := v.s.withdrawn(ctx, c.ev.ID)
+		if err != nil {
+			return err
+		}
+		if withdrawn {
+			continue
 		}
 		for _, object := range lacks {
 			v.problem(VerifyAudit, object, fmt.Errorf("event %s (%s of secret %s, revision %d, at %s) is in %s but missing from %s: %w",
@@ -463,6 +476,7 @@ func (v *verifier) query(ctx context.Context, f EventFilter, object string, log 
 				return count, ctx.Err()
 			}
 			v.problem(VerifyAudit, object, err)
+			v.failed[object] = true
 			return count, nil
 		}
 		for _, e := range page.Events {

@@ -60,6 +60,26 @@ func TestVerifyAuditCopies(t *testing.T) {
 		})
 	}
 
+	// A gap the secret's chain reveals is one problem of that log, not
+	// one more for each of its events the query could not return.
+	t.Run("gap", func(t *testing.T) {
+		t.Parallel()
+		bucket, s, clock := verifyStore(t)
+		for _, v := range []string{"v1", "v2", "v3"} {
+			if _, err := s.Put(ctx, backend.PutInput{Namespace: "app:prod", Name: "db", Value: []byte(v)}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Step()
+		}
+		if err := bucket.Delete(ctx, firstKey(t, bucket, "v1/a/s/", "_updated")); err != nil {
+			t.Fatal(err)
+		}
+		rep := verify(t, s)
+		if len(rep.Problems) != 1 || rep.Problems[0].Object != "the audit log of secret app:prod/db" || !errors.Is(rep.Problems[0].Err, backend.ErrAuditGap) {
+			t.Errorf("after deleting an event in the middle of the chain: %v, want one gap in the secret's log", rep.Problems)
+		}
+	})
+
 	t.Run("purged", func(t *testing.T) {
 		t.Parallel()
 		_, s, clock := verifyStore(t)

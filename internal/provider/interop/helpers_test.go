@@ -157,20 +157,6 @@ func (s *store) okJSON(v any, args ...string) {
 	}
 }
 
-// jsonLines decodes JSON lines into maps.
-func jsonLines(t *testing.T, out string) []map[string]any {
-	t.Helper()
-	var lines []map[string]any
-	for line := range strings.Lines(out) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("%q is not a JSON object: %v", line, err)
-		}
-		lines = append(lines, m)
-	}
-	return lines
-}
-
 // openClient opens the store through the public client; it is closed
 // when the test ends.
 func (s *store) openClient() *secretstore.Store {
