@@ -226,7 +226,7 @@ resource "secretstore_secret" "tf" {
 		return errors.Join(errs...)
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{

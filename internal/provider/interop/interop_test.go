@@ -83,7 +83,7 @@ func TestAccInterop_terraformWritesCLIAndClientRead(t *testing.T) {
 		}
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{
@@ -203,7 +203,7 @@ func TestAccInterop_cliWritesTerraformReads(t *testing.T) {
 	data := tfjsonpath.New("data")
 	events := tfjsonpath.New("events")
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{

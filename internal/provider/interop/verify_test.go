@@ -147,7 +147,7 @@ resource "secretstore_secret" "two" {
 		return c.expectDamage(backend.VerifyAudit, "interop:verify/two", "interop:verify/one")
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: factories(),
 		Steps: []resource.TestStep{{
