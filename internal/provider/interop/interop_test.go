@@ -61,9 +61,22 @@ func TestAccInterop_terraformWritesCLIAndClientRead(t *testing.T) {
 			if md, _ := js["metadata"].(map[string]any); md["owner"] != "terraform" {
 				return fmt.Errorf("get --json: metadata %v, want owner=terraform", js["metadata"])
 			}
-			sec, err := s.openClient().Get(context.Background(), ns, name)
+			c := s.openClient()
+			sec, err := c.Get(context.Background(), ns, name)
 			if err != nil {
 				return fmt.Errorf("client Get: %w", err)
+			}
+			infos, err := c.List(context.Background(), ns, "")
+			if err != nil || len(infos) != 1 || infos[0].Name != name || infos[0].Revision != int64(revision) || infos[0].KeyVersion != int64(keyVersion) {
+				return fmt.Errorf("client List: %v (%v); want %s at revision %d, key version %d", infos, err, name, revision, keyVersion)
+			}
+			env, err := c.ResolveEnv(context.Background(), []string{"DB_PASSWORD=secretstore:" + ref, "OTHER=plain"})
+			if err != nil || len(env) != 2 || env[0] != "DB_PASSWORD="+value || env[1] != "OTHER=plain" {
+				return fmt.Errorf("client ResolveEnv: %d entries (%v), want the value and the plain entry", len(env), err)
+			}
+			// Every revision stays readable by number.
+			if got := s.ok("", "get", "--revision", "1", ref); got != value {
+				return fmt.Errorf("get --revision 1 printed %d bytes, not the value", len(got))
 			}
 			if string(sec.Value) != value || sec.Revision != int64(revision) || sec.KeyVersion != int64(keyVersion) {
 				return fmt.Errorf("client Get: revision %d, key version %d (value equal: %v); want revision %d, key version %d",
