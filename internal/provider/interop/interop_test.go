@@ -67,12 +67,18 @@ func TestAccInterop_terraformWritesCLIAndClientRead(t *testing.T) {
 				return fmt.Errorf("client Get: %w", err)
 			}
 			infos, err := c.List(context.Background(), ns, "")
-			if err != nil || len(infos) != 1 || infos[0].Name != name || infos[0].Revision != int64(revision) || infos[0].KeyVersion != int64(keyVersion) {
-				return fmt.Errorf("client List: %v (%v); want %s at revision %d, key version %d", infos, err, name, revision, keyVersion)
+			if err != nil {
+				return fmt.Errorf("client List: %w", err)
+			}
+			if len(infos) != 1 || infos[0].Name != name || infos[0].Revision != int64(revision) || infos[0].KeyVersion != int64(keyVersion) {
+				return fmt.Errorf("client List: %v; want %s at revision %d, key version %d", infos, name, revision, keyVersion)
 			}
 			env, err := c.ResolveEnv(context.Background(), []string{"DB_PASSWORD=secretstore:" + ref, "OTHER=plain"})
-			if err != nil || len(env) != 2 || env[0] != "DB_PASSWORD="+value || env[1] != "OTHER=plain" {
-				return fmt.Errorf("client ResolveEnv: %d entries (%v), want the value and the plain entry", len(env), err)
+			if err != nil {
+				return fmt.Errorf("client ResolveEnv: %w", err)
+			}
+			if len(env) != 2 || env[0] != "DB_PASSWORD="+value || env[1] != "OTHER=plain" {
+				return fmt.Errorf("client ResolveEnv: %d entries, want the value and the plain entry", len(env))
 			}
 			// Every revision stays readable by number.
 			if got := s.ok("", "get", "--revision", "1", ref); got != value {
