@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -59,13 +61,18 @@ func (r *VerifyReport) Damaged() bool { return len(r.Problems) > 0 }
 // marker without its record is a deleted revision), and the audit log: the
 // global log, then each namespace's and each secret's index, so that a
 // forged, altered or deleted event, or a gap in a secret's chain, is
-// reported (see Audit chain in the package documentation).
+// reported (see Audit chain in the package documentation); the three
+// copies of each secret event are compared, so that an event deleted from
+// one log is reported even where no chain link reveals it (a secret's
+// newest event), unless it was withdrawn or is older than the newest audit
+// purge.
 //
 // A damaged object is a VerifyProblem, and the scan goes on. The error is
 // for failures that stop the scan (the bucket cannot be listed, the
 // context is canceled); the report then holds what was found so far. Cost:
 // one LIST pass over the keyring, the headers and the secrets, one GET per
-// object checked, and one audit query per namespace and per secret.
+// object checked, and one audit query per namespace and per secret (read
+// again for those whose logs disagree).
 func (s *Store) Verify(ctx context.Context, in VerifyInput) (VerifyReport, error) {
 	if err := s.enter(); err != nil {
 		return VerifyReport{}, err
@@ -88,6 +95,8 @@ type verifier struct {
 	rep        VerifyReport
 	namespaces map[string]bool
 	secrets    map[secretID]bool
+	copies     map[string]*eventCopies // events of secrets by id, in audit
+	failed     map[string]bool         // logs whose query reported a problem
 }
 
 func (v *verifier) problem(kind, object string, err error) {
@@ -285,9 +294,14 @@ func (v *verifier) revision(ctx context.Context, g *secretGroup, r *revInfo) err
 
 // audit reads the global log, then each namespace's and each secret's
 // index: each query checks the MACs of what it reads and the links inside
-// it, and a secret's query checks its whole chain.
+// it, and a secret's query checks its whole chain. Every event of a secret
+// is stored three times (in the global log, its namespace's index and its
+// own index), so the three are then compared: an event missing from one of
+// them was deleted there, even when no chain link reveals it (a secret's
+// newest event, which no later event links to yet).
 func (v *verifier) audit(ctx context.Context) error {
-	n, err := v.query(ctx, EventFilter{}, "the global audit log", true)
+	v.copies, v.failed = map[string]*eventCopies{}, map[string]bool{}
+	n, err := v.query(ctx, EventFilter{}, "the global audit log", inGlobal, true)
 	if err != nil {
 		return err
 	}
@@ -298,7 +312,7 @@ func (v *verifier) audit(ctx context.Context) error {
 	}
 	sort.Strings(nss)
 	for _, ns := range nss {
-		if _, err := v.query(ctx, EventFilter{Namespace: ns}, "the audit log of namespace "+ns, false); err != nil {
+		if _, err := v.query(ctx, EventFilter{Namespace: ns}, namespaceLog(ns), inNamespace, false); err != nil {
 			return err
 		}
 	}
@@ -306,24 +320,153 @@ func (v *verifier) audit(ctx context.Context) error {
 	for id := range v.secrets {
 		ids = append(ids, id)
 	}
+	sortSecretIDs(ids)
+	for _, id := range ids {
+		if _, err := v.query(ctx, EventFilter{Namespace: id.ns, Name: id.name}, secretLog(id), inSecret, false); err != nil {
+			return err
+		}
+	}
+	return v.compareCopies(ctx)
+}
+
+func namespaceLog(ns string) string { return "the audit log of namespace " + ns }
+func secretLog(id secretID) string  { return "the audit log of secret " + secretRef(id.ns, id.name) }
+
+func sortSecretIDs(ids []secretID) {
 	sort.Slice(ids, func(i, j int) bool {
 		if ids[i].ns != ids[j].ns {
 			return ids[i].ns < ids[j].ns
 		}
 		return ids[i].name < ids[j].name
 	})
-	for _, id := range ids {
-		if _, err := v.query(ctx, EventFilter{Namespace: id.ns, Name: id.name}, "the audit log of secret "+secretRef(id.ns, id.name), false); err != nil {
+}
+
+// Copies of a secret's event, as bits of eventCopies.in.
+const (
+	inGlobal = 1 << iota
+	inNamespace
+	inSecret
+	inAll = inGlobal | inNamespace | inSecret
+)
+
+// eventCopies records which of the three logs returned an event of a
+// secret.
+type eventCopies struct {
+	ev Event
+	in int
+}
+
+// compareCopies reports each event of a secret that one of the three logs
+// holds and another lacks. A write in progress puts its copies one after
+// the other, so the logs that lack an event are read again before it is
+// reported; an event withdrawn (its change did not happen) or older than
+// the newest audit purge is not reported.
+func (v *verifier) compareCopies(ctx context.Context) error {
+	incomplete := func() []*eventCopies {
+		var out []*eventCopies
+		for _, c := range v.copies {
+			if c.in != inAll {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	missing := incomplete()
+	if len(missing) == 0 {
+		return nil
+	}
+	// Read again only the logs that lack an event; problems of the
+	// second reading were already reported by the first.
+	global, nss, secrets := false, map[string]bool{}, map[secretID]bool{}
+	for _, c := range missing {
+		global = global || c.in&inGlobal == 0
+		if c.in&inNamespace == 0 {
+			nss[c.ev.Namespace] = true
+		}
+		if c.in&inSecret == 0 {
+			secrets[secretID{c.ev.Namespace, c.ev.Name}] = true
+		}
+	}
+	again := &verifier{s: v.s, copies: v.copies, failed: map[string]bool{}, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
+	if global {
+		if _, err := again.query(ctx, EventFilter{}, "the global audit log", inGlobal, false); err != nil {
 			return err
+		}
+	}
+	for ns := range nss {
+		if _, err := again.query(ctx, EventFilter{Namespace: ns}, namespaceLog(ns), inNamespace, false); err != nil {
+			return err
+		}
+	}
+	for id := range secrets {
+		if _, err := again.query(ctx, EventFilter{Namespace: id.ns, Name: id.name}, secretLog(id), inSecret, false); err != nil {
+			return err
+		}
+	}
+	// A log that fails only when read again is reported now.
+	for _, p := range again.rep.Problems {
+		if !v.failed[p.Object] {
+			v.failed[p.Object] = true
+			v.rep.Problems = append(v.rep.Problems, p)
+		}
+	}
+	missing = incomplete()
+	if len(missing) == 0 {
+		return nil
+	}
+	cutoff, err := v.s.auditPurgeCutoff(ctx)
+	if err != nil {
+		return err
+	}
+	sort.Slice(missing, func(i, j int) bool {
+		a, b := missing[i].ev, missing[j].ev
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		return a.ID < b.ID
+	})
+	for _, c := range missing {
+		if c.ev.Time.UnixNano() <= cutoff {
+			continue
+		}
+		id := secretID{c.ev.Namespace, c.ev.Name}
+		var has, lacks []string
+		for _, l := range []struct {
+			bit    int
+			object string
+		}{{inGlobal, "the global audit log"}, {inNamespace, namespaceLog(id.ns)}, {inSecret, secretLog(id)}} {
+			switch {
+			case c.in&l.bit != 0:
+				has = append(has, l.object)
+			case !v.failed[l.object]:
+				// A log whose query failed is reported already.
+				lacks = append(lacks, l.object)
+			}
+		}
+		if len(lacks) == 0 {
+			continue
+		}
+		withdrawn, err := v.s.withdrawn(ctx, c.ev.ID)
+		if err != nil {
+			return err
+		}
+		if withdrawn {
+			continue
+		}
+		for _, object := range lacks {
+			v.problem(VerifyAudit, object, fmt.Errorf("event %s (%s of secret %s, revision %d, at %s) is in %s but missing from %s: %w",
+				c.ev.ID, c.ev.Operation, secretRef(id.ns, id.name), c.ev.Revision, c.ev.Time.UTC().Format(time.RFC3339Nano),
+				strings.Join(has, " and "), object, ErrAuditGap))
 		}
 	}
 	return nil
 }
 
 // query pages through every event f selects and returns their count. A
-// damaged event or a gap ends the query with a problem. With collect, the
-// namespaces and secrets the events name are added to those to query.
-func (v *verifier) query(ctx context.Context, f EventFilter, object string, collect bool) (int, error) {
+// damaged event or a gap ends the query with a problem. Each event of a
+// secret is marked as found in log (one of the in* bits). With collect,
+// the namespaces and secrets the events name are added to those to query.
+func (v *verifier) query(ctx context.Context, f EventFilter, object string, log int, collect bool) (int, error) {
 	f.Limit = MaxEventLimit
 	count := 0
 	for {
@@ -333,6 +476,7 @@ func (v *verifier) query(ctx context.Context, f EventFilter, object string, coll
 				return count, ctx.Err()
 			}
 			v.problem(VerifyAudit, object, err)
+			v.failed[object] = true
 			return count, nil
 		}
 		for _, e := range page.Events {
@@ -341,6 +485,14 @@ func (v *verifier) query(ctx context.Context, f EventFilter, object string, coll
 				if e.Name != "" {
 					v.secrets[secretID{e.Namespace, e.Name}] = true
 				}
+			}
+			if e.Namespace != "" && e.Name != "" {
+				c := v.copies[e.ID]
+				if c == nil {
+					c = &eventCopies{ev: e}
+					v.copies[e.ID] = c
+				}
+				c.in |= log
 			}
 		}
 		count += len(page.Events)

@@ -20,7 +20,8 @@ revision, each key version record and its material, every revision record of
 every secret (authenticated and decrypted; values are discarded at once, never
 printed), every marker against its record, and the audit log (every event's
 MAC, and the chains that reveal deleted, truncated or reordered events), by the
-global log, each namespace and each secret.
+global log, each namespace and each secret, whose copies of every event are
+compared, so that an event deleted from one of them is reported.
 
 Exits 0 when nothing is damaged, 6 (integrity) when anything is. Progress goes
 to stderr when it is a terminal.`,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -276,77 +277,44 @@ resource "secretstore_secret" "a" {
 	})
 }
 
-// TestAccSecretMinKeyVersion_raisedAlreadyUnder: raising min_key_version
-// to a version the secret is already under (a rotation rewrapped it)
-// writes nothing, and the apply returns every computed attribute known.
-func TestAccSecretMinKeyVersion_raisedAlreadyUnder(t *testing.T) {
-	slowTest(t, "three terraform steps")
+// Raising min_key_version to the version the secret is already under
+// writes nothing, and keeps every computed attribute known and as it was.
+func TestAccSecretMinKeyVersion_raisedToCurrent(t *testing.T) {
 	ts := newTestStore(t)
-	kvs := ts.providerBlock("") + `
-resource "secretstore_key_version" "v1" {
-  version = 1
-}
-resource "secretstore_key_version" "v2" {
-  version = 2
-  depends_on = [secretstore_secret.a]
-}
-`
-	secret := func(minKV string) string {
-		return fmt.Sprintf(`
+	secret := func(minKV int) string {
+		return ts.providerBlock("") + kvBlocks(1, 2) + fmt.Sprintf(`
 resource "secretstore_secret" "a" {
   namespace       = "app:test"
   name            = "a"
   value           = "alpha"
   ttl             = "720h"
-  min_key_version = %s
+  min_key_version = secretstore_key_version.v%d.version
 }
 `, minKV)
 	}
+	const a = "secretstore_secret.a"
+	expires := statecheck.CompareValue(compare.ValuesSame())
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
 			{
-				// v2 is created after the secret, and the next plan
-				// rotates the secret to it.
-				Config:             kvs + secret("secretstore_key_version.v1.version"),
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				Config: kvs + secret("secretstore_key_version.v1.version"),
-				Check:  checkSecretsUnderName(t, ts, "a", 2),
-			},
-			{
-				Config: ts.providerBlock("") + `
-resource "secretstore_key_version" "v1" {
-  version = 1
-}
-resource "secretstore_key_version" "v2" {
-  version = 2
-}
-` + secret("secretstore_key_version.v2.version"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("secretstore_secret.a", plancheck.ResourceActionUpdate),
-				}},
+				Config: secret(1),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("secretstore_secret.a", tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue("secretstore_secret.a", tfjsonpath.New("effective_expires_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+					expires.AddStateValue(a, tfjsonpath.New("effective_expires_at")),
+				},
+			},
+			{
+				Config: secret(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(a, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("revision"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+					expires.AddStateValue(a, tfjsonpath.New("effective_expires_at")),
 				},
 			},
 		},
 	})
-}
-
-// checkSecretsUnderName fails unless secret app:test/name is under key
-// version kv.
-func checkSecretsUnderName(t *testing.T, ts testStore, name string, kv int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		sec, err := ts.open(t).Get(context.Background(), "app:test", name, backendGetCurrent)
-		if err != nil {
-			return err
-		}
-		if sec.KeyVersion != kv {
-			return fmt.Errorf("secret %s: key version %d, want %d", name, sec.KeyVersion, kv)
-		}
-		return nil
-	}
 }
