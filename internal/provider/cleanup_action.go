@@ -22,13 +22,13 @@ var (
 	_ action.ActionWithValidateConfig = (*cleanupAction)(nil)
 )
 
-func newCleanupAction() action.Action { return &cleanupAction{} }
+func newCleanupAction() action.Action { return &cleanupAction{storeAction{name: "cleanup"}} }
 
 // cleanupAction purges, when invoked, what the retentions of
 // secretstore_cleanup make purgeable now (Terraform 1.14 and later), with
 // the store's cleanup engine: the same one the resource's apply runs.
 type cleanupAction struct {
-	data *providerData
+	storeAction
 }
 
 // cleanupActionModel is the configuration of the action: the scope and
@@ -51,10 +51,6 @@ func (m cleanupActionModel) settings() cleanupModel {
 		RevisionRetention:      m.RevisionRetention,
 		AuditEventRetention:    m.AuditEventRetention,
 	}
-}
-
-func (a *cleanupAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_cleanup"
 }
 
 func (a *cleanupAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
@@ -87,10 +83,6 @@ func (a *cleanupAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 	}
 }
 
-func (a *cleanupAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	a.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (a *cleanupAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	var m cleanupActionModel
 	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
@@ -106,20 +98,9 @@ func (a *cleanupAction) ValidateConfig(ctx context.Context, req action.ValidateC
 	resp.Diagnostics.Append(diagCleanupNoRetention())
 }
 
-// ModifyPlan fails the plan of a namespace that allowed_namespaces forbids.
-func (a *cleanupAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
-	var m cleanupActionModel
-	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
-	if !resp.Diagnostics.HasError() {
-		a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics)
-	}
-}
-
 func (a *cleanupAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m cleanupActionModel
-	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
-	if resp.Diagnostics.HasError() || !requireProviderData(a.data, &resp.Diagnostics) ||
-		!a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
+	if !a.invokeConfig(ctx, req.Config, &m, &m.Namespace, &resp.Diagnostics) {
 		return
 	}
 	s := m.settings()

@@ -6,11 +6,8 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -46,32 +43,25 @@ func (r keyVersionIdentityResource) IdentitySchema(_ context.Context, _ resource
 	}
 }
 
+// keyVersionIdentityAttrs are the attributes of a secretstore_key_version
+// that are its identity.
+var keyVersionIdentityAttrs = []string{"version"}
+
 func (r keyVersionIdentityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	r.keyVersionResource.Create(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setKeyVersionIdentity(ctx, resp.State, resp.Identity)...)
-	}
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, keyVersionIdentityAttrs, resp.State)
 }
 
 // Read returns the identity of the version in state, also when the read
 // removes the resource or keeps the recorded state.
 func (r keyVersionIdentityResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	r.keyVersionResource.Read(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	from := resp.State
-	if from.Raw.IsNull() {
-		from = req.State
-	}
-	resp.Diagnostics.Append(setKeyVersionIdentity(ctx, from, resp.Identity)...)
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, keyVersionIdentityAttrs, resp.State, req.State)
 }
 
 func (r keyVersionIdentityResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	r.keyVersionResource.Update(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setKeyVersionIdentity(ctx, resp.State, resp.Identity)...)
-	}
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, keyVersionIdentityAttrs, resp.State)
 }
 
 // ImportState imports by the version number given as the ID or, in an
@@ -90,22 +80,5 @@ func (r keyVersionIdentityResource) ImportState(ctx context.Context, req resourc
 		req.ID = strconv.FormatInt(id.Version.ValueInt64(), 10)
 	}
 	r.keyVersionResource.ImportState(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setKeyVersionIdentity(ctx, resp.State, resp.Identity)...)
-	}
-}
-
-// setKeyVersionIdentity sets identity (nil when Terraform does not support
-// identities) from the version in state.
-func setKeyVersionIdentity(ctx context.Context, state tfsdk.State, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
-	if identity == nil || state.Raw.IsNull() {
-		return nil
-	}
-	var id keyVersionIdentityModel
-	diags := state.GetAttribute(ctx, path.Root("version"), &id.Version)
-	if diags.HasError() {
-		return diags
-	}
-	diags.Append(identity.Set(ctx, id)...)
-	return diags
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, keyVersionIdentityAttrs, resp.State)
 }

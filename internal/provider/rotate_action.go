@@ -8,9 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -23,22 +21,18 @@ var (
 	_ action.ActionWithModifyPlan = (*rotateAction)(nil)
 )
 
-func newRotateAction() action.Action { return &rotateAction{} }
+func newRotateAction() action.Action { return &rotateAction{storeAction{name: "rotate"}} }
 
 // rotateAction rewraps, when invoked, every current revision that is not
 // under the primary key version (Terraform 1.14 and later), with the
 // store's rotation engine: the same one secretstore_key_version's rewrap
 // runs.
 type rotateAction struct {
-	data *providerData
+	storeAction
 }
 
 type rotateActionModel struct {
 	Namespace types.String `tfsdk:"namespace"`
-}
-
-func (a *rotateAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_rotate"
 }
 
 func (a *rotateAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
@@ -66,24 +60,9 @@ func (a *rotateAction) Schema(_ context.Context, _ action.SchemaRequest, resp *a
 	}
 }
 
-func (a *rotateAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	a.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-// ModifyPlan fails the plan of a namespace that allowed_namespaces forbids.
-func (a *rotateAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
-	var m rotateActionModel
-	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
-	if !resp.Diagnostics.HasError() {
-		a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics)
-	}
-}
-
 func (a *rotateAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m rotateActionModel
-	resp.Diagnostics.Append(getActionConfig(ctx, req.Config, &m)...)
-	if resp.Diagnostics.HasError() || !requireProviderData(a.data, &resp.Diagnostics) ||
-		!a.data.namespaceAllowed(m.Namespace, &resp.Diagnostics) {
+	if !a.invokeConfig(ctx, req.Config, &m, &m.Namespace, &resp.Diagnostics) {
 		return
 	}
 	send := progressSender(resp)
@@ -116,24 +95,4 @@ func (a *rotateAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	tflog.Info(ctx, "rotation: done", map[string]any{
 		"primary": plan.Primary, "namespace": in.Namespace, "rotated": res.Rotated, "skipped": res.Skipped, "processed": res.Processed,
 	})
-}
-
-// progressSender returns a function that sends msg as a progress event of
-// the invocation (dropped when the framework gives no sender).
-func progressSender(resp *action.InvokeResponse) func(msg string) {
-	return func(msg string) {
-		if resp.SendProgress != nil {
-			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-		}
-	}
-}
-
-// getActionConfig reads an action's configuration into target. An action
-// invoked without a config block (every argument optional) arrives with a
-// null configuration, which reads as the zero model: every argument null.
-func getActionConfig(ctx context.Context, cfg tfsdk.Config, target any) diag.Diagnostics {
-	if cfg.Raw.IsNull() {
-		return nil
-	}
-	return cfg.Get(ctx, target)
 }

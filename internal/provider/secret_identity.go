@@ -5,11 +5,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -54,11 +51,13 @@ func (r secretIdentityResource) IdentitySchema(_ context.Context, _ resource.Ide
 	}
 }
 
+// secretIdentityAttrs are the attributes of a secretstore_secret that are
+// its identity.
+var secretIdentityAttrs = []string{"namespace", "name"}
+
 func (r secretIdentityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	r.secretResource.Create(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setSecretIdentity(ctx, resp.State, resp.Identity)...)
-	}
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, secretIdentityAttrs, resp.State)
 }
 
 // Read returns the identity of the secret in state, also when the read
@@ -66,21 +65,12 @@ func (r secretIdentityResource) Create(ctx context.Context, req resource.CreateR
 // configured), so that a state written before identities existed gains one.
 func (r secretIdentityResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	r.secretResource.Read(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	from := resp.State
-	if from.Raw.IsNull() {
-		from = req.State
-	}
-	resp.Diagnostics.Append(setSecretIdentity(ctx, from, resp.Identity)...)
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, secretIdentityAttrs, resp.State, req.State)
 }
 
 func (r secretIdentityResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	r.secretResource.Update(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setSecretIdentity(ctx, resp.State, resp.Identity)...)
-	}
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, secretIdentityAttrs, resp.State)
 }
 
 // ImportState imports by the `<namespace>/<name>` ID or, in an import
@@ -100,23 +90,5 @@ func (r secretIdentityResource) ImportState(ctx context.Context, req resource.Im
 		req.ID = secretID(ns, name)
 	}
 	r.secretResource.ImportState(ctx, req, resp)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(setSecretIdentity(ctx, resp.State, resp.Identity)...)
-	}
-}
-
-// setSecretIdentity sets identity (nil when Terraform does not support
-// identities) from the namespace and name in state.
-func setSecretIdentity(ctx context.Context, state tfsdk.State, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
-	if identity == nil || state.Raw.IsNull() {
-		return nil
-	}
-	var id secretIdentityModel
-	diags := state.GetAttribute(ctx, path.Root("namespace"), &id.Namespace)
-	diags.Append(state.GetAttribute(ctx, path.Root("name"), &id.Name)...)
-	if diags.HasError() {
-		return diags
-	}
-	diags.Append(identity.Set(ctx, id)...)
-	return diags
+	setIdentity(ctx, &resp.Diagnostics, resp.Identity, secretIdentityAttrs, resp.State)
 }
