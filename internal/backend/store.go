@@ -175,3 +175,10 @@ func DefaultActor() string {
 	}
 	return name
 }
+
+// Exists reports whether the store exists.
+func (s *Store) Exists(context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.header.rev > 0, nil
+}
