@@ -130,7 +130,8 @@ func TestOpenExistingStoreWritesNothing(t *testing.T) {
 	if after := backendtest.RawObjects(t, h.Tg.Raw); !maps.Equal(before, after) {
 		t.Fatalf("Open and reads changed the bucket: new objects %v", backendtest.NewObjects(before, after))
 	}
-	// First write: the probe (two writes, one delete), then the write.
+	// First write: the probe (two writes and the only delete), then the
+	// write; the second write makes no probe.
 	if _, err := s.Put(h.Ctx, backend.PutInput{Namespace: "ns", Name: "b", Value: []byte("value-b")}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestOpenExistingStoreWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := h.Tg.Faults.ResetCounts()
-	if first.Delete != second.Delete+1 || first.Write != second.Write+2 {
+	if first.Delete != 1 || second.Delete != 0 || first.Write < second.Write+2 {
 		t.Fatalf("first write made %d writes and %d deletes, second %d and %d: want the probe's two writes and one delete once", first.Write, first.Delete, second.Write, second.Delete)
 	}
 }

@@ -49,7 +49,7 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	newest := map[int]string{}
-	err := s.obj.eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
+	err := s.obj().eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
 		if v, _, ok := parseKeyVersionKey(o.Key); ok {
 			if _, seen := newest[v]; !seen {
 				newest[v] = o.Key
@@ -72,7 +72,7 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 		}
 		_, rev, _ := parseKeyVersionKey(key)
 		st := &keyVersionState{key: key}
-		data, err := s.obj.get(ctx, key, maxObjectLen)
+		data, err := s.obj().get(ctx, key, maxObjectLen)
 		switch {
 		case errors.Is(err, errObjectNotFound):
 			continue
@@ -221,6 +221,9 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 		return KeyVersion{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return KeyVersion{}, err
+	}
 	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
@@ -427,6 +430,9 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

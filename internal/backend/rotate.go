@@ -78,6 +78,9 @@ func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error
 		return RotateResult{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return RotateResult{}, err
+	}
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
 		return res, err

@@ -159,6 +159,9 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return Secret{}, err
+	}
 	now := s.now()
 	if err := validatePut(in, now); err != nil {
 		return Secret{}, err
@@ -275,6 +278,9 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (v *verifier) tick() {
 // keys lists every key under prefix.
 func (v *verifier) keys(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
-	err := v.s.obj.eachKey(ctx, prefix, func(o *blob.ListObject) error {
+	err := v.s.obj().eachKey(ctx, prefix, func(o *blob.ListObject) error {
 		keys = append(keys, o.Key)
 		return nil
 	})
@@ -114,7 +114,7 @@ func (v *verifier) keys(ctx context.Context, prefix string) ([]string, error) {
 
 // fetch reads key, turning a failure into a problem; ok is false then.
 func (v *verifier) fetch(ctx context.Context, kind, object, key string, limit int) ([]byte, bool, error) {
-	data, err := v.s.obj.get(ctx, key, limit)
+	data, err := v.s.obj().get(ctx, key, limit)
 	switch {
 	case ctx.Err() != nil:
 		return nil, false, ctx.Err()
