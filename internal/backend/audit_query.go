@@ -44,6 +44,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error
 		return EventPage{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return EventPage{}, err
+	}
 	q, err := s.newEventQuery(f)
 	if err != nil {
 		return EventPage{}, err

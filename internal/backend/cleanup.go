@@ -121,6 +121,9 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 		return CleanupPlan{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return CleanupPlan{}, err
+	}
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
 		return plan, err

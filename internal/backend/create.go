@@ -22,12 +22,25 @@ func (s *Store) Exists(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return false, err
+	}
+	return s.created(), nil
+}
+
+// prepareRead readies s for a read. Every operation that reads calls it
+// first; it costs nothing once s holds the store header. Until then it
+// looks for the store (see Exists), so that a Store opened before another
+// Store created the store reads that store, never its objects with no
+// keys to check them.
+func (s *Store) prepareRead(ctx context.Context) error {
 	if s.created() {
-		return true, nil
+		return nil
 	}
 	s.createMu.Lock()
 	defer s.createMu.Unlock()
-	return s.attach(ctx, false)
+	_, err := s.attach(ctx, false)
+	return err
 }
 
 // created reports whether s holds the store header.

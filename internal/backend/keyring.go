@@ -331,6 +331,9 @@ func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
 		return nil, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
 	}

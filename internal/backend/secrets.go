@@ -23,6 +23,9 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return Secret{}, err
+	}
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -80,6 +83,9 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return Secret{}, err
+	}
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -104,6 +110,9 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 		return false, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return false, err
+	}
 	sec, err := s.Get(ctx, namespace, name, GetOptions{})
 	clear(sec.Value)
 	switch {

@@ -71,6 +71,9 @@ func (s *Store) Verify(ctx context.Context, in VerifyInput) (VerifyReport, error
 		return VerifyReport{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return VerifyReport{}, err
+	}
 	v := &verifier{s: s, progress: in.Progress, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
 	steps := []func(context.Context) error{v.headers, v.keyring, v.records, v.audit}
 	for _, step := range steps {
