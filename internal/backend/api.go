@@ -270,6 +270,9 @@ type CleanupResult = CleanupPlan
 // mutation appends its audit event(s) or fails.
 type StoreAPI interface {
 	Close() error
+	// Exists reports whether the store exists (its bucket holds a store
+	// header); it writes nothing. A store is created by its first write.
+	Exists(ctx context.Context) (bool, error)
 
 	CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error)
 	KeyVersions(ctx context.Context) ([]KeyVersion, error)

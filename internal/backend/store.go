@@ -5,8 +5,8 @@ package backend
 import (
 	"context"
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"os/user"
 	"sync"
 	"sync/atomic"
@@ -42,9 +42,9 @@ type Store struct {
 	conc     int
 
 	// mu guards the header state, probed and the keyring cache.
-	mu     sync.Mutex
-	header headerState // rev 0 until the store exists
-	probed bool        // the probe ran (see prepareWrite)
+	mu      sync.Mutex
+	header  headerState // rev 0 until the store exists
+	probed  bool        // the probe ran (see prepareWrite)
 	keyring map[int]*keyVersionState
 	// refreshMu serialises keyring reloads.
 	refreshMu sync.Mutex
@@ -220,4 +220,3 @@ func DefaultActor() string {
 	}
 	return name
 }
-
