@@ -69,8 +69,8 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional: true,
 				MarkdownDescription: "gocloud.dev bucket URL of the store: `file:///abs/dir`, `mem://`, `s3://bucket?region=...`, " +
 					"`gs://bucket` or `azblob://container`. Environment: `SECRETSTORE_URL`. Default: a `.secretstore` " +
-					"directory in Terraform's working directory, created on first use (refused in Terraform Cloud runs, " +
-					"whose working directory is discarded).",
+					"directory in Terraform's working directory (refused in Terraform Cloud runs, whose working directory " +
+					"is discarded). A plan never creates the store, nor its directory: the first apply that writes does.",
 			},
 			"root_key": schema.StringAttribute{
 				Optional:  true,
