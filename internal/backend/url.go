@@ -131,7 +131,7 @@ func (e *redactedError) Unwrap() error { return e.err }
 type missingDirError struct{ dir string }
 
 func (e *missingDirError) Error() string {
-	return "store directory " + e.dir + " does not exist"
+	return "store directory " + e.dir + " does not exist: " + ErrNotFound.Error()
 }
 
 func (e *missingDirError) Unwrap() error { return ErrNotFound }
