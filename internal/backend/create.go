@@ -13,7 +13,7 @@ import (
 
 // Exists reports whether the store exists, that is whether its bucket
 // holds a store header. It writes nothing. A Store opened on a bucket
-// without a store looks again each time (one LIST; for a file://
+// without a store looks again each time (two LISTs; for a file://
 // directory that did not exist, one stat first), and when another Store
 // has created the store since, opens it as Open would (ErrRootKeyMismatch
 // when the root key does not open it).
@@ -39,8 +39,7 @@ func (s *Store) prepareRead(ctx context.Context) error {
 	}
 	s.createMu.Lock()
 	defer s.createMu.Unlock()
-	_, err := s.attach(ctx, false)
-	return err
+	return s.attach(ctx, false)
 }
 
 // created reports whether s holds the store header.
@@ -86,30 +85,27 @@ func (s *Store) prepareWrite(ctx context.Context) error {
 		s.probed = true
 		s.mu.Unlock()
 	}
-	_, err := s.attach(ctx, true)
-	return err
+	return s.attach(ctx, true)
 }
 
-// attach opens the store's header and keyring when s holds no header yet,
-// creating the store when create is set (see openHeader). It reports
-// whether the store exists. The caller holds createMu.
-func (s *Store) attach(ctx context.Context, create bool) (bool, error) {
+// attach opens the store's header and keyring when s holds no header yet
+// and the store exists, creating the store first when create is set (see
+// openHeader); created then reports whether it exists. The caller holds
+// createMu.
+func (s *Store) attach(ctx context.Context, create bool) error {
 	if s.created() {
-		return true, nil
+		return nil
 	}
 	if s.absentDir != "" {
 		if ok, err := s.openDir(ctx, create); err != nil || !ok {
-			return false, err
+			return err
 		}
 	}
 	found, err := s.openHeader(ctx, create)
 	if err != nil || !found {
-		return false, err
+		return err
 	}
-	if err := s.refreshKeyring(ctx); err != nil {
-		return false, err
-	}
-	return true, nil
+	return s.refreshKeyring(ctx)
 }
 
 // openDir replaces the empty bucket that stands for a file:// directory
