@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
@@ -214,5 +217,78 @@ func TestAccStoreMissingWithState(t *testing.T) {
 	})
 	if _, err := os.Stat(elsewhereDir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the failed plan created the other directory (stat: %v)", err)
+	}
+}
+
+// TestAccSecretDataSource_storeMissing: reading a secret from a URL that
+// holds no store says so, names the URL and creates nothing.
+func TestAccSecretDataSource_storeMissing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	ts := testStore{URL: fileURL(dir), RootKey: randomKey(t)}
+	parallelUnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{{
+			Config: ts.providerBlock("") + `
+data "secretstore_secret" "a" {
+  namespace = "app:test"
+  name      = "a"
+}
+`,
+			PlanOnly: true,
+			ExpectError: wrappedRe(`Secret store not found.*There is no secret store at ` + regexp.QuoteMeta(ts.URL) +
+				` .*yet this configuration reads secret "app:test/a"`),
+		}},
+	})
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the read created %s (stat: %v)", dir, err)
+	}
+}
+
+// TestPlanStoreMissingWithoutRefresh: with -refresh=false Terraform reads
+// nothing before the plan, so ModifyPlan itself refuses a key version or
+// secret in state when the store does not exist (an update or a destroy).
+func TestPlanStoreMissingWithoutRefresh(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "typo")
+	ts := testStore{URL: fileURL(dir), RootKey: randomKey(t)}
+	p := newConfiguredProto(t, ts, nil, nil)
+	for _, tc := range []struct {
+		typeName string
+		attrs    map[string]tftypes.Value
+		want     string
+	}{
+		{"secretstore_key_version", map[string]tftypes.Value{
+			"id": tfString("1"), "version": tftypes.NewValue(tftypes.Number, 1), "rewrap": tftypes.NewValue(tftypes.Bool, true),
+		}, "the state holds key version 1"},
+		{"secretstore_secret", map[string]tftypes.Value{
+			"id": tfString("app:test/a"), "namespace": tfString("app:test"), "name": tfString("a"), "value": tfString("alpha"),
+		}, `the state holds secret "app:test/a"`},
+	} {
+		typ := p.schema.ResourceSchemas[tc.typeName].ValueType()
+		nullValue, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prior := p.value(typ, tc.attrs)
+		for _, planned := range []*tfprotov6.DynamicValue{prior, &nullValue} {
+			config := prior
+			if planned == &nullValue {
+				config = &nullValue
+			}
+			resp, err := p.server.PlanResourceChange(t.Context(), &tfprotov6.PlanResourceChangeRequest{
+				TypeName: tc.typeName, PriorState: prior, ProposedNewState: planned, Config: config,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := diagnosticsText(resp.Diagnostics)
+			if !hasError(resp.Diagnostics) || !strings.Contains(text, "Secret store not found") ||
+				!strings.Contains(text, ts.URL) || !strings.Contains(text, tc.want) {
+				t.Errorf("%s: plan (destroy: %t) in a missing store: %s", tc.typeName, planned == &nullValue, text)
+			}
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the plans created %s (stat: %v)", dir, err)
 	}
 }
