@@ -50,8 +50,9 @@ func (s *Store) created() bool {
 }
 
 // prepareWrite readies s for a write. Every operation that writes calls it
-// first, before it reads what its write depends on; it costs nothing after
-// the first write of s.
+// before it reads what its write depends on (after checking its input, so
+// that an input refused creates no store); it costs nothing after the
+// first write of s.
 //
 // Before the first write of s it runs the probe (see probe), once per
 // Store: a plan or a read never probes, and a bucket whose service stops

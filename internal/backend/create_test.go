@@ -251,3 +251,18 @@ func expectExists(t *testing.T, s *backend.Store, want bool, what string) {
 		t.Fatalf("Exists %s: %t, want %t", what, got, want)
 	}
 }
+
+// A write refused for its input creates no store.
+func TestRefusedInputCreatesNoStore(t *testing.T) {
+	t.Parallel()
+	h := backendtest.New(t, backendtest.Mem)
+	if _, err := h.S.CreateKeyVersion(h.Ctx, 0, nil); err == nil {
+		t.Fatal("CreateKeyVersion(0) succeeded")
+	}
+	if _, err := h.S.Put(h.Ctx, backend.PutInput{Namespace: "ns", Name: "bad/name", Value: []byte("v")}); err == nil {
+		t.Fatal("Put of an invalid name succeeded")
+	}
+	if got := backendtest.RawObjects(t, h.Tg.Raw); len(got) != 0 {
+		t.Fatalf("refused writes wrote %v", got)
+	}
+}

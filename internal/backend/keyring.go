@@ -221,14 +221,14 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 		return KeyVersion{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
-		return KeyVersion{}, err
-	}
 	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
 	if material != nil && len(material) != envelope.KeySize {
 		return KeyVersion{}, invalid(FieldKeyMaterial, "is %d bytes; key material is exactly %d bytes", len(material), KeySize)
+	}
+	if err := s.prepareWrite(ctx); err != nil {
+		return KeyVersion{}, err
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return KeyVersion{}, err

@@ -168,11 +168,11 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 		return Secret{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
-		return Secret{}, err
-	}
 	now := s.now()
 	if err := validatePut(in, now); err != nil {
+		return Secret{}, err
+	}
+	if err := s.prepareWrite(ctx); err != nil {
 		return Secret{}, err
 	}
 	for attempt := 1; ; attempt++ {
