@@ -38,7 +38,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		RootKey:          cfg.RootKey,
 		PreviousRootKeys: cfg.PreviousRootKeys,
 		Actor:            cfg.Actor,
-		ReadOnly:         true,
+		RequireStore:     true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening secret store %s: %w", backend.RedactURL(cfg.URL), err)

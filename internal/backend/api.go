@@ -67,12 +67,12 @@ type Options struct {
 	Now func() time.Time
 	// Concurrency bounds parallel work in Rotate and Cleanup; 0 means 8.
 	Concurrency int
-	// ReadOnly makes Open write nothing: it neither probes the bucket's
-	// create-only writes nor creates a store (nor, for file:// URLs, the
-	// directory), and a bucket without a store is ErrNotFound. It is for
-	// callers that only read, and append read events (RecordRead); the
-	// Store does not refuse other writes.
-	ReadOnly bool
+	// RequireStore makes Open fail with ErrNotFound when the bucket holds
+	// no store (an empty bucket, a file:// directory that does not
+	// exist), rather than open a store that the first write creates. It
+	// is for callers that only read: a wrong URL is then an error, not an
+	// empty store. (Open never writes, with or without it.)
+	RequireStore bool
 }
 
 // KeyVersion describes one key-encryption key in the keyring. It never
@@ -270,6 +270,9 @@ type CleanupResult = CleanupPlan
 // mutation appends its audit event(s) or fails.
 type StoreAPI interface {
 	Close() error
+	// Exists reports whether the store exists (its bucket holds a store
+	// header); it writes nothing. A store is created by its first write.
+	Exists(ctx context.Context) (bool, error)
 
 	CreateKeyVersion(ctx context.Context, version int, material []byte) (KeyVersion, error)
 	KeyVersions(ctx context.Context) ([]KeyVersion, error)

@@ -39,7 +39,7 @@ func (s *Store) auditHeads(ctx context.Context, bodies []eventBody) (map[secretI
 	}
 	found := make([]auditItem, len(ids))
 	ok := make([]bool, len(ids))
-	err := forEach(ctx, s.obj.conc, len(ids), func(ctx context.Context, i int) error {
+	err := forEach(ctx, s.obj().conc, len(ids), func(ctx context.Context, i int) error {
 		var err error
 		found[i], ok[i], err = s.auditHead(ctx, ids[i].ns, ids[i].name)
 		return err
@@ -59,7 +59,7 @@ func (s *Store) auditHeads(ctx context.Context, bodies []eventBody) (map[secretI
 // index of secret ns/name, and false when it has none.
 func (s *Store) auditHead(ctx context.Context, ns, name string) (auditItem, bool, error) {
 	base := auditSecretIndex(ns, name)
-	dirs, err := s.obj.subdirs(ctx, base)
+	dirs, err := s.obj().subdirs(ctx, base)
 	if err != nil {
 		return auditItem{}, false, err
 	}
@@ -82,7 +82,7 @@ func (s *Store) auditHead(ctx context.Context, ns, name string) (auditItem, bool
 				best, found = it, true
 			}
 		}
-		keys, local, err := s.obj.localFiles(dir, []string{"e"})
+		keys, local, err := s.obj().localFiles(dir, []string{"e"})
 		if err != nil {
 			return auditItem{}, false, err
 		}
@@ -90,7 +90,7 @@ func (s *Store) auditHead(ctx context.Context, ns, name string) (auditItem, bool
 			for _, k := range keys {
 				consider(k)
 			}
-		} else if err := s.obj.eachKey(ctx, dir, func(o *blob.ListObject) error {
+		} else if err := s.obj().eachKey(ctx, dir, func(o *blob.ListObject) error {
 			consider(o.Key)
 			return nil
 		}); err != nil {
@@ -127,7 +127,7 @@ func (q *eventQuery) checkLinks(ctx context.Context) error {
 			if q.index.name == "" {
 				continue
 			}
-			exists, err := q.s.obj.bucket.Exists(ctx, auditEventKey(q.index.base, e.PrevTime, e.Prev, e.PrevOp))
+			exists, err := q.s.obj().bucket.Exists(ctx, auditEventKey(q.index.base, e.PrevTime, e.Prev, e.PrevOp))
 			if err != nil {
 				return fmt.Errorf("reading audit events: %w", err)
 			}
@@ -195,7 +195,7 @@ func (s *Store) recordPurge(ctx context.Context, cutoff int64) error {
 	if err != nil {
 		return err
 	}
-	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{{Key: k, Data: data}}}); err != nil {
+	if err := s.obj().commit(ctx, stage{Ops: []*writeOp{{Key: k, Data: data}}}); err != nil {
 		return fmt.Errorf("recording the audit purge: %w", err)
 	}
 	return nil
@@ -232,7 +232,7 @@ func (s *Store) auditPurgeCutoff(ctx context.Context) (int64, error) {
 	key := s.header.auditKey
 	s.mu.Unlock()
 	want, _ := parseAuditPurgeKey(k)
-	data, err := s.obj.get(ctx, k, maxObjectLen)
+	data, err := s.obj().get(ctx, k, maxObjectLen)
 	if err != nil {
 		return 0, fmt.Errorf("reading audit purge records: %w", err)
 	}
@@ -279,7 +279,7 @@ func (s *Store) recordWithdrawn(ctx context.Context, ids []string) error {
 		}
 		ops = append(ops, &writeOp{Key: k, Data: data})
 	}
-	if err := s.obj.commit(ctx, stage{Ops: ops}); err != nil {
+	if err := s.obj().commit(ctx, stage{Ops: ops}); err != nil {
 		return fmt.Errorf("recording withdrawn audit events: %w", err)
 	}
 	return nil
@@ -289,7 +289,7 @@ func (s *Store) recordWithdrawn(ctx context.Context, ids []string) error {
 // record: one GET, made only when a link to the event is missing.
 func (s *Store) withdrawn(ctx context.Context, id string) (bool, error) {
 	k := auditWithdrawnKey(id)
-	data, err := s.obj.getUnlisted(ctx, k, maxObjectLen)
+	data, err := s.obj().getUnlisted(ctx, k, maxObjectLen)
 	if errors.Is(err, errObjectNotFound) {
 		return false, nil
 	}

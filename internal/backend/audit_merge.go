@@ -78,7 +78,7 @@ func (q *eventQuery) mayPrecede(it auditItem, e eventBody) bool {
 // load reads one entry, authenticates its events and pushes the wanted ones.
 func (q *eventQuery) load(ctx context.Context, it auditItem, h *eventHeap) error {
 	q.itemsRead++
-	data, err := q.s.obj.get(ctx, it.Key, maxObjectLen)
+	data, err := q.s.obj().get(ctx, it.Key, maxObjectLen)
 	if errors.Is(err, errObjectNotFound) {
 		return nil // purged by a concurrent cleanup
 	}

@@ -13,7 +13,7 @@ import (
 // which holds every event exactly once.
 func (s *Store) countOldEvents(ctx context.Context, cutoff int64) (int, error) {
 	n := 0
-	err := s.obj.eachKey(ctx, prefixAuditO, func(o *blob.ListObject) error {
+	err := s.obj().eachKey(ctx, prefixAuditO, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			n += it.Count
 		}
@@ -39,12 +39,12 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 		}
 	}
 	var keys []string
-	err = s.obj.eachKey(ctx, prefixAudit, func(o *blob.ListObject) error {
+	err = s.obj().eachKey(ctx, prefixAudit, func(o *blob.ListObject) error {
 		if it, ok := parseAuditKey(o.Key); ok && it.Max < cutoff {
 			keys = append(keys, o.Key)
 		}
 		if len(keys) >= 1000 {
-			err := s.obj.deleteAll(ctx, keys)
+			err := s.obj().deleteAll(ctx, keys)
 			keys = keys[:0]
 			return err
 		}
@@ -53,7 +53,7 @@ func (s *Store) purgeEvents(ctx context.Context, cutoff int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.obj.deleteAll(ctx, keys); err != nil {
+	if err := s.obj().deleteAll(ctx, keys); err != nil {
 		return 0, err
 	}
 	return n, nil

@@ -44,6 +44,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error
 		return EventPage{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return EventPage{}, err
+	}
 	q, err := s.newEventQuery(f)
 	if err != nil {
 		return EventPage{}, err
@@ -217,7 +220,7 @@ func (q *eventQuery) days(ctx context.Context) ([]string, error) {
 			}
 		}
 	} else {
-		dirs, err := q.s.obj.subdirs(ctx, q.index.base)
+		dirs, err := q.s.obj().subdirs(ctx, q.index.base)
 		if err != nil {
 			return nil, fmt.Errorf("reading audit events: %w", err)
 		}
@@ -262,7 +265,7 @@ func (q *eventQuery) dayEntries(ctx context.Context, day string) ([]auditItem, e
 		}
 		// On a local store one read of the directory serves every prefix
 		// (fileblob would read the whole directory once per prefix).
-		keys, ok, err := q.s.obj.localFiles(d, names)
+		keys, ok, err := q.s.obj().localFiles(d, names)
 		if err != nil {
 			return nil, fmt.Errorf("reading audit events: %w", err)
 		}
@@ -277,7 +280,7 @@ func (q *eventQuery) dayEntries(ctx context.Context, day string) ([]auditItem, e
 		}
 	}
 	for _, prefix := range prefixes {
-		err := q.s.obj.eachKey(ctx, prefix, func(o *blob.ListObject) error {
+		err := q.s.obj().eachKey(ctx, prefix, func(o *blob.ListObject) error {
 			consider(o.Key)
 			return nil
 		})
@@ -349,7 +352,7 @@ func (q *eventQuery) dayPrefixes(ctx context.Context, day, dir string) (dirs, na
 			dirs = append(dirs, dir+op+"/")
 		}
 	case !whole:
-		subs, err := q.s.obj.subdirs(ctx, dir)
+		subs, err := q.s.obj().subdirs(ctx, dir)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading audit events: %w", err)
 		}

@@ -133,6 +133,9 @@ func (s *Store) RecordRead(ctx context.Context, sec Secret) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	if err := validateSecretID(sec.Namespace, sec.Name); err != nil {
 		return err
 	}

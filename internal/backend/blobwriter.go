@@ -13,8 +13,8 @@ import (
 )
 
 // blobWriter writes create-only through the portable blob API. Cloud
-// drivers and memblob enforce IfNotExist atomically; Open probes that the
-// bucket does.
+// drivers and memblob enforce IfNotExist atomically; each Store probes that
+// the bucket does before its first write.
 //
 // A cloud service may perform a write and lose its response; the SDK then
 // retries the request, and the retry finds the key taken

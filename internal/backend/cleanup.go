@@ -121,6 +121,9 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 		return CleanupPlan{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return CleanupPlan{}, err
+	}
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
 		return plan, err
@@ -182,6 +185,9 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		return CleanupResult{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return CleanupResult{}, err
+	}
 	var res CleanupResult
 	if err := validateCleanup(in); err != nil {
 		return res, err
@@ -213,7 +219,7 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 			if err != nil {
 				return fail(err)
 			}
-			if err := s.obj.deleteAll(ctx, d.junk); err != nil {
+			if err := s.obj().deleteAll(ctx, d.junk); err != nil {
 				return err
 			}
 			switch {

@@ -67,7 +67,7 @@ func (s *Store) revisionEventAt(ctx context.Context, ns, name string, rev, t int
 	s.mu.Unlock()
 	prefix := fmt.Sprintf("%sy%s/e%020d_", auditSecretIndex(ns, name), dayOf(t), t)
 	var keys []string
-	err := s.obj.eachKey(ctx, prefix, func(o *blob.ListObject) error {
+	err := s.obj().eachKey(ctx, prefix, func(o *blob.ListObject) error {
 		keys = append(keys, o.Key)
 		return nil
 	})
@@ -79,7 +79,7 @@ func (s *Store) revisionEventAt(ctx context.Context, ns, name string, rev, t int
 		if !ok || it.Batch || !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		data, err := s.obj.get(ctx, k, maxObjectLen)
+		data, err := s.obj().get(ctx, k, maxObjectLen)
 		if errors.Is(err, errObjectNotFound) {
 			continue
 		}

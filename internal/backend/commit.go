@@ -42,7 +42,7 @@ func (s *Store) commitWithAudit(ctx context.Context, events []Event, ops ...*wri
 // have written, are withdrawn, since they describe a change that did not
 // happen.
 func (s *Store) commitAudited(ctx context.Context, auditOps []*writeOp, stages ...stage) error {
-	err := s.obj.commit(ctx, append([]stage{{Ops: auditOps, Strict: true}}, stages...)...)
+	err := s.obj().commit(ctx, append([]stage{{Ops: auditOps, Strict: true}}, stages...)...)
 	if err != nil && slices.ContainsFunc(auditOps, func(op *writeOp) bool { return !op.Done }) {
 		s.withdraw(ctx, auditOps)
 	}
@@ -73,5 +73,5 @@ func (s *Store) withdraw(ctx context.Context, auditOps []*writeOp) {
 	if err := s.recordWithdrawn(ctx, ids); err != nil {
 		return
 	}
-	_ = s.obj.deleteAll(ctx, keys)
+	_ = s.obj().deleteAll(ctx, keys)
 }

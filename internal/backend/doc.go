@@ -21,12 +21,13 @@
 // a bare base64 key; see CheckRootKey) wraps a random store secret, kept in
 // the store header (v1/h/). Failing to unwrap it with the root key and
 // every previous root key is ErrRootKeyMismatch, reported by Open before
-// anything else; when the key service of a keeper URL fails instead (it
-// is unreachable, refuses, or cannot encrypt either), the error is a
-// *RootKeyError, since a failing service says nothing about whether its
-// key matches. A Store makes one key service request per key version it
-// unwraps or wraps and one per store header revision it opens or writes,
-// never one per secret.
+// anything else (for a store that exists; one that does not is created,
+// with a new store secret, by its first write); when the key service of a
+// keeper URL fails instead (it is unreachable, refuses, or cannot encrypt
+// either), the error is a *RootKeyError, since a failing service says
+// nothing about whether its key matches. A Store makes one key service
+// request per key version it unwraps or wraps and one per store header
+// revision it opens or writes, never one per secret.
 // The root key also wraps the material of every key version
 // (v1/k/); keys derived from the store secret authenticate the header, key
 // version records and audit events. Key versions wrap the per-value data
@@ -70,9 +71,15 @@
 // updates: a secret revision's key depends on its revision number only, and
 // the loser of a race gets ErrConcurrentModification. The current revision
 // of a secret costs one LIST (newest first) and one GET; planners
-// (PlanRotate, PlanCleanup, KeyVersions' counts) read listings only. Open
-// checks once that the bucket enforces create-only writes
-// (ErrConditionalWritesUnsupported otherwise).
+// (PlanRotate, PlanCleanup, KeyVersions' counts) read listings only.
+//
+// Open, reads and Exists write nothing. A Store checks once, before its
+// first write, that the bucket enforces create-only writes
+// (ErrConditionalWritesUnsupported otherwise). A bucket without a store
+// opens as a store that does not exist yet (Exists reports false, reads
+// find nothing); its first write creates it: the directory of a file://
+// store, then store header revision 1, create-only, so that of concurrent
+// creators one header wins and every creator uses it.
 //
 // Every stored time comes from the clock of the host that wrote it
 // (Options.Now). Cleanup and PlanCleanup measure retentions against their
@@ -104,7 +111,7 @@
 //	v1/h/r<inv>                         store header revisions (root-key check)
 //	v1/k/<ver>/r<inv>                   key version record revisions
 //	v1/w/<ver>/b<invblock>              wrap-budget blocks of a key version
-//	v1/p/<random>                       create-only probe (deleted after Open)
+//	v1/p/<random>                       create-only probe (deleted at once; see probe)
 //	v1/s/<ns>/<name>/r<inv>             secret revision record (create-only CAS)
 //	v1/s/<ns>/<name>/r<inv>_<fields>    marker of that revision, for planners
 //	v1/a/s/<ns>/<name>/y<day>/e<t>_<id>_<op>          one audit event

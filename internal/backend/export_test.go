@@ -54,13 +54,19 @@ type (
 	EventQuery = eventQuery
 )
 
-// AppendEvents is appendEvents.
+// AppendEvents is appendEvents, after prepareWrite (as every write).
 func (s *Store) AppendEvents(ctx context.Context, events []Event) error {
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	return s.appendEvents(ctx, events)
 }
 
-// CommitWithAudit is commitWithAudit.
+// CommitWithAudit is commitWithAudit, after prepareWrite (as every write).
 func (s *Store) CommitWithAudit(ctx context.Context, events []Event, ops ...*WriteOp) error {
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	return s.commitWithAudit(ctx, events, ops...)
 }
 

@@ -83,7 +83,8 @@ func TestInstrumentedBucket(t *testing.T) {
 }
 
 // TestConditionalWritesUnsupported: a bucket that silently ignores
-// create-only writes is refused, whether it is new or already holds a store.
+// create-only writes is refused at the first write (Open writes nothing),
+// whether it is new or already holds a store.
 func TestConditionalWritesUnsupported(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -92,10 +93,15 @@ func TestConditionalWritesUnsupported(t *testing.T) {
 	ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
 	ib.DropIfNotExist()
 	s, err := backend.Open(ctx, backend.Options{Bucket: b, RootKey: root})
-	if err == nil {
-		_ = s.Close()
+	if err != nil {
+		t.Fatalf("Open (which writes nothing) of a bucket that ignores IfNotExist: %v", err)
 	}
-	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "Open on a new bucket that ignores IfNotExist")
+	_, err = s.CreateKeyVersion(ctx, 1, nil)
+	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "first write into a new bucket that ignores IfNotExist")
+	if ok, err := s.Exists(ctx); ok || err != nil {
+		t.Fatalf("a refused first write created the store (Exists: %t, %v)", ok, err)
+	}
+	_ = s.Close()
 
 	inner := backendtest.OpenRaw(t, "mem://")
 	good, err := backend.Open(ctx, backend.Options{Bucket: inner, RootKey: root})
@@ -109,10 +115,16 @@ func TestConditionalWritesUnsupported(t *testing.T) {
 	ib, b = backendtest.NewFaultBucket(inner)
 	ib.DropIfNotExist()
 	s, err = backend.Open(ctx, backend.Options{Bucket: b, RootKey: root})
-	if err == nil {
-		_ = s.Close()
+	if err != nil {
+		t.Fatalf("Open (which writes nothing) of an existing store whose bucket ignores IfNotExist: %v", err)
 	}
-	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "Open on an existing store whose bucket ignores IfNotExist")
+	defer s.Close()
+	_, err = s.Put(ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v")})
+	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "first write into an existing store whose bucket ignores IfNotExist")
+	// Still refused on the next write: a failed probe is not remembered as
+	// passed.
+	_, err = s.Put(ctx, backend.PutInput{Namespace: "ns", Name: "a", Value: []byte("v")})
+	backendtest.ExpectErr(t, err, backend.ErrConditionalWritesUnsupported, "second write into an existing store whose bucket ignores IfNotExist")
 }
 
 // checker opens a new store on h's bucket that reads its objects without

@@ -64,53 +64,55 @@ func (hs *headerState) isRetired(v int) bool {
 }
 
 // openHeader reads the newest store header revision and opens its secret
-// with the root key (or a previous one). Only an empty store is
-// initialised: a store that holds objects but no header lost its header
-// (see checkEmpty).
-func (s *Store) openHeader(ctx context.Context) error {
+// with the root key (or a previous one). It reports found false when the
+// store has no header and is empty (see checkEmpty): then, when create is
+// set, it creates the header, or, when another process created one first,
+// opens theirs, and reports found true. A store that holds objects but no
+// header lost its header and is ErrIntegrity, whether create is set or not.
+func (s *Store) openHeader(ctx context.Context, create bool) (found bool, _ error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		key, found, err := s.firstKey(ctx, prefixHeader, 4, func(k string) bool { _, ok := parseHeaderKey(k); return ok })
 		if err != nil {
-			return fmt.Errorf("reading the store header: %w", err)
+			return false, fmt.Errorf("reading the store header: %w", err)
 		}
 		if !found {
 			if err := s.checkEmpty(ctx); err != nil {
 				if errors.Is(err, errHeaderAppeared) {
 					continue
 				}
-				return err
+				return false, err
 			}
-			if s.readOnly {
-				return fmt.Errorf("the bucket holds no secret store (it is empty: check the URL): %w", ErrNotFound)
+			if !create {
+				return false, nil
 			}
 			err := s.initHeader(ctx)
 			if errors.Is(err, ErrConcurrentModification) {
-				continue // another process initialised it first; read theirs
+				continue // another process created it first; read theirs
 			}
-			return err
+			return err == nil, err
 		}
 		rev, _ := parseHeaderKey(key)
-		data, err := s.obj.get(ctx, key, maxObjectLen)
+		data, err := s.obj().get(ctx, key, maxObjectLen)
 		if err != nil {
 			if errors.Is(err, errObjectNotFound) {
 				continue
 			}
-			return fmt.Errorf("reading the store header: %w", err)
+			return false, fmt.Errorf("reading the store header: %w", err)
 		}
 		hs, err := s.decodeHeader(ctx, data, rev)
 		if err != nil {
-			return err
+			return false, err
 		}
 		s.mu.Lock()
 		s.header = hs
 		s.mu.Unlock()
-		return nil
+		return true, nil
 	}
-	return fmt.Errorf("reading the store header: it keeps changing: %w", ErrConcurrentModification)
+	return false, fmt.Errorf("reading the store header: it keeps changing: %w", ErrConcurrentModification)
 }
 
-// errHeaderAppeared: a concurrent Open initialised the store while
-// checkEmpty looked at it.
+// errHeaderAppeared: another Store created the store while checkEmpty
+// looked at it.
 var errHeaderAppeared = errors.New("store header appeared")
 
 // checkEmpty is called when the store has no header: nil when the store is
@@ -119,12 +121,13 @@ var errHeaderAppeared = errors.New("store header appeared")
 // and audit events are all MACed under keys derived from it), so an
 // object without a header means the header was deleted: writing a new one
 // (a new store secret) would make everything stored fail its MACs while
-// new writes went on. Only probes, which any Open writes before it looks
-// for the header, and names the layout never produces (temporary files of
-// a fileblob bucket: '.' is not a key character) may precede a header.
+// new writes went on. Only probes, which a Store writes before its first
+// write (and so before it creates a header), and names the layout never
+// produces (temporary files of a fileblob bucket: '.' is not a key
+// character) may precede a header.
 //
 // It costs one LIST of page size 1 on an empty store; an object it finds
-// may also be a concurrent Open's work, so the header is looked for once
+// may also be a concurrent creator's work, so the header is looked for once
 // more before reporting (errHeaderAppeared when it is there now).
 func (s *Store) checkEmpty(ctx context.Context) error {
 	key, found, err := s.firstKey(ctx, prefixStore, 1, isStoreContent)
@@ -286,7 +289,7 @@ func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
 	if err != nil {
 		return err
 	}
-	if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}, Strict: true}); err != nil {
+	if err := s.obj().commit(ctx, stage{Ops: []*writeOp{op}, Strict: true}); err != nil {
 		return fmt.Errorf("writing store header revision %d: %w", hs.rev, err)
 	}
 	return nil
@@ -327,8 +330,12 @@ func (s *Store) settleHeader(ctx context.Context, op *writeOp, done bool, next h
 	if op == nil || !op.Exists || attempt >= 3 {
 		return false, nil
 	}
-	if err := s.openHeader(ctx); err != nil {
+	found, err := s.openHeader(ctx, false)
+	if err != nil {
 		return false, err
+	}
+	if !found {
+		return false, fmt.Errorf("reading the store header: it was there and is gone: %w", ErrIntegrity)
 	}
 	return true, nil
 }

@@ -49,7 +49,7 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	newest := map[int]string{}
-	err := s.obj.eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
+	err := s.obj().eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
 		if v, _, ok := parseKeyVersionKey(o.Key); ok {
 			if _, seen := newest[v]; !seen {
 				newest[v] = o.Key
@@ -72,7 +72,7 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 		}
 		_, rev, _ := parseKeyVersionKey(key)
 		st := &keyVersionState{key: key}
-		data, err := s.obj.get(ctx, key, maxObjectLen)
+		data, err := s.obj().get(ctx, key, maxObjectLen)
 		switch {
 		case errors.Is(err, errObjectNotFound):
 			continue
@@ -233,6 +233,9 @@ func (s *Store) CreateKeyVersion(ctx context.Context, version int, material []by
 	if material != nil && len(material) != envelope.KeySize {
 		return KeyVersion{}, invalid(FieldKeyMaterial, "is %d bytes; key material is exactly %d bytes", len(material), KeySize)
 	}
+	if err := s.prepareWrite(ctx); err != nil {
+		return KeyVersion{}, err
+	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return KeyVersion{}, err
 	}
@@ -334,6 +337,9 @@ func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
 		return nil, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
 	}
@@ -433,6 +439,9 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

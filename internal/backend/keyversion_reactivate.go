@@ -35,6 +35,9 @@ func (s *Store) ReactivateKeyVersion(ctx context.Context, version int, material 
 		return KeyVersion{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return KeyVersion{}, err
+	}
 	if version < 1 || int64(version) > math.MaxUint32 {
 		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}

@@ -31,6 +31,9 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		return ListPage{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return ListPage{}, err
+	}
 	if err := ValidateNamespace(in.Namespace); err != nil {
 		return ListPage{}, err
 	}

@@ -35,7 +35,7 @@ func (o *objects) listPage(ctx context.Context, prefix, delim string, token []by
 // pages of size pageSize; keys that do not parse (temporary files) are
 // skipped.
 func (s *Store) firstKey(ctx context.Context, prefix string, pageSize int, parse func(string) bool) (string, bool, error) {
-	l := s.obj.list(prefix, "", pageSize)
+	l := s.obj().list(prefix, "", pageSize)
 	for {
 		o, err := l.next(ctx)
 		if err != nil || o == nil {

@@ -53,6 +53,9 @@ func (s *Store) RotateSecret(ctx context.Context, in RotateSecretInput) (Secret,
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return Secret{}, err
+	}
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return Secret{}, err
 	}

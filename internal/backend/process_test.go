@@ -31,7 +31,7 @@ const (
 )
 
 type helperConfig struct {
-	Mode       string // "race", "counter" or "renew"
+	Mode       string // "race", "counter", "create" or "renew"
 	ID         int
 	Procs      int
 	Writers    int // renew: processes 0 to Writers-1 renew, the others clean up
@@ -214,6 +214,18 @@ func runHelper(cfg helperConfig) (helperResult, error) {
 				res.Conflicts++
 			}
 		}
+	case "create":
+		// Every process opened the store before it existed; each creates
+		// its own key version, so each may be the store's first write.
+		if err := barrier(cfg, "start"); err != nil {
+			return res, err
+		}
+		_, err := s.CreateKeyVersion(ctx, cfg.ID+1, nil)
+		a := attempt{Phase: "kv", OK: err == nil}
+		if err != nil {
+			a.Err = err.Error()
+		}
+		res.Attempts = append(res.Attempts, a)
 	case "renew":
 		if err := barrier(cfg, "start"); err != nil {
 			return res, err

@@ -65,7 +65,7 @@ func (s *Store) recheck(ctx context.Context, g *secretGroup, cur *curInfo, value
 func (s *Store) markerGone(ctx context.Context, g *secretGroup, cur *curInfo) (bool, error) {
 	want := markerKey(g.Dir, cur.Rev, cur.marker)
 	found := false
-	err := s.obj.eachKey(ctx, recordKey(g.Dir, cur.Rev)+"_", func(o *blob.ListObject) error {
+	err := s.obj().eachKey(ctx, recordKey(g.Dir, cur.Rev)+"_", func(o *blob.ListObject) error {
 		found = found || o.Key == want
 		return nil
 	})
@@ -160,7 +160,7 @@ func revisionKeys(revs []revInfo) []string {
 // deleteInOrder deletes keys one after the other.
 func (s *Store) deleteInOrder(ctx context.Context, keys []string) error {
 	for _, k := range keys {
-		if err := s.obj.delete(ctx, k); err != nil {
+		if err := s.obj().delete(ctx, k); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func (s *Store) purgeRevisions(ctx context.Context, g *secretGroup, d cleanupDec
 	if err := s.appendEvents(ctx, []Event{ev}); err != nil {
 		return 0, err
 	}
-	if err := s.obj.deleteAll(ctx, revisionKeys(d.revisions)); err != nil {
+	if err := s.obj().deleteAll(ctx, revisionKeys(d.revisions)); err != nil {
 		return 0, err
 	}
 	return len(d.revisions), nil

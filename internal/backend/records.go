@@ -20,7 +20,7 @@ func secretRef(ns, name string) string { return ns + "/" + name }
 // LIST: the first record key (newest first), and its marker when the same
 // page shows it.
 func (s *Store) loadCurrent(ctx context.Context, dir string) (rev int64, m *marker, found bool, err error) {
-	l := s.obj.list(dir+"r", "", 4)
+	l := s.obj().list(dir+"r", "", 4)
 	for {
 		if found && l.pageDone() {
 			// The marker is not on the record's page: do without it
@@ -56,7 +56,7 @@ func (s *Store) loadCurrent(ctx context.Context, dir string) (rev int64, m *mark
 // checking that it is the record its key names.
 func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*envelope.Record, []byte, error) {
 	ref := secretRef(ns, name)
-	data, err := s.obj.get(ctx, recordKey(secretDir(ns, name), rev), envelope.MaxRecordLen)
+	data, err := s.obj().get(ctx, recordKey(secretDir(ns, name), rev), envelope.MaxRecordLen)
 	if errors.Is(err, errObjectNotFound) {
 		return nil, nil, fmt.Errorf("secret %s revision %d: %w", ref, rev, ErrNotFound)
 	}

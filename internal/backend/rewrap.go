@@ -27,6 +27,9 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	if err := s.rewrapKeyVersion(ctx, version); err != nil {
 		return err
 	}
@@ -161,7 +164,7 @@ func (s *Store) finishRootRotation(ctx context.Context) error {
 		if !ok || rev >= newest[v] {
 			return nil
 		}
-		data, err := s.obj.get(ctx, key, maxObjectLen)
+		data, err := s.obj().get(ctx, key, maxObjectLen)
 		switch {
 		case errors.Is(err, errObjectNotFound):
 			return nil
@@ -177,7 +180,7 @@ func (s *Store) finishRootRotation(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the keyring: %w", err)
 	}
-	if err := s.obj.deleteAll(ctx, stale); err != nil {
+	if err := s.obj().deleteAll(ctx, stale); err != nil {
 		return fmt.Errorf("deleting copies wrapped under a previous root key: %w", err)
 	}
 	return nil
@@ -187,7 +190,7 @@ func (s *Store) finishRootRotation(ctx context.Context) error {
 func (s *Store) eachKey(ctx context.Context, prefix string, fn func(string) error) error {
 	var token []byte
 	for {
-		objs, next, err := s.obj.listPage(ctx, prefix, "", token, 1000)
+		objs, next, err := s.obj().listPage(ctx, prefix, "", token, 1000)
 		if err != nil {
 			return err
 		}

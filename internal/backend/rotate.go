@@ -22,6 +22,9 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 		return RotatePlan{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return RotatePlan{}, err
+	}
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
 	}
@@ -78,6 +81,9 @@ func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error
 		return RotateResult{}, err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return RotateResult{}, err
+	}
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
 		return res, err

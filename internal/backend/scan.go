@@ -53,7 +53,7 @@ type secretScanner struct {
 }
 
 func (s *Store) newScanner(prefix string, history bool) *secretScanner {
-	return &secretScanner{list: s.obj.list(prefix, "", 1000), history: history}
+	return &secretScanner{list: s.obj().list(prefix, "", 1000), history: history}
 }
 
 // resume makes the scanner start at the driver page token and skip the
@@ -162,7 +162,7 @@ func (s *Store) currentInfo(ctx context.Context, g *secretGroup) (*curInfo, erro
 	if r.Marker != nil {
 		return &curInfo{marker: *r.Marker, Rev: r.Rev, RecordKey: r.RecordKey}, nil
 	}
-	data, err := s.obj.get(ctx, r.RecordKey, envelope.MaxRecordLen)
+	data, err := s.obj().get(ctx, r.RecordKey, envelope.MaxRecordLen)
 	if errors.Is(err, errObjectNotFound) {
 		return nil, nil
 	}

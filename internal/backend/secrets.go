@@ -23,6 +23,9 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return Secret{}, err
+	}
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -80,6 +83,9 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 		return Secret{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return Secret{}, err
+	}
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
@@ -104,6 +110,9 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 		return false, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return false, err
+	}
 	sec, err := s.Get(ctx, namespace, name, GetOptions{})
 	clear(sec.Value)
 	switch {
@@ -161,6 +170,9 @@ func (s *Store) Put(ctx context.Context, in PutInput) (Secret, error) {
 	defer s.leave()
 	now := s.now()
 	if err := validatePut(in, now); err != nil {
+		return Secret{}, err
+	}
+	if err := s.prepareWrite(ctx); err != nil {
 		return Secret{}, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -275,6 +287,9 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
 		return err
 	}
 	defer s.leave()
+	if err := s.prepareWrite(ctx); err != nil {
+		return err
+	}
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}

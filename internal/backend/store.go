@@ -5,12 +5,15 @@ package backend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/user"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gocloud.dev/blob"
+	"gocloud.dev/blob/memblob"
 	"gocloud.dev/secrets"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend/createonly"
@@ -21,10 +24,16 @@ import (
 // many) may share a bucket: every write is create-only, so a lost race is
 // ErrConcurrentModification and never a lost update.
 type Store struct {
-	obj       *objects
+	objs      atomic.Pointer[objects] // see obj
 	ownBucket bool
-	local     *createonly.Dir // set for file:// buckets opened from a URL
-	readOnly  bool            // Options.ReadOnly
+	local     *createonly.Dir // set for file:// buckets opened from a URL, once the directory exists
+	// absentDir is the file:// URL of a store directory that did not
+	// exist at Open; until a write creates it (or Exists finds it), obj
+	// is an empty bucket that refuses writes. Guarded by createMu.
+	absentDir string
+	// createMu serialises creating the store, its directory and the
+	// probe (see prepareWrite).
+	createMu sync.Mutex
 
 	keeper   *secrets.Keeper   // current root key
 	previous []*secrets.Keeper // previous root keys, in order
@@ -35,9 +44,10 @@ type Store struct {
 	clock       func() time.Time
 	conc        int
 
-	// mu guards the header state and the keyring cache.
+	// mu guards the header state, probed and the keyring cache.
 	mu      sync.Mutex
-	header  headerState
+	header  headerState // rev 0 until the store exists
+	probed  bool        // the probe ran (see prepareWrite)
 	keyring map[int]*keyVersionState
 	// refreshMu serialises keyring reloads.
 	refreshMu sync.Mutex
@@ -49,15 +59,22 @@ type Store struct {
 	life      lifecycle // admits calls until Close
 }
 
-// Open opens the store described by opts, creating it (create-only) on the
-// first use of an empty bucket (unless opts.ReadOnly). It checks that the bucket enforces
-// create-only writes (ErrConditionalWritesUnsupported otherwise) and that
-// the root key, or one of PreviousRootKeys, opens the store
-// (ErrRootKeyMismatch otherwise; a key service that fails, rather than
-// a key that does not match, is a *RootKeyError). A cloud bucket URL
-// without a bucket is ErrNoBucketName, an azblob:// URL without a storage
-// account ErrNoStorageAccount, and a bucket that lists objects it cannot
-// read ErrUnreadableObject.
+// Open opens the store described by opts. It writes nothing: it reads
+// the store header, checks that the root key, or one of PreviousRootKeys,
+// opens it (ErrRootKeyMismatch otherwise; a key service that fails, rather
+// than a key that does not match, is a *RootKeyError), and loads the
+// keyring. A cloud bucket URL without a bucket is ErrNoBucketName, an
+// azblob:// URL without a storage account ErrNoStorageAccount, and a bucket
+// that lists objects it cannot read ErrUnreadableObject.
+//
+// A bucket that holds no store (an empty bucket, or for a file:// URL a
+// directory that does not exist) opens as a store that does not exist
+// yet: Exists reports false, reads find nothing, and the first write
+// creates the store (see prepareWrite), after checking that the bucket
+// enforces create-only writes (ErrConditionalWritesUnsupported otherwise).
+// With opts.RequireStore such a bucket is ErrNotFound instead. A bucket
+// that holds objects of a store but no header is ErrIntegrity (its header
+// was deleted).
 //
 // For file:// URLs the Store writes files itself: atomic create-only writes
 // across processes (link(2)) and durable before a call returns (see
@@ -65,12 +82,11 @@ type Store struct {
 // pass file:// stores as a URL.
 func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	s := &Store{
-		actor:    opts.Actor,
-		readOnly: opts.ReadOnly,
-		clock:    opts.Now,
-		conc:     opts.Concurrency,
-		keyring:  map[int]*keyVersionState{},
-		wraps:    map[int]*wrapBudget{},
+		actor:   opts.Actor,
+		clock:   opts.Now,
+		conc:    opts.Concurrency,
+		keyring: map[int]*keyVersionState{},
+		wraps:   map[int]*wrapBudget{},
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -114,31 +130,62 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 	case opts.BucketURL == "":
 		return nil, invalid(FieldBucketURL, "is empty; set a bucket URL such as file:///path/to/dir, s3://bucket, gs://bucket, azblob://container or mem://")
 	default:
-		bucket, s.local, err = openBucketURL(ctx, opts.BucketURL, !opts.ReadOnly)
-		if err != nil {
+		var local *createonly.Dir
+		bucket, local, err = openBucketURL(ctx, opts.BucketURL, false)
+		var missing *missingDirError
+		switch {
+		case errors.As(err, &missing) && !opts.RequireStore:
+			s.absentDir = opts.BucketURL
+			bucket = memblob.OpenBucket(nil)
+		case err != nil:
 			return nil, err
 		}
 		s.ownBucket = true
+		s.setObjects(bucket, local)
 	}
-	s.obj = &objects{bucket: bucket, conc: s.conc}
-	if s.local != nil {
-		s.obj.w = s.local
-		s.obj.local = s.local
-	} else {
-		s.obj.w = &blobWriter{bucket: bucket, conc: s.conc}
+	if s.obj() == nil {
+		s.setObjects(bucket, nil)
 	}
-	if !s.readOnly {
-		if err := s.probe(ctx); err != nil {
-			return nil, err
-		}
+	if s.absentDir != "" {
+		return s, nil
 	}
-	if err := s.openHeader(ctx); err != nil {
+	found, err := s.openHeader(ctx, false)
+	if err != nil {
 		return nil, err
+	}
+	if !found {
+		if opts.RequireStore {
+			return nil, fmt.Errorf("the bucket holds no secret store (it is empty: check the URL): %w", ErrNotFound)
+		}
+		return s, nil
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// obj is the store's bucket. It changes once at most: when a file://
+// store's directory did not exist at Open, from an empty bucket to the
+// directory once it exists.
+func (s *Store) obj() *objects { return s.objs.Load() }
+
+// setObjects makes bucket (with local, the writer of a file:// directory,
+// or nil) the store's bucket. Without a directory the bucket is written
+// through a blobWriter; the placeholder of an absent directory refuses
+// every write.
+func (s *Store) setObjects(bucket *blob.Bucket, local *createonly.Dir) {
+	o := &objects{bucket: bucket, conc: s.conc}
+	switch {
+	case local != nil:
+		o.w, o.local = local, local
+		s.local = local
+	case s.absentDir != "":
+		o.w = absentDirWriter{}
+	default:
+		o.w = &blobWriter{bucket: bucket, conc: s.conc}
+	}
+	s.objs.Store(o)
 }
 
 // Close refuses every later call with ErrClosed, waits for the calls in
@@ -158,8 +205,8 @@ func (s *Store) Close() error {
 		clear(s.header.auditKey)
 		clear(s.header.headerKey)
 		s.mu.Unlock()
-		if s.ownBucket && s.obj != nil {
-			errs = append(errs, s.obj.bucket.Close())
+		if o := s.obj(); s.ownBucket && o != nil {
+			errs = append(errs, o.bucket.Close())
 		}
 		if s.local != nil {
 			errs = append(errs, s.local.Close())

@@ -127,16 +127,22 @@ func TestOpenBucketURLForms(t *testing.T) {
 			t.Fatalf("Open(%q) = %v, want a url ValidationError saying %q", c.url, err, c.says)
 		}
 	}
-	// A directory that does not exist yet is created, with create_dir
-	// accepted for compatibility.
+	// A directory that does not exist yet opens (create_dir is accepted
+	// for compatibility), and is created by the first write, not by Open.
 	dir := filepath.Join(t.TempDir(), "new", "store")
 	s, err := backend.Open(ctx, backend.Options{BucketURL: backendtest.FileURL(dir) + "?create_dir=1", RootKey: root})
 	if err != nil {
 		t.Fatalf("Open of a new directory: %v", err)
 	}
-	_ = s.Close()
+	defer s.Close()
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open created the store directory (stat: %v)", err)
+	}
+	if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
+		t.Fatalf("first write into a new directory: %v", err)
+	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Fatalf("store directory not created: %v", err)
+		t.Fatalf("store directory not created by the first write: %v", err)
 	}
 }
 
@@ -449,10 +455,11 @@ func TestKeyringReadFailureIsNotIntegrity(t *testing.T) {
 	u := backendtest.New(t, backendtest.Mem)
 	ib, b := backendtest.NewFaultBucket(u.Tg.Raw)
 	u.Tg.Opts = backend.Options{Bucket: b}
-	reader := u.MustOpen() // its keyring is loaded now, empty
 	u.S = u.MustOpen()
 	u.CreateKV(1)
-	u.PutValue("ns", "a", "v")
+	reader := u.MustOpen() // its keyring is loaded now, with version 1 only
+	u.CreateKV(2)
+	u.PutValue("ns", "a", "v") // under version 2
 	// LIST 1 finds the current revision; LIST 2 reloads the keyring.
 	ib.Arm(backendtest.FaultList, 2)
 	_, err := reader.Get(u.Ctx, "ns", "a", backend.GetOptions{})

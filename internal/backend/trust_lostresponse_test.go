@@ -187,7 +187,8 @@ func TestLostResponseKeyVersionRetire(t *testing.T) {
 }
 
 // TestLostResponseStoreHeader loses the response of the header write that
-// initialises an empty store, and of the create-only probe before it.
+// creates a store (with its first write), and of the create-only probe
+// before it.
 func TestLostResponseStoreHeader(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -204,14 +205,15 @@ func TestLostResponseStoreHeader(t *testing.T) {
 			opts := tg.Opts
 			opts.RootKey = backendtest.RandomRootKey()
 			s, err := backend.Open(context.Background(), opts)
-			p.expectFired(t, "Open")
 			if err != nil {
-				t.Fatalf("Open whose %s write response was lost: %v", tc.name, err)
+				t.Fatalf("Open: %v", err)
 			}
 			defer s.Close()
+			// The first write probes the bucket and creates the store.
 			if _, err := s.CreateKeyVersion(context.Background(), 1, nil); err != nil {
-				t.Fatalf("CreateKeyVersion: %v", err)
+				t.Fatalf("first CreateKeyVersion, whose %s write response was lost: %v", tc.name, err)
 			}
+			p.expectFired(t, "first write")
 			if _, err := s.Put(context.Background(), backend.PutInput{Namespace: "app", Name: "db", Value: []byte("v1")}); err != nil {
 				t.Fatalf("Put: %v", err)
 			}

@@ -19,7 +19,7 @@ import (
 
 // openBucketURL opens a bucket URL. file:// URLs get the local writer and a
 // fileblob reader that writes no sidecar files; their directory is created
-// when create is set, and is otherwise ErrNotFound when missing.
+// when create is set, and is otherwise a *missingDirError when missing.
 func openBucketURL(ctx context.Context, raw string, create bool) (*blob.Bucket, *createonly.Dir, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -68,7 +68,7 @@ func openBucketURL(ctx context.Context, raw string, create bool) (*blob.Bucket, 
 	}
 	if !create {
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("store directory %s does not exist: %w", dir, ErrNotFound)
+			return nil, nil, &missingDirError{dir: dir}
 		}
 	} else if err := os.MkdirAll(dir, createonly.DirMode); err != nil {
 		return nil, nil, fmt.Errorf("creating store directory %s: %w", dir, err)
@@ -143,3 +143,13 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 
 func (e *redactedError) Unwrap() error { return e.err }
+
+// missingDirError reports a file:// store directory that does not exist.
+// It unwraps to ErrNotFound.
+type missingDirError struct{ dir string }
+
+func (e *missingDirError) Error() string {
+	return "store directory " + e.dir + " does not exist: " + ErrNotFound.Error()
+}
+
+func (e *missingDirError) Unwrap() error { return ErrNotFound }

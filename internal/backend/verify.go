@@ -78,6 +78,9 @@ func (s *Store) Verify(ctx context.Context, in VerifyInput) (VerifyReport, error
 		return VerifyReport{}, err
 	}
 	defer s.leave()
+	if err := s.prepareRead(ctx); err != nil {
+		return VerifyReport{}, err
+	}
 	v := &verifier{s: s, progress: in.Progress, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
 	steps := []func(context.Context) error{v.headers, v.keyring, v.records, v.audit}
 	for _, step := range steps {
@@ -114,7 +117,7 @@ func (v *verifier) tick() {
 // keys lists every key under prefix.
 func (v *verifier) keys(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
-	err := v.s.obj.eachKey(ctx, prefix, func(o *blob.ListObject) error {
+	err := v.s.obj().eachKey(ctx, prefix, func(o *blob.ListObject) error {
 		keys = append(keys, o.Key)
 		return nil
 	})
@@ -123,7 +126,7 @@ func (v *verifier) keys(ctx context.Context, prefix string) ([]string, error) {
 
 // fetch reads key, turning a failure into a problem; ok is false then.
 func (v *verifier) fetch(ctx context.Context, kind, object, key string, limit int) ([]byte, bool, error) {
-	data, err := v.s.obj.get(ctx, key, limit)
+	data, err := v.s.obj().get(ctx, key, limit)
 	switch {
 	case ctx.Err() != nil:
 		return nil, false, ctx.Err()

@@ -42,7 +42,7 @@ func (s *Store) reserveWraps(ctx context.Context, v, n int) error {
 			return fmt.Errorf("key version %d has wrapped up to %d data keys, the limit set for AES-GCM with random nonces under one key; create a new key version and rotate: %w", v, next*wrapBlockSize, ErrWrapLimit)
 		}
 		op := &writeOp{Key: wrapBlockKey(v, next)}
-		if err := s.obj.commit(ctx, stage{Ops: []*writeOp{op}}); err != nil {
+		if err := s.obj().commit(ctx, stage{Ops: []*writeOp{op}}); err != nil {
 			return fmt.Errorf("claiming a wrap block of key version %d: %w", v, err)
 		}
 		if op.Done {

@@ -83,9 +83,6 @@ type providerConfig struct {
 	AllowedNamespaces []string
 	DefaultTTL        time.Duration
 	AuditReads        bool
-	// CreateDir is the local directory to create before opening URL (the
-	// default .secretstore directory); empty for configured URLs.
-	CreateDir string
 }
 
 // Format prints the configuration without key material (nor the URL's
@@ -119,8 +116,9 @@ func resolveConfig(ctx context.Context, m providerModel, env environment, diags 
 		} else if wd, err := env.Getwd(); err != nil {
 			diags.Append(diagNoWorkingDirectory(err))
 		} else {
-			c.CreateDir = filepath.Join(wd, defaultStoreDir)
-			c.URL = fileURL(c.CreateDir)
+			// The directory is created by the first apply that writes
+			// (the store's first write), never by a plan.
+			c.URL = fileURL(filepath.Join(wd, defaultStoreDir))
 		}
 	} else if err := checkBucketURL(c.URL); err != nil {
 		diags.Append(diagInvalidURL(backend.RedactURL(c.URL), err))

@@ -70,7 +70,7 @@ func TestResolveConfigEnvironmentOnly(t *testing.T) {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
 	if c.URL != "file:///var/store" || c.RootKey != keyA || c.Actor != "ci-bot" || !c.AuditReads ||
-		c.DefaultTTL != 720*time.Hour || c.CreateDir != "" {
+		c.DefaultTTL != 720*time.Hour {
 		t.Errorf("resolved %v", c)
 	}
 	if len(c.PreviousRootKeys) != 2 || c.PreviousRootKeys[0] != keyB || c.PreviousRootKeys[1] != "base64key://"+keyA {
@@ -109,8 +109,8 @@ func TestResolveConfigDefaults(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if c.URL != "file:///work/infra/.secretstore" || c.CreateDir != "/work/infra/.secretstore" {
-		t.Errorf("default store: URL %q, dir %q", c.URL, c.CreateDir)
+	if c.URL != "file:///work/infra/.secretstore" {
+		t.Errorf("default store: URL %q", c.URL)
 	}
 	if want := backend.DefaultActor(); c.Actor != want || !strings.Contains(want, "@") {
 		t.Errorf("default actor = %q, want the store's user@host %q", c.Actor, want)

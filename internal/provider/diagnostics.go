@@ -616,12 +616,18 @@ func diagMissingValueWO() diag.Diagnostic {
 		"value_wo_version changed but value_wo is not set. Set value_wo to the new value. Nothing was written.")
 }
 
-// diagCreateStoreDir reports a default store directory that cannot be
-// created.
-func diagCreateStoreDir(dir string, err error) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(pathURL, "Cannot create the default store directory",
-		fmt.Sprintf("The default store directory %s cannot be created: %s. Set url (or %s) to a writable "+
-			"location.", dir, err, envURL))
+// diagStoreMissing reports that the store at url (redacted) does not
+// exist while something shows it should: expected says what, such as
+// `the state holds secret "app/db"`. It is almost always a wrong URL.
+func diagStoreMissing(url, expected string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(pathURL, "Secret store not found",
+		fmt.Sprintf("There is no secret store at %s (the bucket or directory holds no store header), yet %s. "+
+			"Is this the right store? A mistyped path or bucket name, a prefix or region that differs, or "+
+			"running from another working directory (the default store is .secretstore in the working "+
+			"directory) each point the provider at an empty place. Set url (or %s) to the store that holds "+
+			"these resources. If that store was deleted on purpose, restore it from a backup or bucket "+
+			"versioning, or remove its resources from the state (terraform state rm ADDRESS) to create them "+
+			"anew. Nothing was written.", url, expected, envURL))
 }
 
 // diagStoreError maps an error of a store operation on the object t to a

@@ -193,6 +193,9 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	if !found {
+		if !r.data.storeExists(ctx, fmt.Sprintf("the state holds key version %d", version), &resp.Diagnostics) {
+			return
+		}
 		tflog.Warn(ctx, "key version not found or retired; removing from state", map[string]any{"version": version})
 		resp.State.RemoveResource(ctx)
 		return
@@ -210,6 +213,16 @@ func (r *keyVersionResource) Read(ctx context.Context, req resource.ReadRequest,
 // root_key_current false -> true. It decides from prior state and
 // configuration only, so applying a saved plan plans the same update.
 func (r *keyVersionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.State.Raw.IsNull() && r.data != nil {
+		// A key version in state in a store that does not exist: see
+		// storeExists (also with -refresh=false).
+		var v types.Int64
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("version"), &v)...)
+		if resp.Diagnostics.HasError() ||
+			!r.data.storeExists(ctx, fmt.Sprintf("the state holds key version %d", v.ValueInt64()), &resp.Diagnostics) {
+			return
+		}
+	}
 	if req.Plan.Raw.IsNull() {
 		r.planDestroy(ctx, req, resp)
 		return

@@ -163,7 +163,11 @@ resource "secretstore_key_version" %q {
 `, name, version, material)
 	}
 	var checkA string
-	parallelUnitTest(t, resource.TestCase{
+	// One configuration per store, each with its own state: a state whose
+	// key version the configured store lacks entirely is refused as a
+	// wrong URL (TestAccStoreMissingWithState).
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviderFactories(nil),
 		Steps: []resource.TestStep{
@@ -180,6 +184,12 @@ resource "secretstore_key_version" %q {
 					return nil
 				},
 			},
+		},
+	})
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviderFactories(nil),
+		Steps: []resource.TestStep{
 			{
 				// The same material in another store (under another root key)
 				// has the same check value; other material has another.

@@ -6,7 +6,6 @@ package provider
 
 import (
 	"context"
-	"os"
 	"strings"
 	"time"
 
@@ -70,8 +69,8 @@ func (p *secretstoreProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional: true,
 				MarkdownDescription: "gocloud.dev bucket URL of the store: `file:///abs/dir`, `mem://`, `s3://bucket?region=...`, " +
 					"`gs://bucket` or `azblob://container`. Environment: `SECRETSTORE_URL`. Default: a `.secretstore` " +
-					"directory in Terraform's working directory, created on first use (refused in Terraform Cloud runs, " +
-					"whose working directory is discarded).",
+					"directory in Terraform's working directory (refused in Terraform Cloud runs, whose working directory " +
+					"is discarded). A plan never creates the store, nor its directory: the first apply that writes does.",
 			},
 			"root_key": schema.StringAttribute{
 				Optional:  true,
@@ -145,12 +144,6 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if cfg.CreateDir != "" {
-		if err := os.MkdirAll(cfg.CreateDir, 0o700); err != nil {
-			resp.Diagnostics.Append(diagCreateStoreDir(cfg.CreateDir, err))
-			return
-		}
-	}
 	tflog.Debug(ctx, "opening secret store", map[string]any{"url": backend.RedactURL(cfg.URL), "actor": cfg.Actor})
 	store, err := backend.Open(ctx, backend.Options{
 		BucketURL:        cfg.URL,
@@ -173,6 +166,7 @@ func (p *secretstoreProvider) Configure(ctx context.Context, req provider.Config
 		DefaultTTL: cfg.DefaultTTL,
 		AuditReads: cfg.AuditReads,
 		Now:        p.now,
+		StoreURL:   backend.RedactURL(cfg.URL),
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -3,6 +3,7 @@
 package provider
 
 import (
+	"context"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -30,6 +31,8 @@ type providerData struct {
 	AuditReads bool
 	// Now is the clock (tests inject one through NewTestProvider).
 	Now func() time.Time
+	// StoreURL is the store URL as diagnostics show it (backend.RedactURL).
+	StoreURL string
 }
 
 // providerDataFrom converts the ProviderData of a Configure request of a
@@ -98,6 +101,24 @@ func (pd *providerData) namespaceAllowed(ns types.String, diags *diag.Diagnostic
 	}
 	if err := pd.Namespaces.Check(ns.ValueString()); err != nil {
 		diags.Append(diagNamespaceNotAllowed(path.Root("namespace"), err))
+		return false
+	}
+	return true
+}
+
+// storeExists reports whether the store exists, for an object that
+// expects it to: when it does not, it adds diagStoreMissing, which says
+// what expected (such as `the state holds secret "app/db"`), and returns
+// false. Nothing is written. A failure to find out is reported with
+// diagStoreError and also returns false.
+func (pd *providerData) storeExists(ctx context.Context, expected string, diags *diag.Diagnostics) bool {
+	ok, err := pd.Store.Exists(ctx)
+	switch {
+	case err != nil:
+		diags.Append(diagStoreError("looking for the store at "+pd.StoreURL, err, targetProvider))
+		return false
+	case !ok:
+		diags.Append(diagStoreMissing(pd.StoreURL, expected))
 		return false
 	}
 	return true

@@ -178,6 +178,10 @@ func readSecret(ctx context.Context, pd *providerData, m secretReadModel) (backe
 		if errors.Is(err, backend.ErrExpired) {
 			expiresAt = s.ExpiresAt
 		}
+		if errors.Is(err, backend.ErrNotFound) &&
+			!pd.storeExists(ctx, fmt.Sprintf("this configuration reads secret %q", secretID(namespace, name)), &diags) {
+			return backend.Secret{}, diags
+		}
 		diags.Append(diagSecretRead(namespace, name, revision, expiresAt, err))
 		return backend.Secret{}, diags
 	}

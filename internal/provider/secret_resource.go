@@ -218,9 +218,19 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 
 // ModifyPlan plans the id of a new secret, fails the plan of an expiry
 // the store cannot record, fails the plan for a namespace that
-// allowed_namespaces forbids, and fails the plan of a create whose secret
-// another configuration already holds.
+// allowed_namespaces forbids, fails the plan of a create whose secret
+// another configuration already holds, and fails the plan of a secret in
+// state when the store does not exist (also with -refresh=false).
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.State.Raw.IsNull() && r.data != nil {
+		var sns, sname types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("namespace"), &sns)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &sname)...)
+		if resp.Diagnostics.HasError() ||
+			!r.data.storeExists(ctx, fmt.Sprintf("the state holds secret %q", secretID(sns.ValueString(), sname.ValueString())), &resp.Diagnostics) {
+			return
+		}
+	}
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
@@ -368,6 +378,11 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		s, err = r.data.Store.Head(ctx, ns, name)
 	}
 	if errors.Is(err, backend.ErrNotFound) {
+		// No store at all is a wrong URL far more often than a store
+		// emptied outside Terraform: refuse to plan creating everything.
+		if !r.data.storeExists(ctx, fmt.Sprintf("the state holds secret %q", id), &resp.Diagnostics) {
+			return
+		}
 		tflog.Warn(ctx, "secret not found (deleted outside Terraform?); removing from state", map[string]any{"id": id})
 		resp.State.RemoveResource(ctx)
 		return
