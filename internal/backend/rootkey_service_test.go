@@ -19,11 +19,16 @@ func TestAWSKMSRootKey(t *testing.T) {
 	t.Parallel()
 	kms := backendtest.NewLocalKMS(t)
 	h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
-	// Open created the store: one Encrypt of its secret.
-	if got := kms.Calls(); got["Encrypt"] != 1 || kms.TotalCalls() != 1 {
-		t.Fatalf("creating the store made KMS requests %v, want one Encrypt", got)
+	// Open writes nothing, so it wraps nothing.
+	if got := kms.TotalCalls(); got != 0 {
+		t.Fatalf("opening an empty bucket made KMS requests %v, want none", kms.Calls())
 	}
+	// The first write creates the store: one Encrypt of its secret, one of
+	// key version 1.
 	h.CreateKV(1)
+	if got := kms.Calls(); got["Encrypt"] != 2 || kms.TotalCalls() != 2 {
+		t.Fatalf("creating the store and key version 1 made KMS requests %v, want two Encrypts", got)
+	}
 	const n = 20
 	before := kms.TotalCalls()
 	for i := range n {
@@ -91,14 +96,21 @@ func TestRootKeyServiceFailure(t *testing.T) {
 	t.Run("missing alias on a new store", func(t *testing.T) {
 		t.Parallel()
 		tg := backendtest.Mem(t)
-		_, err := backend.Open(t.Context(), backend.Options{Bucket: tg.Opts.Bucket, Actor: backendtest.Actor,
+		s, err := backend.Open(t.Context(), backend.Options{Bucket: tg.Opts.Bucket, Actor: backendtest.Actor,
 			RootKey: fmt.Sprintf("awskms://alias/no-such-key?endpoint=%s&region=%s", kms.Endpoint(), backendtest.LocalKMSRegion)})
+		if err != nil {
+			t.Fatalf("Open of an empty bucket: %v (it makes no key service request)", err)
+		}
+		defer s.Close()
+		// The first write creates the store and wraps its secret.
+		_, err = s.CreateKeyVersion(t.Context(), 1, nil)
 		wantServiceError(t, err, "encrypt")
 	})
 
 	t.Run("unreachable on an existing store", func(t *testing.T) {
 		t.Parallel()
 		h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
+		h.CreateKV(1)
 		_, err := h.Open(func(o *backend.Options) {
 			o.RootKey = fmt.Sprintf("awskms://%s?endpoint=http://127.0.0.1:1&region=%s", backendtest.LocalKMSAlias, backendtest.LocalKMSRegion)
 		})
@@ -108,6 +120,7 @@ func TestRootKeyServiceFailure(t *testing.T) {
 	t.Run("a working key that is not the store's", func(t *testing.T) {
 		t.Parallel()
 		h := backendtest.New(t, backendtest.Mem)
+		h.CreateKV(1)
 		_, err := h.Open(func(o *backend.Options) { o.RootKey = kms.KeeperURL() })
 		if !errors.Is(err, backend.ErrRootKeyMismatch) || errors.Is(err, backend.ErrRootKeyUnavailable) {
 			t.Fatalf("err = %v, want ErrRootKeyMismatch only", err)
@@ -127,9 +140,12 @@ func TestUnreadableObject(t *testing.T) {
 	t.Cleanup(gcs.Stop)
 	b := gcs.OpenBucket(t, gcs.NewBucketName())
 	opts := backend.Options{Bucket: b, RootKey: backendtest.RandomRootKey(), Actor: backendtest.Actor}
-	// The first Open writes the store header, which needs no read.
+	// The first write creates the store header, which needs no read.
 	s, err := backend.Open(t.Context(), opts)
 	if err != nil {
+		t.Fatalf("opening the empty bucket: %v", err)
+	}
+	if _, err := s.CreateKeyVersion(t.Context(), 1, nil); err != nil {
 		t.Fatalf("creating the store: %v", err)
 	}
 	_ = s.Close()
