@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/secretstore/terraform-provider-secretstore/internal/backend"
 	"github.com/secretstore/terraform-provider-secretstore/internal/backend/backendtest"
 	"github.com/secretstore/terraform-provider-secretstore/internal/provider"
 )
@@ -140,10 +141,22 @@ func TestAccSetupKMSUnreachable(t *testing.T) {
 // as such, with the fix, and never as a concurrent modification.
 func TestAccSetupGCSUnreadable(t *testing.T) {
 	t.Parallel()
+	// A store in the bucket, created through the backend: its first write
+	// needs no read, so the misconfigured server takes it. Terraform's plan
+	// then fails reading its header, and the state stays empty.
+	name, rootKey := gcs.NewBucketName(), backendtest.RandomRootKey()
+	s, err := backend.Open(t.Context(), backend.Options{Bucket: gcs.OpenBucket(t, name), RootKey: rootKey, Actor: backendtest.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateKeyVersion(t.Context(), 1, nil); err != nil {
+		t.Fatalf("creating the store: %v", err)
+	}
+	_ = s.Close()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
-			Config: config(gcs.NewBucketURL(), backendtest.RandomRootKey()),
+			Config: config("gs://"+name, rootKey),
 			ExpectError: diagRe("Bucket cannot read its own objects", "This is not a concurrent change",
 				"-public-host", "bucket has an object it cannot read"),
 		}},
