@@ -279,34 +279,3 @@ func testStoreLife(t *testing.T, url, root string) {
 		},
 	})
 }
-
-// TestAccBuckets_kmsCallsPerKeyVersion: with the guide's AWS KMS root key,
-// the KMS calls of a run do not grow with the number of secrets: applying
-// 2 secrets and applying 12 (each to a fresh store and a fresh local-kms)
-// make the same number of calls.
-func TestAccBuckets_kmsCallsPerKeyVersion(t *testing.T) {
-	t.Parallel()
-	calls := map[int]int{}
-	for _, n := range []int{2, 12} {
-		t.Run(fmt.Sprintf("%d-secrets", n), func(t *testing.T) {
-			k := backendtest.NewLocalKMS(t)
-			root := strings.ReplaceAll(guideRootKey, guideKMSHost, strings.TrimPrefix(k.Endpoint(), "http://"))
-			url := s3URL(t)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(nil),
-				Steps: []resource.TestStep{{
-					Config: storeConfig(url, root, n, 1),
-					Check:  checkSecrets(url, root, n, 1),
-				}},
-			})
-			calls[n] = k.TotalCalls()
-		})
-	}
-	if t.Failed() {
-		return
-	}
-	t.Logf("KMS calls: %d for 2 secrets, %d for 12", calls[2], calls[12])
-	if calls[2] == 0 || calls[12] != calls[2] {
-		t.Errorf("KMS calls: %d for 2 secrets, %d for 12; want the same, more than 0 (calls per key version, not per secret)", calls[2], calls[12])
-	}
-}
