@@ -40,7 +40,8 @@ func (a *app) keyVersionsCommand() *cobra.Command {
 		Long: `List the key versions of the store's keyring (never key material): which one is
 primary (new data keys are wrapped under it), which are retired, how many
 secrets each one's current revisions use, whether its material is wrapped under
-the current root key, its key check value and its wrap count.`,
+the current root key, its key check value and its wrap count. --json prints one
+object per key version, one per line.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.open(cmd.Context())
@@ -52,14 +53,15 @@ the current root key, its key check value and its wrap count.`,
 				return err
 			}
 			if a.json {
-				out := make([]map[string]any, 0, len(kvs))
 				for _, kv := range kvs {
-					out = append(out, map[string]any{
+					if err := writeJSON(a.io.Stdout, map[string]any{
 						"version": kv.Version, "primary": kv.Primary, "retired": kv.Retired, "check_value": kv.CheckValue,
 						"created_at": timeText(kv.CreatedAt), "secrets": kv.Secrets, "root_key_current": kv.RootKeyCurrent, "wraps": kv.Wraps,
-					})
+					}); err != nil {
+						return err
+					}
 				}
-				return writeJSON(a.io.Stdout, out)
+				return nil
 			}
 			t := newTable(a.io.Stdout, "VERSION", "PRIMARY", "RETIRED", "SECRETS", "ROOT KEY CURRENT", "CHECK VALUE", "CREATED", "WRAPS")
 			for _, kv := range kvs {

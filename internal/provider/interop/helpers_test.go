@@ -157,6 +157,22 @@ func (s *store) okJSON(v any, args ...string) {
 	}
 }
 
+// okJSONLines runs the CLI with --json and decodes its output, one JSON
+// object per line, into a slice of objects.
+func (s *store) okJSONLines(args ...string) []map[string]any {
+	s.t.Helper()
+	out := s.ok("", append([]string{"--json"}, args...)...)
+	var objs []map[string]any
+	for line := range strings.Lines(out) {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			s.t.Fatalf("secretstore --json %s: line %q is not one JSON object: %v", strings.Join(args, " "), line, err)
+		}
+		objs = append(objs, o)
+	}
+	return objs
+}
+
 // openClient opens the store through the public client; it is closed
 // when the test ends.
 func (s *store) openClient() *secretstore.Store {

@@ -144,8 +144,7 @@ func TestAccInterop_terraformWritesCLIAndClientRead(t *testing.T) {
 					check(readsAt(2, 2)),
 					check(pendingRewrap(0)),
 					check(func() error {
-						var kvs []map[string]any
-						s.okJSON(&kvs, "key-versions")
+						kvs := s.okJSONLines("key-versions")
 						if len(kvs) != 2 {
 							return fmt.Errorf("key-versions lists %d versions, want 2", len(kvs))
 						}
