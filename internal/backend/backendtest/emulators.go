@@ -254,3 +254,56 @@ func IsolateCloudEnv(dir string, gcs *FakeGCS) error {
 	}
 	return nil
 }
+
+// CloudEnvMain says how RunWithCloudEnv sets up a test binary.
+type CloudEnvMain struct {
+	// TempPrefix begins the name of the temporary directory given to
+	// IsolateCloudEnv.
+	TempPrefix string
+	// MisconfiguredGCS starts the fake GCS server with
+	// StartMisconfiguredFakeGCS instead of StartFakeGCS.
+	MisconfiguredGCS bool
+	// Setup, when not nil, runs after the environment is isolated and
+	// before the tests, with the fake GCS server that gs:// URLs reach;
+	// an error from it ends the run before any test.
+	Setup func(gcs *FakeGCS) error
+}
+
+// RunWithCloudEnv is the body of a TestMain whose tests reach buckets on
+// the emulators only: it starts a fake GCS server, points every cloud SDK
+// of the process at loopback with IsolateCloudEnv, runs c.Setup and then
+// the tests of m, and afterwards stops the emulators the tests shared
+// (StopSharedEmulators), the fake GCS server and removes the temporary
+// directory. It returns the exit code of m.Run, or 1 after printing the
+// error to stderr when setting up fails. Use it as
+// os.Exit(backendtest.RunWithCloudEnv(m, c)).
+func RunWithCloudEnv(m *testing.M, c CloudEnvMain) int {
+	dir, err := os.MkdirTemp("", c.TempPrefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	start := StartFakeGCS
+	if c.MisconfiguredGCS {
+		start = StartMisconfiguredFakeGCS
+	}
+	gcs, err := start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer gcs.Stop()
+	if err := IsolateCloudEnv(dir, gcs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if c.Setup != nil {
+		if err := c.Setup(gcs); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	defer StopSharedEmulators()
+	return m.Run()
+}

@@ -3,7 +3,6 @@
 package bucketacc
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -19,30 +18,11 @@ var gcs *backendtest.FakeGCS
 // the environment that the buckets guide shows for them, and stops the
 // emulators afterwards.
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bucketacc-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	gcs, err = backendtest.StartFakeGCS()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer gcs.Stop()
-	if err := backendtest.IsolateCloudEnv(dir, gcs); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := applyGuideEnv(gcs.Host()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer backendtest.StopSharedEmulators()
-	return m.Run()
+	os.Exit(backendtest.RunWithCloudEnv(m, backendtest.CloudEnvMain{
+		TempPrefix: "bucketacc-",
+		Setup: func(g *backendtest.FakeGCS) error {
+			gcs = g
+			return applyGuideEnv(g.Host())
+		},
+	}))
 }

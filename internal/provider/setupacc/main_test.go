@@ -3,7 +3,6 @@
 package setupacc
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -20,33 +19,18 @@ var gcs *backendtest.FakeGCS
 // fake server), leaves no Azure storage account set, and stops the
 // emulators afterwards.
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "setupacc-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	gcs, err = backendtest.StartMisconfiguredFakeGCS()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer gcs.Stop()
-	if err := backendtest.IsolateCloudEnv(dir, gcs); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	// The azblob driver reads the account once per process: none here.
-	for _, k := range []string{"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"} {
-		if err := os.Setenv(k, ""); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	defer backendtest.StopSharedEmulators()
-	return m.Run()
+	os.Exit(backendtest.RunWithCloudEnv(m, backendtest.CloudEnvMain{
+		TempPrefix:       "setupacc-",
+		MisconfiguredGCS: true,
+		Setup: func(g *backendtest.FakeGCS) error {
+			gcs = g
+			// The azblob driver reads the account once per process: none here.
+			for _, k := range []string{"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"} {
+				if err := os.Setenv(k, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}))
 }
