@@ -83,3 +83,10 @@ func (q *eventQuery) Run(ctx context.Context) (EventPage, error) { return q.run(
 
 // KeysListed is the number of keys the query's listings returned so far.
 func (q *eventQuery) KeysListed() int { return q.keysListed }
+
+// SetVerifyRecheckHook sets the function Verify calls before it reads
+// again the logs that lack an event, until the test ends.
+func SetVerifyRecheckHook(t interface{ Cleanup(func()) }, f func()) {
+	verifyRecheckHook = f
+	t.Cleanup(func() { verifyRecheckHook = nil })
+}

@@ -100,7 +100,12 @@ type verifier struct {
 	secrets    map[secretID]bool
 	copies     map[string]*eventCopies // events of secrets by id, in audit
 	failed     map[string]bool         // logs whose query reported a problem
+	recheck    bool                    // query only marks the events already in copies
 }
+
+// verifyRecheckHook, when set, is called before compareCopies reads a log
+// again; tests set it to write between the two readings.
+var verifyRecheckHook func()
 
 func (v *verifier) problem(kind, object string, err error) {
 	v.rep.Problems = append(v.rep.Problems, VerifyProblem{Kind: kind, Object: object, Err: err})
@@ -390,18 +395,33 @@ func (v *verifier) compareCopies(ctx context.Context) error {
 			secrets[secretID{c.ev.Namespace, c.ev.Name}] = true
 		}
 	}
-	again := &verifier{s: v.s, copies: v.copies, failed: map[string]bool{}, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
+	if verifyRecheckHook != nil {
+		verifyRecheckHook()
+	}
+	// The second reading only completes the events of the first: an event
+	// written since then is in the logs it reads and not yet in the others.
+	again := &verifier{s: v.s, copies: v.copies, recheck: true, failed: map[string]bool{}, namespaces: map[string]bool{}, secrets: map[secretID]bool{}}
 	if global {
 		if _, err := again.query(ctx, EventFilter{}, "the global audit log", inGlobal, false); err != nil {
 			return err
 		}
 	}
+	nsList := make([]string, 0, len(nss))
 	for ns := range nss {
+		nsList = append(nsList, ns)
+	}
+	sort.Strings(nsList)
+	for _, ns := range nsList {
 		if _, err := again.query(ctx, EventFilter{Namespace: ns}, namespaceLog(ns), inNamespace, false); err != nil {
 			return err
 		}
 	}
+	ids := make([]secretID, 0, len(secrets))
 	for id := range secrets {
+		ids = append(ids, id)
+	}
+	sortSecretIDs(ids)
+	for _, id := range ids {
 		if _, err := again.query(ctx, EventFilter{Namespace: id.ns, Name: id.name}, secretLog(id), inSecret, false); err != nil {
 			return err
 		}
@@ -467,7 +487,8 @@ func (v *verifier) compareCopies(ctx context.Context) error {
 
 // query pages through every event f selects and returns their count. A
 // damaged event or a gap ends the query with a problem. Each event of a
-// secret is marked as found in log (one of the in* bits). With collect,
+// secret is marked as found in log (one of the in* bits); with v.recheck,
+// only the events already in v.copies are. With collect,
 // the namespaces and secrets the events name are added to those to query.
 func (v *verifier) query(ctx context.Context, f EventFilter, object string, log int, collect bool) (int, error) {
 	f.Limit = MaxEventLimit
@@ -491,6 +512,9 @@ func (v *verifier) query(ctx context.Context, f EventFilter, object string, log 
 			}
 			if e.Namespace != "" && e.Name != "" {
 				c := v.copies[e.ID]
+				if c == nil && v.recheck {
+					continue
+				}
 				if c == nil {
 					c = &eventCopies{ev: e}
 					v.copies[e.ID] = c

@@ -143,3 +143,39 @@ func firstKey(t *testing.T, b *blob.Bucket, prefix, part string) string {
 		}
 	}
 }
+
+// An event written while Verify reads a log again is in the logs read
+// again and not yet in the others: it is not reported as a gap, and only
+// the copy really deleted is.
+func TestVerifyAuditRecheckIgnoresNewEvents(t *testing.T) {
+	ctx := context.Background()
+	bucket, s, clock := verifyStore(t)
+	for _, name := range []string{"db", "web"} {
+		if _, err := s.Put(ctx, backend.PutInput{Namespace: "app:prod", Name: name, Value: []byte("v")}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Step()
+	}
+	// The global log's copy of db's event: the second reading reads that
+	// log again, while web is updated and new is created.
+	if err := bucket.Delete(ctx, firstKey(t, bucket, "v1/a/o/", "/created/")); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	backend.SetVerifyRecheckHook(t, func() {
+		calls++
+		for _, name := range []string{"web", "new"} {
+			if _, err := s.Put(ctx, backend.PutInput{Namespace: "app:prod", Name: name, Value: []byte("v2")}); err != nil {
+				t.Error(err)
+			}
+			clock.Step()
+		}
+	})
+	rep := verify(t, s)
+	if calls != 1 {
+		t.Fatalf("the logs were read again %d times, want once", calls)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Object != "the global audit log" || !errors.Is(rep.Problems[0].Err, backend.ErrAuditGap) {
+		t.Errorf("with events written between the readings: %v, want one gap in the global log", rep.Problems)
+	}
+}
