@@ -25,12 +25,14 @@
 //
 // # What the client does and does not do
 //
-// The client only reads. Opening a store writes nothing to the bucket, and
-// opening an empty bucket, or a directory that does not exist, fails with
-// ErrNotFound instead of creating a store there. When Config.AuditReads is
+// The client changes no secret, key version or store header: opening a
+// store writes nothing to the bucket, and opening an empty bucket, or a
+// directory that does not exist, fails with ErrNotFound instead of creating
+// a store there. Its only writes are audit events: when Config.AuditReads is
 // set, each value returned by Get, GetRevision or ResolveEnv appends a
 // "read" event to the store's audit log first, as the provider's
 // audit_reads does, and the read fails if that event cannot be written.
+// Without AuditReads the client writes nothing at all.
 //
 // Every value is authenticated before it is returned: a value that was
 // altered, moved to another secret or revision, or wrapped under another

@@ -792,11 +792,6 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 			detail += " " + rootKeyAdvice
 		}
 		diags.AddAttributeError(path.Root(in.Attr), "Invalid "+in.Attr, detail)
-	case errors.Is(err, backend.ErrConditionalWritesUnsupported):
-		diags.AddAttributeError(pathURL, "Bucket does not enforce create-only writes",
-			fmt.Sprintf("The bucket at %s accepted a write that should have been refused as already existing, so "+
-				"two runs could silently overwrite each other. Use a bucket service that supports conditional "+
-				"writes (If-None-Match) or a local directory.", url)+storeErrorSuffix(err))
 	default:
 		if d, ok := commonStoreDiagnostic(err); ok {
 			diags.Append(d)
@@ -804,7 +799,7 @@ func addOpenError(diags *diag.Diagnostics, url string, err error) {
 		}
 		diags.AddAttributeError(pathURL, "Cannot open the secret store",
 			fmt.Sprintf("Opening the store at %s failed. Check the URL, the credentials for the bucket, and that "+
-				"the bucket (or directory) exists and is writable.", url)+storeErrorSuffix(err))
+				"the bucket (or directory) exists.", url)+storeErrorSuffix(err))
 	}
 }
 
