@@ -41,7 +41,7 @@ fails with integrity.`,
 			if limit < 0 {
 				return &usageError{msg: fmt.Sprintf("--limit %d: give a positive number, or 0 for every event", limit)}
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -68,7 +68,7 @@ settings shows. --namespace limits secrets and revisions to one namespace
 			if !set {
 				return &usageError{msg: "cleanup needs at least one retention: --expired-secret-retention, --deleted-secret-retention, --revision-retention or --audit-event-retention"}
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openStore(cmd.Context(), dryRun)
 			if err != nil {
 				return err
 			}

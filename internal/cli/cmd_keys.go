@@ -44,7 +44,7 @@ the current root key, its key check value and its wrap count. --json prints one
 object per key version, one per line.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -148,7 +148,7 @@ is a terminal.`,
 					return err
 				}
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openStore(cmd.Context(), dryRun)
 			if err != nil {
 				return err
 			}

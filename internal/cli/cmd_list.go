@@ -23,7 +23,7 @@ start with it. --json prints one object per line.`,
 			if err := backend.ValidateNamespace(argv[0]); err != nil {
 				return err
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ event, or a gap in the secret's chain of events, fails with integrity.`,
 			if err != nil {
 				return err
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

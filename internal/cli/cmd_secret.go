@@ -37,7 +37,7 @@ With SECRETSTORE_AUDIT_READS=true the read is recorded in the audit log.`,
 			if revision < 0 {
 				return &usageError{msg: fmt.Sprintf("--revision %d: revisions are numbered from 1", revision)}
 			}
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ Exits 0 when nothing is damaged, 6 (integrity) when anything is. Progress goes
 to stderr when it is a terminal.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +18,20 @@ import (
 type storeAPI = *backend.Store
 
 // open opens the store once per run, from the flags and the environment
-// (see config).
+// (see config), for a command that writes: a bucket that holds no store
+// yet opens as an empty store, which the first write creates.
 func (a *app) open(ctx context.Context) (storeAPI, error) {
+	return a.openStore(ctx, false)
+}
+
+// openExisting opens the store once per run for a command that only
+// reads: a bucket that holds no store (a mistyped URL) is ErrNotFound,
+// naming the URL, and nothing is created there.
+func (a *app) openExisting(ctx context.Context) (storeAPI, error) {
+	return a.openStore(ctx, true)
+}
+
+func (a *app) openStore(ctx context.Context, requireStore bool) (storeAPI, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -31,8 +44,13 @@ func (a *app) open(ctx context.Context) (storeAPI, error) {
 		RootKey:          cfg.RootKey,
 		PreviousRootKeys: cfg.PreviousRootKeys,
 		Actor:            cfg.Actor,
+		RequireStore:     requireStore,
 	})
 	if err != nil {
+		if requireStore && errors.Is(err, backend.ErrNotFound) {
+			return nil, fmt.Errorf("no secret store at %s: is it the right URL (--url or %s)? %w",
+				backend.RedactURL(cfg.URL), storeconfig.EnvURL, err)
+		}
 		return nil, fmt.Errorf("opening the store at %s: %w", backend.RedactURL(cfg.URL), err)
 	}
 	a.store = s

@@ -14,7 +14,7 @@ const (
 	ExitOK                    = 0
 	ExitOther                 = 1 // any other failure: I/O, configuration, concurrent modification, ...
 	ExitUsage                 = 2 // wrong command line or invalid input
-	ExitNotFound              = 3 // not_found: no such secret, revision or key version
+	ExitNotFound              = 3 // not_found: no such secret, revision, key version or store
 	ExitExpired               = 4 // expired: the secret's expiry has passed
 	ExitKeyVersionUnavailable = 5 // key_version_unavailable: the record's key version is not in the keyring
 	ExitIntegrity             = 6 // integrity: a tampered or corrupt object, a gap in the audit log; verify found damage
@@ -35,7 +35,7 @@ const exitCodes = `Exit codes:
   0  success
   1  error                    any other failure (I/O, configuration, concurrent modification)
   2  usage                    wrong command line or invalid input
-  3  not_found                no such secret, revision or key version
+  3  not_found                no such secret, revision, key version or store
   4  expired                  the secret's expiry has passed
   5  key_version_unavailable  the record's key version is not in the keyring
   6  integrity                a tampered or corrupt object or audit log; verify found damage
