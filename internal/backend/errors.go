@@ -97,8 +97,9 @@ type RootKeyError struct {
 	Previous int
 	// Op is "encrypt" or "decrypt".
 	Op string
-	// Err is the key service's error; its message never holds the keeper
-	// URL's query.
+	// Err is the key service's error, unwrapping to the original; its
+	// message holds neither the keeper URL's query nor any of the query's
+	// values (an endpoint and its host, a region).
 	Err error
 }
 

@@ -199,7 +199,7 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 	for i, k := range keepers {
 		secret, err := k.Decrypt(ctx, hb.WrappedSecret)
 		if err != nil {
-			lastErr = err
+			lastErr = s.redactKeeperError(k, err)
 			errs = append(errs, err)
 			continue
 		}

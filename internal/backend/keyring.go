@@ -174,7 +174,7 @@ func (s *Store) material(ctx context.Context, st *keyVersionState) ([]byte, erro
 		tried[k] = true
 		pt, err := k.Decrypt(ctx, st.body.WrappedMaterial)
 		if err != nil {
-			lastErr = err
+			lastErr = s.redactKeeperError(k, err)
 			failed, errs = append(failed, k), append(errs, err)
 			continue
 		}

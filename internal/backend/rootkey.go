@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
 	"gocloud.dev/gcerrors"
@@ -97,7 +98,7 @@ func ParseRootKey(ctx context.Context, field Field, index int, s string) (*secre
 		// The scheme is safe to show; the rest of the URL may name
 		// credentials.
 		scheme, _, _ := strings.Cut(form.url, "://")
-		return nil, invalidAt(field, index, "cannot open %s:// keeper: %s", strings.ToLower(scheme), redactText(err.Error(), form.url, "<root key URL>"))
+		return nil, invalidAt(field, index, "cannot open %s:// keeper: %s", strings.ToLower(scheme), redactKeeperText(err.Error(), form.url, "<root key URL>"))
 	}
 	return k, nil
 }
@@ -135,8 +136,57 @@ func (s *Store) rootKeyError(k *secrets.Keeper, op string, err error) error {
 	scheme, _, _ := strings.Cut(u.raw, "://")
 	return &RootKeyError{
 		Key: safe, Scheme: strings.ToLower(scheme), Previous: u.previous, Op: op,
-		Err: &redactedError{msg: redactText(err.Error(), u.raw, safe), err: err},
+		Err: &redactedError{msg: redactKeeperText(err.Error(), u.raw, safe), err: err},
 	}
+}
+
+// redactKeeperError is err, an error of keeper k, with a message that
+// shows neither k's keeper URL nor any value of its query (see
+// redactKeeperText); it still unwraps to err. A local key's error is
+// returned as it is.
+func (s *Store) redactKeeperError(k *secrets.Keeper, err error) error {
+	u, ok := s.keyServices[k]
+	if !ok || err == nil {
+		return err
+	}
+	return &redactedError{msg: redactKeeperText(err.Error(), u.raw, RedactURL(u.raw)), err: err}
+}
+
+// redactedValue replaces a keeper URL's query value in a message.
+const redactedValue = "<redacted>"
+
+// redactKeeperText replaces in msg the keeper URL raw with safe (as
+// redactText does), then every value of its query, and the host of a
+// value that is itself a URL, with redactedValue: a key service's message
+// repeats them on their own (the endpoint it dialled, the region). Values
+// are replaced wherever they occur, longest first, so a short value may
+// blank out an unrelated word; a message that says less is preferred to
+// one that shows a query value.
+func redactKeeperText(msg, raw, safe string) string {
+	msg = redactText(msg, raw, safe)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return msg
+	}
+	var vals []string
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			if v == "" {
+				continue
+			}
+			vals = append(vals, v, url.QueryEscape(v))
+			if vu, err := url.Parse(v); err == nil && vu.Host != "" {
+				vals = append(vals, vu.Host, vu.Hostname())
+			}
+		}
+	}
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		if v != "" {
+			msg = strings.ReplaceAll(msg, v, redactedValue)
+		}
+	}
+	return msg
 }
 
 // encryptRoot wraps plaintext with the current root key; a failing key

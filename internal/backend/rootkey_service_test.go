@@ -5,6 +5,8 @@ package backend_test
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -125,7 +127,76 @@ func TestRootKeyServiceFailure(t *testing.T) {
 		if !errors.Is(err, backend.ErrRootKeyMismatch) || errors.Is(err, backend.ErrRootKeyUnavailable) {
 			t.Fatalf("err = %v, want ErrRootKeyMismatch only", err)
 		}
+		wantNoQueryValues(t, err, kms.KeeperURL())
 	})
+
+	// The key service's own message repeats the query's values (the
+	// endpoint it dialled, the region): none of them is shown.
+	t.Run("unreachable endpoint not shown", func(t *testing.T) {
+		t.Parallel()
+		h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
+		h.CreateKV(1)
+		keeper := fmt.Sprintf("awskms://%s?endpoint=http://%s/&region=%s", backendtest.LocalKMSAlias, closedPort(t), backendtest.LocalKMSRegion)
+		_, err := h.Open(func(o *backend.Options) { o.RootKey = keeper })
+		wantServiceError(t, err, "decrypt")
+		wantNoQueryValues(t, err, keeper)
+	})
+
+	// A previous root key whose service is unreachable, beside a local
+	// root key that does not match: the service's failure shows no query
+	// value either.
+	t.Run("unreachable previous key", func(t *testing.T) {
+		t.Parallel()
+		h := backendtest.NewWithRoot(t, backendtest.Mem, kms.KeeperURL())
+		h.CreateKV(1)
+		keeper := fmt.Sprintf("awskms://%s?endpoint=http://%s/&region=%s", backendtest.LocalKMSAlias, closedPort(t), backendtest.LocalKMSRegion)
+		_, err := h.Open(func(o *backend.Options) {
+			o.RootKey = backendtest.RandomRootKey()
+			o.PreviousRootKeys = []string{keeper}
+		})
+		if err == nil {
+			t.Fatal("Open succeeded with keys that are not the store's")
+		}
+		wantNoQueryValues(t, err, keeper)
+	})
+}
+
+// wantNoQueryValues fails when err's message shows the query of the keeper
+// URL keeper, or any of its values, or the host of a value that is a URL.
+func wantNoQueryValues(t *testing.T, err error, keeper string) {
+	t.Helper()
+	u, perr := url.Parse(keeper)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "endpoint=") {
+		t.Errorf("err = %v, shows the keeper URL's query", err)
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			if strings.Contains(msg, v) {
+				t.Errorf("err = %v, shows the value of %s (%s)", err, k, v)
+			}
+			if vu, perr := url.Parse(v); perr == nil && vu.Host != "" && strings.Contains(msg, vu.Host) {
+				t.Errorf("err = %v, shows the host of %s (%s)", err, k, vu.Host)
+			}
+		}
+	}
+}
+
+// closedPort is a loopback host:port where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // TestUnreadableObject: a bucket that lists and describes an object but
