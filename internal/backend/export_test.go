@@ -85,7 +85,8 @@ func (q *eventQuery) Run(ctx context.Context) (EventPage, error) { return q.run(
 func (q *eventQuery) KeysListed() int { return q.keysListed }
 
 // SetVerifyRecheckHook sets the function Verify calls before it reads
-// again the logs that lack an event, until the test ends.
+// again the logs that lack an event, until the test ends. The hook is
+// global to the package: a test that sets it must not run in parallel.
 func SetVerifyRecheckHook(t interface{ Cleanup(func()) }, f func()) {
 	verifyRecheckHook = f
 	t.Cleanup(func() { verifyRecheckHook = nil })
