@@ -11,7 +11,10 @@ import (
 
 // A store comes into existence with its first write, never with Open: a
 // plan, a read or a mistyped URL leaves the bucket (and, for file://, the
-// file system) as it was.
+// file system) as it was. So does a write with nothing to do in a store
+// that does not exist (deleting, retiring or rotating what is not there, a
+// cleanup): it returns what it would on an empty store (see
+// prepareUpdate).
 
 // Exists reports whether the store exists, that is whether its bucket
 // holds a store header. It writes nothing. A Store opened on a bucket
@@ -106,8 +109,9 @@ func (s *Store) created() bool {
 
 // prepareWrite readies s for a write. Every operation that writes calls it
 // before it reads what its write depends on (after checking its input, so
-// that an input refused creates no store); it costs nothing after the
-// first write of s.
+// that an input refused creates no store; through prepareUpdate when it
+// has nothing to do in a store that does not exist); it costs nothing
+// after the first write of s.
 //
 // Before the first write of s it runs the probe (see probe), once per
 // Store: a plan or a read never probes, and a bucket whose service stops
