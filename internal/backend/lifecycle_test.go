@@ -189,8 +189,9 @@ func TestRecordReadWritesOnlyEvents(t *testing.T) {
 }
 
 // A Get on a store that does not exist costs at most two requests (the
-// header LIST and the LIST that checks the bucket is empty), and
-// concurrent Gets do not wait for each other.
+// header LIST and the LIST that checks the bucket is empty), and so does
+// Has. Concurrent Gets are run for the race detector; that they look
+// without waiting for each other is stated by prepareRead.
 func TestGetMissingStoreRequestCount(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
