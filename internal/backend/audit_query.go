@@ -48,8 +48,8 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (EventPage, error
 		return EventPage{}, err
 	}
 	q, err := s.newEventQuery(f)
-	if err != nil {
-		return EventPage{}, err
+	if err != nil || !s.created() {
+		return EventPage{}, err // a store that does not exist holds no event
 	}
 	return q.run(ctx)
 }

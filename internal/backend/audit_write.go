@@ -127,16 +127,23 @@ func (s *Store) appendEvents(ctx context.Context, events []Event) error {
 	return nil
 }
 
-// RecordRead appends a read event for an audited read of s's revision.
+// RecordRead appends a read event for an audited read of sec's revision.
+// In a store that does not exist nothing was read, so nothing is written
+// (and the store is not created). It writes the event's objects only,
+// without the probe prepareWrite runs: every event object has a key of its
+// own (a new random id), so no create-only write of it can meet another
+// writer's, and a bucket that ignored conditional writes could not lose
+// it; the probe guards the writes whose keys writers share (records,
+// headers, key versions), which are all made through prepareWrite.
 func (s *Store) RecordRead(ctx context.Context, sec Secret) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
+	if err := validateSecretID(sec.Namespace, sec.Name); err != nil {
 		return err
 	}
-	if err := validateSecretID(sec.Namespace, sec.Name); err != nil {
+	if err := s.prepareRead(ctx); err != nil || !s.created() {
 		return err
 	}
 	return s.appendEvents(ctx, []Event{{

@@ -185,12 +185,12 @@ func (s *Store) Cleanup(ctx context.Context, in CleanupInput) (CleanupResult, er
 		return CleanupResult{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
-		return CleanupResult{}, err
-	}
 	var res CleanupResult
 	if err := validateCleanup(in); err != nil {
 		return res, err
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		return res, err // a store that does not exist holds nothing to purge
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return res, err

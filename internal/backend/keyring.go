@@ -337,8 +337,8 @@ func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.prepareRead(ctx); err != nil {
-		return nil, err
+	if err := s.prepareRead(ctx); err != nil || !s.created() {
+		return nil, err // a store that does not exist has no key version
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return nil, err
@@ -439,7 +439,13 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 		return err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
+	if err := validateKeyVersion(version); err != nil {
+		return err
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		if err == nil {
+			err = keyVersionNotFound(version)
+		}
 		return err
 	}
 	for attempt := 0; ; attempt++ {
@@ -527,9 +533,23 @@ func (s *Store) existingKeyVersion(ctx context.Context, v int) (*keyVersionState
 	}
 	st, err := s.keyState(ctx, v)
 	if errors.Is(err, ErrKeyVersionUnavailable) {
-		return nil, fmt.Errorf("key version %d does not exist: %w", v, ErrNotFound)
+		return nil, keyVersionNotFound(v)
 	}
 	return st, err
+}
+
+// keyVersionNotFound is the error for key version v that was never
+// created.
+func keyVersionNotFound(v int) error {
+	return fmt.Errorf("key version %d does not exist: %w", v, ErrNotFound)
+}
+
+// validateKeyVersion checks a key version number given as input.
+func validateKeyVersion(v int) error {
+	if v < 1 || int64(v) > math.MaxUint32 {
+		return invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", v, uint32(math.MaxUint32))
+	}
+	return nil
 }
 
 // primaryVersion is the newest non-retired version, or 0.

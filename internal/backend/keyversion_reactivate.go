@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/secretstore/terraform-provider-secretstore/internal/envelope"
@@ -35,14 +34,17 @@ func (s *Store) ReactivateKeyVersion(ctx context.Context, version int, material 
 		return KeyVersion{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
+	if err := validateKeyVersion(version); err != nil {
 		return KeyVersion{}, err
-	}
-	if version < 1 || int64(version) > math.MaxUint32 {
-		return KeyVersion{}, invalid(FieldKeyVersion, "is %d; key versions are numbered from 1 to %d", version, uint32(math.MaxUint32))
 	}
 	if material != nil && len(material) != envelope.KeySize {
 		return KeyVersion{}, invalid(FieldKeyMaterial, "is %d bytes; key material is exactly %d bytes", len(material), KeySize)
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		if err == nil {
+			err = keyVersionNotFound(version)
+		}
+		return KeyVersion{}, err
 	}
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)

@@ -56,6 +56,9 @@ func (s *Store) List(ctx context.Context, in ListInput) (ListPage, error) {
 		}
 		sc.resume(tok.Driver, tok.After)
 	}
+	if !s.created() {
+		return ListPage{}, nil // a store that does not exist lists nothing
+	}
 	groups, next, err := listGroups(ctx, sc, size)
 	if err != nil {
 		return ListPage{}, err

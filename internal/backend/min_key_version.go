@@ -53,13 +53,16 @@ func (s *Store) RotateSecret(ctx context.Context, in RotateSecretInput) (Secret,
 		return Secret{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
-		return Secret{}, err
-	}
 	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return Secret{}, err
 	}
 	if err := validateMinKeyVersion(in.MinKeyVersion); err != nil {
+		return Secret{}, err
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		if err == nil {
+			err = fmt.Errorf("secret %s: %w", secretRef(in.Namespace, in.Name), ErrNotFound)
+		}
 		return Secret{}, err
 	}
 	for attempt := 1; ; attempt++ {

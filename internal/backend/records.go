@@ -52,11 +52,22 @@ func (s *Store) loadCurrent(ctx context.Context, dir string) (rev int64, m *mark
 	}
 }
 
-// readRecord reads and decodes (without authenticating) a revision record,
-// checking that it is the record its key names.
+// readRecord reads and decodes (without authenticating) a revision record
+// that a listing showed, checking that it is the record its key names.
 func (s *Store) readRecord(ctx context.Context, ns, name string, rev int64) (*envelope.Record, []byte, error) {
+	return s.readRecordFrom(ctx, ns, name, rev, true)
+}
+
+// readRecordFrom is readRecord; listed tells whether a listing showed the
+// record's key. A missing record that no listing showed is ErrNotFound at
+// the cost of its GET alone (see getUnlisted).
+func (s *Store) readRecordFrom(ctx context.Context, ns, name string, rev int64, listed bool) (*envelope.Record, []byte, error) {
 	ref := secretRef(ns, name)
-	data, err := s.obj().get(ctx, recordKey(secretDir(ns, name), rev), envelope.MaxRecordLen)
+	get := s.obj().get
+	if !listed {
+		get = s.obj().getUnlisted
+	}
+	data, err := get(ctx, recordKey(secretDir(ns, name), rev), envelope.MaxRecordLen)
 	if errors.Is(err, errObjectNotFound) {
 		return nil, nil, fmt.Errorf("secret %s revision %d: %w", ref, rev, ErrNotFound)
 	}
@@ -136,7 +147,8 @@ func secretDamage(err error) bool {
 func (s *Store) readRevision(ctx context.Context, ns, name string, rev int64) (int64, *envelope.Record, []byte, error) {
 	ref := secretRef(ns, name)
 	var m *marker
-	if rev == 0 {
+	listed := rev == 0
+	if listed {
 		r, mk, found, err := s.loadCurrent(ctx, secretDir(ns, name))
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("secret %s: %w", ref, err)
@@ -146,7 +158,7 @@ func (s *Store) readRevision(ctx context.Context, ns, name string, rev int64) (i
 		}
 		rev, m = r, mk
 	}
-	rec, data, err := s.readRecord(ctx, ns, name, rev)
+	rec, data, err := s.readRecordFrom(ctx, ns, name, rev, listed)
 	if err != nil {
 		return 0, nil, nil, err
 	}

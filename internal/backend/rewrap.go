@@ -27,7 +27,13 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 		return err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
+	if err := validateKeyVersion(version); err != nil {
+		return err
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		if err == nil {
+			err = keyVersionNotFound(version)
+		}
 		return err
 	}
 	if err := s.rewrapKeyVersion(ctx, version); err != nil {

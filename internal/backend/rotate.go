@@ -81,12 +81,12 @@ func (s *Store) Rotate(ctx context.Context, in RotateInput) (RotateResult, error
 		return RotateResult{}, err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
-		return RotateResult{}, err
-	}
 	var res RotateResult
 	if err := validateScope(in.Namespace); err != nil {
 		return res, err
+	}
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		return res, err // a store that does not exist holds nothing to rotate
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return res, err

@@ -33,6 +33,9 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts GetOptions
 		return Secret{}, invalid(FieldRevision, "is %d; revisions are numbered from 1 (0 means the current one)", opts.Revision)
 	}
 	ref := secretRef(namespace, name)
+	if !s.created() {
+		return Secret{}, fmt.Errorf("secret %s: %w", ref, ErrNotFound)
+	}
 	rev, rec, data, err := s.readRevision(ctx, namespace, name, opts.Revision)
 	if err != nil {
 		return Secret{}, err
@@ -89,6 +92,9 @@ func (s *Store) Head(ctx context.Context, namespace, name string) (Secret, error
 	if err := validateSecretID(namespace, name); err != nil {
 		return Secret{}, err
 	}
+	if !s.created() {
+		return Secret{}, fmt.Errorf("secret %s: %w", secretRef(namespace, name), ErrNotFound)
+	}
 	h, id, err := s.head(ctx, namespace, name)
 	if err != nil {
 		return Secret{}, err
@@ -110,9 +116,6 @@ func (s *Store) Has(ctx context.Context, namespace, name string) (bool, error) {
 		return false, err
 	}
 	defer s.leave()
-	if err := s.prepareRead(ctx); err != nil {
-		return false, err
-	}
 	sec, err := s.Get(ctx, namespace, name, GetOptions{})
 	clear(sec.Value)
 	switch {
@@ -287,10 +290,13 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) error {
 		return err
 	}
 	defer s.leave()
-	if err := s.prepareWrite(ctx); err != nil {
+	if err := validateSecretID(in.Namespace, in.Name); err != nil {
 		return err
 	}
-	if err := validateSecretID(in.Namespace, in.Name); err != nil {
+	if exists, err := s.prepareUpdate(ctx); err != nil || !exists {
+		if err == nil {
+			err = fmt.Errorf("secret %s: %w", secretRef(in.Namespace, in.Name), ErrNotFound)
+		}
 		return err
 	}
 	for attempt := 1; ; attempt++ {

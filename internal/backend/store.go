@@ -28,9 +28,11 @@ type Store struct {
 	ownBucket bool
 	local     *createonly.Dir // set for file:// buckets opened from a URL, once the directory exists
 	// absentDir is the file:// URL of a store directory that did not
-	// exist at Open; until a write creates it (or Exists finds it), obj
-	// is an empty bucket that refuses writes. Guarded by createMu.
-	absentDir string
+	// exist at Open, and absentPath that directory; until a write creates
+	// it (or a read finds it), obj is an empty bucket that refuses writes.
+	// Written holding createMu and mu; read holding either.
+	absentDir  string
+	absentPath string
 	// createMu serialises creating the store, its directory and the
 	// probe (see prepareWrite).
 	createMu sync.Mutex
@@ -135,7 +137,7 @@ func Open(ctx context.Context, opts Options) (_ *Store, err error) {
 		var missing *missingDirError
 		switch {
 		case errors.As(err, &missing) && !opts.RequireStore:
-			s.absentDir = opts.BucketURL
+			s.absentDir, s.absentPath = opts.BucketURL, missing.dir
 			bucket = memblob.OpenBucket(nil)
 		case err != nil:
 			return nil, err
