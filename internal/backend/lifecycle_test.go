@@ -96,13 +96,7 @@ func TestWriteOnMissingStoreCreatesNothing(t *testing.T) {
 			t.Run(kind.Name+"/"+op.name, func(t *testing.T) {
 				t.Parallel()
 				tg := kind.New(t)
-				opts := tg.Opts
-				opts.RootKey = backendtest.RandomRootKey()
-				s, err := backend.Open(ctx, opts)
-				if err != nil {
-					t.Fatalf("Open: %v", err)
-				}
-				defer s.Close()
+				s := openNewStore(t, tg.Opts)
 				if err := op.run(s); !op.want(err) {
 					t.Errorf("%s on a missing store: %v", op.name, err)
 				}
@@ -196,13 +190,7 @@ func TestGetMissingStoreRequestCount(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tg, p := s3ViaProxy(t)
-	opts := tg.Opts
-	opts.RootKey = backendtest.RandomRootKey()
-	s, err := backend.Open(ctx, opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openNewStore(t, tg.Opts)
 	p.resetCounts()
 	if _, err := s.Get(ctx, "ns", "a", backend.GetOptions{}); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("Get: %v, want ErrNotFound", err)
@@ -242,13 +230,7 @@ func TestGetMissingRevisionRequestCount(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tg, p := s3ViaProxy(t)
-	opts := tg.Opts
-	opts.RootKey = backendtest.RandomRootKey()
-	s, err := backend.Open(ctx, opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openNewStore(t, tg.Opts)
 	if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
 		t.Fatalf("CreateKeyVersion: %v", err)
 	}
@@ -264,4 +246,17 @@ func TestGetMissingRevisionRequestCount(t *testing.T) {
 	if counts["GET"] != 1 || counts["HEAD"] != 0 || counts["LIST"] != 0 {
 		t.Errorf("Get of a missing revision made %v requests, want one GET", counts)
 	}
+}
+
+// openNewStore opens a Store on opts under a new random root key, for a
+// bucket that holds no store yet; it is closed when the test ends.
+func openNewStore(t *testing.T, opts backend.Options) *backend.Store {
+	t.Helper()
+	opts.RootKey = backendtest.RandomRootKey()
+	s, err := backend.Open(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("Open of a bucket without a store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
