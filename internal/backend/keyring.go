@@ -36,6 +36,9 @@ type keyVersionState struct {
 	body kvBody
 	key  string
 	err  error // a record that failed to verify; reported by version
+	// written is the Store's keyringWrites count when this Store wrote the
+	// record revision; 0 for one loaded from the bucket.
+	written uint64
 
 	mu       sync.Mutex
 	material []byte
@@ -48,6 +51,9 @@ func kvContext(v int, rev int64) string { return fmt.Sprintf("k/%d/%d", v, rev) 
 func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
+	s.mu.Lock()
+	writesBefore := s.keyringWrites
+	s.mu.Unlock()
 	newest := map[int]string{}
 	err := s.obj().eachKey(ctx, prefixKeyring, func(o *blob.ListObject) error {
 		if v, _, ok := parseKeyVersionKey(o.Key); ok {
@@ -90,9 +96,25 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 		ring[v] = st
 	}
 	s.mu.Lock()
+	// A record revision this Store wrote after the listing began may be
+	// missing from it, or newer than what it listed: keep it.
+	for v, st := range s.keyring {
+		if st.written <= writesBefore {
+			continue
+		}
+		if listed := ring[v]; listed == nil || revisionOf(listed.key) < st.body.Revision {
+			ring[v] = st
+		}
+	}
 	s.keyring = ring
 	s.mu.Unlock()
 	return nil
+}
+
+// revisionOf is the record revision a key version record key names, or 0.
+func revisionOf(key string) int64 {
+	_, rev, _ := parseKeyVersionKey(key)
+	return rev
 }
 
 func decodeKeyVersion(macKey, data []byte, v int, rev int64) (kvBody, error) {
@@ -321,6 +343,8 @@ func (s *Store) writeKeyVersion(ctx context.Context, st *keyVersionState, ev Eve
 		return ops[0].Done && first != nil, fmt.Errorf("writing key version %d: %w", st.body.Version, err)
 	}
 	s.mu.Lock()
+	s.keyringWrites++
+	st.written = s.keyringWrites
 	s.keyring[st.body.Version] = st
 	s.mu.Unlock()
 	return first != nil, nil

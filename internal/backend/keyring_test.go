@@ -351,3 +351,62 @@ func TestRewrapKeyVersionHeaderRace(t *testing.T) {
 		}
 	})
 }
+
+// TestKeyringRefreshKeepsConcurrentCreate races a keyring refresh with a
+// key version created by the same Store: the refresh lists the keyring
+// before v2 is written and installs what it listed after v2 was created.
+// The version created must stay in the cache, so the next write in this
+// process is wrapped under it.
+func TestKeyringRefreshKeepsConcurrentCreate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ib, b := backendtest.NewFaultBucket(backendtest.OpenRaw(t, "mem://"))
+	s, err := backend.Open(ctx, backend.Options{Bucket: b, RootKey: backendtest.RandomRootKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateKeyVersion(ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	listed, release, refreshed := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var once, holdList sync.Once
+	ib.BeforeWrite(func(key string) {
+		if key != backend.KeyVersionKey(2, 1) {
+			return
+		}
+		once.Do(func() {
+			// The refresh started here lists the keyring before v2 is
+			// written, then waits until the create has returned.
+			ib.AfterList(func(prefix string) {
+				if strings.HasPrefix(prefix, backend.PrefixKeyring) {
+					holdList.Do(func() {
+						close(listed)
+						<-release
+					})
+				}
+			})
+			go func() {
+				_, err := s.KeyVersions(ctx)
+				refreshed <- err
+			}()
+			<-listed
+		})
+	})
+	if _, err := s.CreateKeyVersion(ctx, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	ib.BeforeWrite(nil)
+	ib.AfterList(nil)
+	close(release)
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+	sec, err := s.Put(ctx, backend.PutInput{Namespace: "app:test", Name: "a", Value: []byte("alpha")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec.KeyVersion != 2 {
+		t.Fatalf("a write after v2 was created is wrapped under key version %d, want 2", sec.KeyVersion)
+	}
+}

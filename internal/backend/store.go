@@ -51,6 +51,9 @@ type Store struct {
 	header  headerState // rev 0 until the store exists
 	probed  bool        // the probe ran (see prepareWrite)
 	keyring map[int]*keyVersionState
+	// keyringWrites counts the record revisions this Store wrote into the
+	// keyring cache, so that a reload whose listing predates one keeps it.
+	keyringWrites uint64
 	// refreshMu serialises keyring reloads.
 	refreshMu sync.Mutex
 	// wrapMu guards wraps.

@@ -279,6 +279,10 @@ resource "secretstore_secret" "a" {
 
 // Raising min_key_version to the version the secret is already under
 // writes nothing, and keeps every computed attribute known and as it was.
+//
+// The depends_on on v2 orders the first create after v2 exists: a
+// reference to v1 alone lets Terraform create the secret and v2 in
+// parallel, and then the secret may be written under v1.
 func TestAccSecretMinKeyVersion_raisedToCurrent(t *testing.T) {
 	ts := newTestStore(t)
 	secret := func(minKV int) string {
@@ -289,6 +293,7 @@ resource "secretstore_secret" "a" {
   value           = "alpha"
   ttl             = "720h"
   min_key_version = secretstore_key_version.v%d.version
+  depends_on      = [secretstore_key_version.v2]
 }
 `, minKV)
 	}

@@ -60,6 +60,8 @@ type FaultBucket struct {
 	fired          bool
 	dropIfNotExist bool
 	beforeGet      func(key string)
+	beforeWrite    func(key string)
+	afterList      func(prefix string)
 }
 
 // BeforeGet makes every later read call f with the object's key before
@@ -69,6 +71,25 @@ func (b *FaultBucket) BeforeGet(f func(key string)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.beforeGet = f
+}
+
+// BeforeWrite makes every later write call f with the object's key before
+// the write is made; nil stops it. f may make requests through this bucket
+// from other goroutines, but must not write through it itself.
+func (b *FaultBucket) BeforeWrite(f func(key string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.beforeWrite = f
+}
+
+// AfterList makes every later listing call f with the listed prefix once
+// its page has been read, before the page is returned; nil stops it. A
+// test uses it to hold a caller between a listing and what it does with
+// the result.
+func (b *FaultBucket) AfterList(f func(prefix string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.afterList = f
 }
 
 var _ driver.Bucket = (*FaultBucket)(nil)
@@ -185,6 +206,12 @@ func (b *FaultBucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (
 	if err != nil {
 		return nil, err
 	}
+	b.mu.Lock()
+	after := b.afterList
+	b.mu.Unlock()
+	if after != nil {
+		after(opts.Prefix)
+	}
 	page := &driver.ListPage{NextPageToken: next}
 	for _, o := range objs {
 		page.Objects = append(page.Objects, &driver.ListObject{
@@ -247,7 +274,11 @@ func (b *FaultBucket) NewTypedWriter(ctx context.Context, key, contentType strin
 	fail := b.hit(&b.counts.Write, FaultWrite, FaultWriteStored)
 	b.mu.Lock()
 	ifNotExist := opts.IfNotExist && !b.dropIfNotExist
+	before := b.beforeWrite
 	b.mu.Unlock()
+	if before != nil {
+		before(key)
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	w, err := b.inner.NewWriter(wctx, key, &blob.WriterOptions{
 		BufferSize:                  opts.BufferSize,
