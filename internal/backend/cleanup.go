@@ -115,7 +115,9 @@ func (s *Store) decide(ctx context.Context, g *secretGroup, asOf time.Time, r Re
 // listings alone: it reads no object (unless a write was interrupted
 // between a record and its marker). A secret whose record must be read and
 // cannot be decoded is left out of the counts and reported in a
-// *DamagedSecretsError returned with the plan of the others.
+// *DamagedSecretsError returned with the plan of the others. In a store
+// that does not exist yet it finds nothing, with no request past the look
+// for the store.
 func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, error) {
 	if err := s.enter(); err != nil {
 		return CleanupPlan{}, err
@@ -127,6 +129,9 @@ func (s *Store) PlanCleanup(ctx context.Context, in CleanupInput) (CleanupPlan, 
 	var plan CleanupPlan
 	if err := validateCleanup(in); err != nil {
 		return plan, err
+	}
+	if !s.created() {
+		return plan, nil
 	}
 	asOf := retentionNow(s.now())
 	r := in.Retention

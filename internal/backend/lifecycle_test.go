@@ -211,6 +211,24 @@ func TestGetMissingStoreRequestCount(t *testing.T) {
 	if c := p.requestCounts(); c["LIST"] > 2 {
 		t.Errorf("Has on a missing store made %v requests, want at most 2 LISTs", c)
 	}
+	// The plans of rotation and cleanup find nothing to do, from the same
+	// two LISTs.
+	p.resetCounts()
+	if plan, err := s.PlanRotate(ctx, backend.RotateInput{}); err != nil || plan.Pending != 0 || len(plan.ByVersion) != 0 {
+		t.Fatalf("PlanRotate: %+v, %v", plan, err)
+	}
+	if c := p.requestCounts(); c["LIST"] > 2 || len(c) > 1 {
+		t.Errorf("PlanRotate on a missing store made %v requests, want at most 2 LISTs", c)
+	}
+	p.resetCounts()
+	hour := time.Hour
+	all := backend.Retention{ExpiredSecrets: &hour, DeletedSecrets: &hour, Revisions: &hour, AuditEvents: &hour}
+	if plan, err := s.PlanCleanup(ctx, backend.CleanupInput{Retention: all}); err != nil || plan != (backend.CleanupPlan{}) {
+		t.Fatalf("PlanCleanup: %+v, %v", plan, err)
+	}
+	if c := p.requestCounts(); c["LIST"] > 2 || len(c) > 1 {
+		t.Errorf("PlanCleanup on a missing store made %v requests, want at most 2 LISTs", c)
+	}
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)

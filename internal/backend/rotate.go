@@ -16,7 +16,8 @@ import (
 // Deleted secrets are not counted; expired ones are, since their records
 // still use the key version. A secret whose record must be read and cannot
 // be decoded is left out and reported in a *DamagedSecretsError returned
-// with the plan of the others.
+// with the plan of the others. In a store that does not exist yet it finds
+// nothing, with no request past the look for the store.
 func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, error) {
 	if err := s.enter(); err != nil {
 		return RotatePlan{}, err
@@ -27,6 +28,9 @@ func (s *Store) PlanRotate(ctx context.Context, in RotateInput) (RotatePlan, err
 	}
 	if err := validateScope(in.Namespace); err != nil {
 		return RotatePlan{}, err
+	}
+	if !s.created() {
+		return RotatePlan{}, nil
 	}
 	if err := s.refreshKeyring(ctx); err != nil {
 		return RotatePlan{}, err
