@@ -26,9 +26,14 @@ type headerState struct {
 	rootCurrent bool            // opened with the current root key
 	openedWith  *secrets.Keeper // the root key that opened it
 	secret      []byte
-	keyringKey  []byte // MACs key version records
-	headerKey   []byte // MACs header revisions
-	auditKey    []byte // MACs audit events
+	// wrapped is secret as this revision stores it, wrapped by wrappedBy:
+	// a later revision under the same root key stores it again as it is,
+	// with no root-key (KMS) call.
+	wrapped    []byte
+	wrappedBy  *secrets.Keeper
+	keyringKey []byte // MACs key version records
+	headerKey  []byte // MACs header revisions
+	auditKey   []byte // MACs audit events
 }
 
 // headerBody is the JSON body of a store header revision. The store secret
@@ -208,6 +213,7 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 			return headerState{}, fmt.Errorf("store header revision %d: store secret is %d bytes: %w", rev, len(secret), ErrIntegrity)
 		}
 		hs.secret, hs.openedWith, hs.rootCurrent = secret, k, i == 0
+		hs.wrapped, hs.wrappedBy = hb.WrappedSecret, k
 		break
 	}
 	if hs.secret == nil {
@@ -296,15 +302,19 @@ func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
 }
 
 // headerOp is the create-only write of header revision hs.rev, with the
-// store secret wrapped by the current root key. It is written in format
-// version 1 unless it retires key versions or keeps an earlier root-key
-// epoch.
+// store secret wrapped by the current root key: as hs already holds it
+// when the current root key wrapped it, else wrapped anew (one root-key
+// call), which hs then holds. It is written in format version 1 unless it
+// retires key versions or keeps an earlier root-key epoch.
 func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
-	wrapped, err := s.encryptRoot(ctx, hs.secret)
-	if err != nil {
-		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
+	if hs.wrappedBy != s.keeper || len(hs.wrapped) == 0 {
+		wrapped, err := s.encryptRoot(ctx, hs.secret)
+		if err != nil {
+			return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
+		}
+		hs.wrapped, hs.wrappedBy = wrapped, s.keeper
 	}
-	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
+	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: hs.wrapped}
 	version := byte(objectFormat)
 	if hs.rootEpoch != hs.rev || len(hs.retired) > 0 {
 		body.RootEpoch, body.Retired, version = hs.rootEpoch, hs.retired, headerFormatRetired
