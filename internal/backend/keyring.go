@@ -472,6 +472,8 @@ func (s *Store) RetireKeyVersion(ctx context.Context, version int) error {
 		}
 		return err
 	}
+	s.headerMu.Lock()
+	defer s.headerMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

@@ -155,6 +155,46 @@ func TestRetireWrapsNothing(t *testing.T) {
 	s4.Close()
 }
 
+// TestConcurrentRetiresOneStore: retirements run at once by one Store
+// take their header revisions in turn, so none loses the race for a
+// revision and reads the header again (a root-key Decrypt each time).
+func TestConcurrentRetiresOneStore(t *testing.T) {
+	t.Parallel()
+	root, k := newCountingKey()
+	u := backendtest.NewWithRoot(t, backendtest.Mem, root)
+	for v := 1; v <= 9; v++ {
+		u.CreateKV(v)
+	}
+	s := u.MustOpen()
+	if _, err := s.KeyVersions(u.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, beforeEnc := k.count(), k.encryptCount()
+	var wg sync.WaitGroup
+	for v := 1; v <= 8; v++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.RetireKeyVersion(u.Ctx, v); err != nil {
+				t.Errorf("retiring %d: %v", v, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if d, e := k.count()-before, k.encryptCount()-beforeEnc; d != 0 || e != 0 {
+		t.Errorf("8 concurrent retirements made %d root-key Decrypts and %d Encrypts, want 0 and 0", d, e)
+	}
+	kvs, err := u.MustOpen().KeyVersions(u.Ctx)
+	if err != nil || len(kvs) != 9 {
+		t.Fatalf("KeyVersions = %+v, %v", kvs, err)
+	}
+	for _, kv := range kvs {
+		if kv.Retired != (kv.Version <= 8) {
+			t.Errorf("key version %d: retired %t", kv.Version, kv.Retired)
+		}
+	}
+}
+
 func TestCreateKeyVersionRules(t *testing.T) {
 	t.Parallel()
 	u := backendtest.New(t, backendtest.Mem)

@@ -46,6 +46,8 @@ func (s *Store) ReactivateKeyVersion(ctx context.Context, version int, material 
 		}
 		return KeyVersion{}, err
 	}
+	s.headerMu.Lock()
+	defer s.headerMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {

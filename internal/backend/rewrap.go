@@ -43,6 +43,8 @@ func (s *Store) RewrapKeyVersion(ctx context.Context, version int) error {
 }
 
 func (s *Store) rewrapKeyVersion(ctx context.Context, version int) error {
+	s.headerMu.Lock()
+	defer s.headerMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		st, err := s.existingKeyVersion(ctx, version)
 		if err != nil {
