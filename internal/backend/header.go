@@ -26,14 +26,9 @@ type headerState struct {
 	rootCurrent bool            // opened with the current root key
 	openedWith  *secrets.Keeper // the root key that opened it
 	secret      []byte
-	// wrapped is secret as this revision stores it, wrapped by wrappedBy:
-	// a later revision under the same root key stores it again as it is,
-	// with no root-key (KMS) call.
-	wrapped    []byte
-	wrappedBy  *secrets.Keeper
-	keyringKey []byte // MACs key version records
-	headerKey  []byte // MACs header revisions
-	auditKey   []byte // MACs audit events
+	keyringKey  []byte // MACs key version records
+	headerKey   []byte // MACs header revisions
+	auditKey    []byte // MACs audit events
 }
 
 // headerBody is the JSON body of a store header revision. The store secret
@@ -213,7 +208,6 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 			return headerState{}, fmt.Errorf("store header revision %d: store secret is %d bytes: %w", rev, len(secret), ErrIntegrity)
 		}
 		hs.secret, hs.openedWith, hs.rootCurrent = secret, k, i == 0
-		hs.wrapped, hs.wrappedBy = hb.WrappedSecret, k
 		break
 	}
 	if hs.secret == nil {
@@ -302,19 +296,19 @@ func (s *Store) writeHeader(ctx context.Context, hs *headerState) error {
 }
 
 // headerOp is the create-only write of header revision hs.rev, with the
-// store secret wrapped by the current root key: as hs already holds it
-// when the current root key wrapped it, else wrapped anew (one root-key
-// call), which hs then holds. It is written in format version 1 unless it
-// retires key versions or keeps an earlier root-key epoch.
+// store secret wrapped anew by the current root key (one root-key call).
+// It never copies the wrapped secret of an earlier revision: a key
+// service may decrypt under the current root key what another key wrapped
+// (AWS KMS decrypts with whichever key made the ciphertext), so that a
+// header opened with the current root key is no proof that it wraps it.
+// It is written in format version 1 unless it retires key versions or
+// keeps an earlier root-key epoch.
 func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error) {
-	if hs.wrappedBy != s.keeper || len(hs.wrapped) == 0 {
-		wrapped, err := s.encryptRoot(ctx, hs.secret)
-		if err != nil {
-			return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
-		}
-		hs.wrapped, hs.wrappedBy = wrapped, s.keeper
+	wrapped, err := s.encryptRoot(ctx, hs.secret)
+	if err != nil {
+		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
 	}
-	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: hs.wrapped}
+	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
 	version := byte(objectFormat)
 	if hs.rootEpoch != hs.rev || len(hs.retired) > 0 {
 		body.RootEpoch, body.Retired, version = hs.rootEpoch, hs.retired, headerFormatRetired

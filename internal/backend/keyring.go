@@ -47,7 +47,9 @@ type keyVersionState struct {
 func kvContext(v int, rev int64) string { return fmt.Sprintf("k/%d/%d", v, rev) }
 
 // refreshKeyring reloads the key version records that changed since the
-// last load: one LIST, plus one GET per new record revision.
+// last load: one LIST, plus one GET per new record revision. A record
+// revision this Store wrote while the reload ran is kept even when the
+// listing missed it, or listed an older revision.
 func (s *Store) refreshKeyring(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
@@ -102,7 +104,11 @@ func (s *Store) refreshKeyring(ctx context.Context) error {
 		if st.written <= writesBefore {
 			continue
 		}
-		if listed := ring[v]; listed == nil || revisionOf(listed.key) < st.body.Revision {
+		listed := ring[v]
+		if listed == nil || revisionOf(listed.key) < st.body.Revision ||
+			(revisionOf(listed.key) == st.body.Revision && listed.err == nil) {
+			// The same revision, listed and verified, is what this
+			// Store wrote; its copy also holds the material.
 			ring[v] = st
 		}
 	}

@@ -54,11 +54,13 @@ type Store struct {
 	// keyringWrites counts the record revisions this Store wrote into the
 	// keyring cache, so that a reload whose listing predates one keeps it.
 	keyringWrites uint64
-	// headerMu serialises this Store's writes of store header revisions
-	// (retiring, reactivating, rewrapping under a new root key), so that
-	// they do not race each other for one revision; a revision another
-	// run wrote first is met by settleHeader. Taken before refreshMu and
-	// mu, never while holding them.
+	// headerMu serialises the operations of this Store that may write a
+	// store header revision (retiring, reactivating and rewrapping a key
+	// version), each from its reading of the header to its settling, so
+	// that they do not race each other for one revision; a revision
+	// another run wrote first is met by settleHeader. Taken after
+	// prepareUpdate (so after createMu), before refreshMu and mu, and
+	// never while holding them.
 	headerMu sync.Mutex
 	// refreshMu serialises keyring reloads.
 	refreshMu sync.Mutex
