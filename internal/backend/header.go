@@ -4,9 +4,12 @@ package backend
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -49,6 +52,9 @@ type headerBody struct {
 	WrappedSecret []byte `json:"wrapped_secret"`
 	RootEpoch     int64  `json:"root_epoch,omitempty"`
 	Retired       []int  `json:"retired,omitempty"`
+	// RootKeyTag names the key service root key that wrapped
+	// WrappedSecret (see rootKeyTag); absent under a local root key.
+	RootKeyTag []byte `json:"root_key_tag,omitempty"`
 }
 
 const storeFormatName = "secretstore/v1"
@@ -225,6 +231,14 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 		clear(hs.secret)
 		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
 	}
+	// A key service may decrypt under the current root key what another
+	// of its keys wrapped (AWS KMS uses whichever key made the
+	// ciphertext): the tag says which key did. A header without one was
+	// written under a local key, or before tags, and is judged by which
+	// key opened it.
+	if hs.rootCurrent && len(hb.RootKeyTag) > 0 && !hmac.Equal(hb.RootKeyTag, s.rootKeyTag(s.keeper, hs.headerKey)) {
+		hs.rootCurrent = false
+	}
 	return hs, nil
 }
 
@@ -308,7 +322,8 @@ func (s *Store) headerOp(ctx context.Context, hs *headerState) (*writeOp, error)
 	if err != nil {
 		return nil, fmt.Errorf("wrapping the store secret with the root key: %w", err)
 	}
-	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped}
+	body := headerBody{Format: storeFormatName, StoreID: hs.storeID, Revision: hs.rev, CreatedAt: hs.createdAt, WrappedSecret: wrapped,
+		RootKeyTag: s.rootKeyTag(s.keeper, hs.headerKey)}
 	version := byte(objectFormat)
 	if hs.rootEpoch != hs.rev || len(hs.retired) > 0 {
 		body.RootEpoch, body.Retired, version = hs.rootEpoch, hs.retired, headerFormatRetired
@@ -342,4 +357,24 @@ func (s *Store) settleHeader(ctx context.Context, op *writeOp, done bool, next h
 		return false, fmt.Errorf("reading the store header: it was there and is gone: %w", ErrIntegrity)
 	}
 	return true, nil
+}
+
+// rootKeyTag is the tag of root key k in a header whose header key is
+// headerKey: an HMAC-SHA256 of the key's identity (the keeper URL without
+// its query: scheme, host and path), or nil for a local key. The identity
+// is keyed so the bucket does not name the key; the same key named
+// another way (an alias, then its ARN) counts as another key, and is
+// rewrapped as in a root key rotation.
+func (s *Store) rootKeyTag(k *secrets.Keeper, headerKey []byte) []byte {
+	u, ok := s.keyServices[k]
+	if !ok {
+		return nil
+	}
+	id := u.raw
+	if p, err := url.Parse(u.raw); err == nil {
+		id = strings.ToLower(p.Scheme) + "://" + p.Host + p.Path
+	}
+	m := hmac.New(sha256.New, headerKey)
+	m.Write([]byte("secretstore root key\x00" + id))
+	return m.Sum(nil)
 }

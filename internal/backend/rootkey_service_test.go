@@ -237,3 +237,56 @@ func TestBucketURLWithoutBucket(t *testing.T) {
 		}
 	}
 }
+
+// TestAWSKMSRootKeyRotation rotates an awskms:// root key to another key
+// of the same account while the old one still works. AWS KMS decrypts
+// with whichever key made a ciphertext, so the new key opens what the old
+// one wrapped; the store must still see that it is not wrapped under the
+// new key, rewrap it, and keep working once the old key is disabled.
+func TestAWSKMSRootKeyRotation(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	kms := backendtest.NewLocalKMS(t)
+	oldKey := kms.KeeperURL()
+	h := backendtest.NewWithRoot(t, backendtest.Mem, oldKey)
+	h.CreateKV(1)
+	h.PutValue("app:test", "a", "alpha")
+	newKey := kms.NewKey(t)
+	s, err := h.Open(func(o *backend.Options) { o.RootKey, o.PreviousRootKeys = newKey, []string{oldKey} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	kvs, err := s.KeyVersions(ctx)
+	if err != nil || len(kvs) != 1 {
+		t.Fatalf("KeyVersions = %+v, %v", kvs, err)
+	}
+	if kvs[0].RootKeyCurrent {
+		t.Fatal("key version 1 reports the new root key as current, though only the old one wrapped it")
+	}
+	if err := s.RewrapKeyVersion(ctx, 1); err != nil {
+		t.Fatalf("RewrapKeyVersion: %v", err)
+	}
+	if kvs, err = s.KeyVersions(ctx); err != nil || !kvs[0].RootKeyCurrent {
+		t.Fatalf("after the rewrap: KeyVersions = %+v, %v", kvs, err)
+	}
+	kms.DisableSeededKey(t)
+	s2, err := h.Open(func(o *backend.Options) { o.RootKey = newKey })
+	if err != nil {
+		t.Fatalf("with the old key disabled, the new key alone does not open the store: %v", err)
+	}
+	defer s2.Close()
+	sec, err := s2.Get(ctx, "app:test", "a", backend.GetOptions{})
+	if err != nil || string(sec.Value) != "alpha" {
+		t.Fatalf("with the old key disabled, Get = %v", err)
+	}
+	// A store that the new key made stays current under it.
+	s3, err := h.Open(func(o *backend.Options) { o.RootKey = newKey })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close()
+	if kvs, err := s3.KeyVersions(ctx); err != nil || !kvs[0].RootKeyCurrent {
+		t.Fatalf("reopened under the new key: KeyVersions = %+v, %v", kvs, err)
+	}
+}

@@ -3,7 +3,10 @@
 package backendtest
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -29,13 +32,16 @@ const localKMSSeed = `Keys:
   Symmetric:
     Aes:
       - Metadata:
-          KeyId: 5f0b8a4e-7c1d-4e8b-9a52-3c6f1d2e4b71
+          KeyId: ` + localKMSSeedKeyID + `
         BackingKeys:
           - 8c7b2f1e4d3a5968b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4
 Aliases:
   - AliasName: ` + LocalKMSAlias + `
-    TargetKeyId: 5f0b8a4e-7c1d-4e8b-9a52-3c6f1d2e4b71
+    TargetKeyId: ` + localKMSSeedKeyID + `
 `
+
+// localKMSSeedKeyID is the id of the seeded key.
+const localKMSSeedKeyID = "5f0b8a4e-7c1d-4e8b-9a52-3c6f1d2e4b71"
 
 // localKMSReady is the line local-kms prints once it listens (on every
 // interface: it takes a port, not an address; it is reached on loopback).
@@ -143,4 +149,50 @@ func (k *LocalKMS) TotalCalls() int {
 		n += c
 	}
 	return n
+}
+
+// NewKey creates another key in the emulator and returns its awskms://
+// root key URL (by key id).
+func (k *LocalKMS) NewKey(t testing.TB) string {
+	t.Helper()
+	var out struct{ KeyMetadata struct{ KeyId string } }
+	k.call(t, "CreateKey", `{}`, &out)
+	if out.KeyMetadata.KeyId == "" {
+		t.Fatal("local-kms CreateKey returned no key id")
+	}
+	return fmt.Sprintf("awskms:///%s?endpoint=%s&region=%s", out.KeyMetadata.KeyId, k.Endpoint(), LocalKMSRegion)
+}
+
+// DisableSeededKey disables the key under LocalKMSAlias: from then on no
+// request can decrypt what it wrapped, as after an operator disables an
+// old root key.
+func (k *LocalKMS) DisableSeededKey(t testing.TB) {
+	t.Helper()
+	k.call(t, "DisableKey", `{"KeyId":"`+localKMSSeedKeyID+`"}`, nil)
+}
+
+// call makes the KMS request op with JSON body in, decoding the answer
+// into out when it is not nil.
+func (k *LocalKMS) call(t testing.TB, op, in string, out any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, k.Endpoint(), strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("local-kms %s: %v", op, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("local-kms %s: %s: %s", op, resp.Status, body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("local-kms %s: %v", op, err)
+		}
+	}
 }
