@@ -166,7 +166,11 @@
 // the body instead. A store header revision that retires key versions, or
 // keeps an earlier root-key epoch, is format version 2 (the fields
 // "root_epoch" and "retired" exist only there); every other object is
-// format version 1. A version byte other than those is refused with
+// format version 1. A header revision written under a key service root
+// key also carries "root_key_tag" (in either version), which names, keyed,
+// the key that wrapped its secret; a build from before that field reads
+// such a header as ErrIntegrity. A version byte other than those is
+// refused with
 // ErrUnsupportedFormat, never guessed at (in an audit object, it is
 // ErrIntegrity like any other damage, so that a damaged event is never
 // mistaken for a store written by a newer build); any other deviation is

@@ -231,15 +231,41 @@ func (s *Store) decodeHeader(ctx context.Context, data []byte, rev int64) (heade
 		clear(hs.secret)
 		return headerState{}, fmt.Errorf("store header revision %d: %w", rev, err)
 	}
-	// A key service may decrypt under the current root key what another
-	// of its keys wrapped (AWS KMS uses whichever key made the
-	// ciphertext): the tag says which key did. A header without one was
-	// written under a local key, or before tags, and is judged by which
-	// key opened it.
-	if hs.rootCurrent && len(hb.RootKeyTag) > 0 && !hmac.Equal(hb.RootKeyTag, s.rootKeyTag(s.keeper, hs.headerKey)) {
-		hs.rootCurrent = false
+	if err := s.checkRootKeyTag(&hs, hb.RootKeyTag, rev); err != nil {
+		clear(hs.secret)
+		return headerState{}, err
 	}
 	return hs, nil
+}
+
+// checkRootKeyTag settles, from the header's tag (see rootKeyTag), which
+// configured root key wrapped its secret: a key service may decrypt what
+// another of its keys wrapped (AWS KMS decrypts with whichever key made
+// the ciphertext), so the key that opened it does not tell. hs.rootCurrent
+// is true only when the tag names the current root key and it opened the
+// header. A tag that names none of the configured keys is
+// ErrRootKeyMismatch, as when none of them opens the header. A header
+// without a tag was written under a local key (which only that key opens)
+// or by an earlier build: opened by a key service, it is not current, so
+// that the next rewrap wraps and tags it anew.
+func (s *Store) checkRootKeyTag(hs *headerState, tag []byte, rev int64) error {
+	if len(tag) == 0 {
+		if _, service := s.keyServices[hs.openedWith]; service {
+			hs.rootCurrent = false
+		}
+		return nil
+	}
+	if hmac.Equal(tag, s.rootKeyTag(s.keeper, hs.headerKey)) {
+		hs.rootCurrent = hs.openedWith == s.keeper
+		return nil
+	}
+	for _, k := range s.previous {
+		if hmac.Equal(tag, s.rootKeyTag(k, hs.headerKey)) {
+			hs.rootCurrent = false
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: store header revision %d is wrapped under another key than the root key and the %d previous root keys (the key service decrypted it all the same)", ErrRootKeyMismatch, rev, len(s.previous))
 }
 
 // checkHeaderFields checks the fields of format version 2: a version 1

@@ -5,6 +5,7 @@ package backend_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"strings"
@@ -269,6 +270,19 @@ func TestAWSKMSRootKeyRotation(t *testing.T) {
 	}
 	if kvs, err = s.KeyVersions(ctx); err != nil || !kvs[0].RootKeyCurrent {
 		t.Fatalf("after the rewrap: KeyVersions = %+v, %v", kvs, err)
+	}
+	// A run still configured with only the old key decrypts the new
+	// header through the service, but must not take the store back under
+	// the old key: it is refused as a key that does not match.
+	before := backendtest.RawObjects(t, h.Tg.Raw)
+	if stale, err := h.Open(func(o *backend.Options) { o.RootKey = oldKey }); !errors.Is(err, backend.ErrRootKeyMismatch) {
+		if stale != nil {
+			stale.Close()
+		}
+		t.Fatalf("opening with only the old key: %v, want ErrRootKeyMismatch", err)
+	}
+	if after := backendtest.RawObjects(t, h.Tg.Raw); !maps.Equal(before, after) {
+		t.Fatalf("the refused open changed the bucket: %v, then %v", before, after)
 	}
 	kms.DisableSeededKey(t)
 	s2, err := h.Open(func(o *backend.Options) { o.RootKey = newKey })
